@@ -1,0 +1,1 @@
+"""The guideline engine: pure (text + guidelines -> findings), no database, no Slack."""

@@ -1,0 +1,96 @@
+"""What goes into a check and what comes out of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+LEVEL_RANK = {"suggestion": 0, "warning": 1, "error": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    text: str
+    platform: str
+    kind: str = "post"
+    sponsored: bool = False
+    context: str | None = None
+    id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str
+    level: str
+    category: str | None
+    start: int
+    end: int
+    text: str
+    message: str
+    suggestion: str | None = None
+    overridable: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "level": self.level,
+            "category": self.category,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "message": self.message,
+            "suggestion": self.suggestion,
+            "overridable": self.overridable,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Finding:
+        return cls(
+            rule=data["rule"],
+            level=data["level"],
+            category=data.get("category"),
+            start=data["start"],
+            end=data["end"],
+            text=data["text"],
+            message=data["message"],
+            suggestion=data.get("suggestion"),
+            overridable=data.get("overridable", True),
+        )
+
+
+def verdict_of(findings: tuple[Finding, ...] | list[Finding]) -> str:
+    """`block` if any error, `review` if any warning, else `pass` (suggestions never hold a draft)."""
+    worst = max((LEVEL_RANK[f.level] for f in findings), default=0)
+    return {2: "block", 1: "review"}.get(worst, "pass")
+
+
+@dataclass(frozen=True, slots=True)
+class ValueCount:
+    signals: int = 0
+    contradictions: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    findings: tuple[Finding, ...]
+    guidelines_sha256: str
+    values: dict[str, ValueCount] = field(default_factory=dict)
+
+    @property
+    def verdict(self) -> str:
+        return verdict_of(self.findings)
+
+    @property
+    def blocking(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.level == "error")
+
+    @property
+    def overridable(self) -> bool:
+        """True when every error-level finding may be overridden with a written reason."""
+        return all(f.overridable for f in self.blocking)
+
+    def values_json(self) -> dict[str, dict[str, int]]:
+        return {
+            k: {"signals": v.signals, "contradictions": v.contradictions}
+            for k, v in self.values.items()
+        }

@@ -1,0 +1,126 @@
+"""The one interface every rule type implements, and the registry that maps `type:` to a class.
+
+Like Vale's `extends:` and spaCy's component registry, a guideline file names a rule type and the
+engine looks the class up here. Each class declares the type-specific fields it accepts
+(`OPTIONS`), so the loader can validate a file without knowing any rule type by heart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from bot.engine.findings import Finding
+
+if TYPE_CHECKING:
+    from bot.engine.document import DraftDoc
+    from bot.engine.lexicon import TermCompiler
+    from bot.guidelines.model import RuleSpec
+
+OptionKind = Literal[
+    "str", "int", "bool", "str_list", "str_map", "regex", "choice", "choice_list"
+]
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """A type-specific field of a rule: its YAML shape and what values are allowed."""
+
+    kind: OptionKind
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    default: Any = None
+    minimum: int | None = None
+    help: str = ""
+
+    def describe(self) -> str:
+        """What is allowed, in words, for validation messages."""
+        if self.kind == "choice":
+            return "one of " + ", ".join(self.choices)
+        if self.kind == "choice_list":
+            return "a list of any of " + ", ".join(self.choices)
+        return {
+            "str": "a string",
+            "int": "an integer" + (f" >= {self.minimum}" if self.minimum is not None else ""),
+            "bool": "true or false",
+            "str_list": "a list of strings",
+            "str_map": "a mapping of string to string",
+            "regex": "a valid regular expression",
+        }[self.kind]
+
+
+MATCH_OPTION = OptionSpec(
+    "choice", choices=("lemma", "lower", "exact"), default="lemma", help="how terms are matched"
+)
+
+
+class Rule:
+    """Base class: a compiled rule. Subclasses set TYPE and OPTIONS and implement `find`."""
+
+    TYPE: ClassVar[str]
+    OPTIONS: ClassVar[dict[str, OptionSpec]] = {}
+    DEFAULT_MESSAGE: ClassVar[str] = "%s"
+    #: each group names options of which at least one must be present
+    #: (e.g. occurrence needs `max` or `min`, and `pattern` or `tokens`)
+    REQUIRE_ONE_OF: ClassVar[tuple[tuple[str, ...], ...]] = ()
+
+    def __init__(self, spec: RuleSpec, terms: TermCompiler) -> None:
+        self.spec = spec
+        self.terms = terms
+
+    def find(self, doc: DraftDoc) -> list[Finding]:
+        raise NotImplementedError
+
+    def option(self, name: str) -> Any:
+        value = self.spec.options.get(name)
+        return self.OPTIONS[name].default if value is None else value
+
+    def finding(
+        self,
+        doc: DraftDoc,
+        start: int,
+        end: int,
+        *args: str,
+        suggestion: str | None = None,
+    ) -> Finding:
+        """A finding over original-text offsets, its message filled Vale-style from `args`."""
+        return Finding(
+            rule=self.spec.id,
+            level=self.spec.level,
+            category=self.spec.category,
+            start=start,
+            end=end,
+            text=doc.text[start:end],
+            message=format_message(self.spec.message or self.DEFAULT_MESSAGE, args),
+            suggestion=suggestion,
+            overridable=self.spec.overridable,
+        )
+
+
+def format_message(template: str, args: tuple[str, ...]) -> str:
+    """Fill each `%s` in turn; missing arguments leave nothing behind, extra ones are ignored."""
+    parts = template.split("%s")
+    out = [parts[0]]
+    for i, part in enumerate(parts[1:]):
+        out.append(args[i] if i < len(args) else "")
+        out.append(part)
+    return "".join(out)
+
+
+RULE_TYPES: dict[str, type[Rule]] = {}
+
+
+def register(cls: type[Rule]) -> type[Rule]:
+    RULE_TYPES[cls.TYPE] = cls
+    return cls
+
+
+def rule_type(name: str) -> type[Rule] | None:
+    # Importing the package registers every built-in type exactly once.
+    import bot.engine.rules  # noqa: F401
+
+    return RULE_TYPES.get(name)
+
+
+RuleFactory = Callable[["RuleSpec", "TermCompiler"], Rule]
