@@ -1,0 +1,25 @@
+"""SQLAlchemy models and database setup (with Alembic migrations under `models/migrations`)."""
+
+from models.audit import GENESIS_HASH, AuditEntry, AuditHead
+from models.base import Base, UTCDateTime, as_utc, utcnow
+from models.drafts import Draft, Revision
+from models.idempotency import IdempotencyKey
+from models.outbox import OutboxMessage
+from models.review import Decision, ReviewStage, StageApprover
+
+__all__ = [
+    "GENESIS_HASH",
+    "AuditEntry",
+    "AuditHead",
+    "Base",
+    "Decision",
+    "Draft",
+    "IdempotencyKey",
+    "OutboxMessage",
+    "ReviewStage",
+    "Revision",
+    "StageApprover",
+    "UTCDateTime",
+    "as_utc",
+    "utcnow",
+]

@@ -1,0 +1,41 @@
+"""The hash-chained audit log and the single-row head that serialises appends to it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, UTCDateTime
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_entries"
+
+    # Assigned by the appender (head.seq + 1), never by the database: a gap means a deletion.
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    event: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(100))
+    brand_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    # No foreign key: the log outlives and stands apart from the tables it describes.
+    draft_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    revision: Mapped[int | None] = mapped_column(Integer)
+    guidelines_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Canonical JSON text, hashed exactly as stored (no re-serialisation drift across databases).
+    payload: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHead(Base):
+    """One row (id 1): the last seq and hash. Appenders lock it, so the chain never forks."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,124 @@
+"""Engine and session factory for a database URL, upgraded to the latest schema on first use.
+
+SQLite gets WAL (readers never block the writer), a busy timeout (writers queue instead of
+failing) and foreign keys. Every write transaction on SQLite starts with BEGIN IMMEDIATE: it takes
+the write lock up front, so read-check-write sequences (a decision, an audit append) are
+serialised across threads and processes exactly like `SELECT ... FOR UPDATE` does on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+
+_upgraded: set[str] = set()
+_upgrade_lock = threading.Lock()
+
+
+def _prepare_sqlite_file(url: str) -> None:
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _install_sqlite_hooks(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the sqlite3 module, which would otherwise issue a
+        # deferred BEGIN lazily; we emit our own BEGIN in `_on_begin`.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for `url` with the per-dialect settings above (no schema work)."""
+    if url.startswith("sqlite"):
+        _prepare_sqlite_file(url)
+        engine = create_engine(
+            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
+        )
+        _install_sqlite_hooks(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+class Database:
+    """One database: `transaction()` for writes, `reading()` for reads that take no write lock."""
+
+    def __init__(self, url: str, *, upgrade: bool = True, engine: Engine | None = None) -> None:
+        self.url = url
+        self.engine = engine or make_engine(url)
+        self.dialect = self.engine.dialect.name
+        # Readers on SQLite begin DEFERRED so an export never holds the write lock.
+        self.read_engine = (
+            self.engine.execution_options(sqlite_begin="DEFERRED")
+            if self.dialect == "sqlite"
+            else self.engine
+        )
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
+        if upgrade:
+            self.upgrade(only_if_needed=True)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @property
+    def safe_url(self) -> str:
+        """The URL with any password hidden, for messages."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session inside one write transaction: committed on success, rolled back on error."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with self._read_sessions() as session, session.begin():
+            yield session
+
+    def upgrade(self, *, only_if_needed: bool = False) -> str | None:
+        """Bring the schema to the latest migration; returns the revision now current."""
+        from models.migrate import upgrade_engine
+
+        key = self.safe_url
+        if only_if_needed and key in _upgraded:
+            return None
+        with _upgrade_lock:
+            revision = upgrade_engine(self.engine)
+            _upgraded.add(key)
+        return revision
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(url: str | None = None, *, upgrade: bool = True) -> Database:
+    """The configured database (`DATABASE_URL`, default SQLite file), upgraded on first use."""
+    if url is None:
+        from bot.config import Settings
+
+        url = Settings.from_env().database_url
+    return Database(url, upgrade=upgrade)

@@ -1,0 +1,85 @@
+"""Drafts and their revisions: every version of the text is kept with its check result."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, UTCDateTime, utcnow
+
+# Draft states (see SPEC "Workflow"); `revised` is recorded in the audit log, never stored, because
+# a revision is immediately re-checked and lands in `blocked` or `in_review`.
+SUBMITTED = "submitted"
+BLOCKED = "blocked"
+IN_REVIEW = "in_review"
+APPROVED = "approved"
+REJECTED = "rejected"
+CHANGES_REQUESTED = "changes_requested"
+WITHDRAWN = "withdrawn"
+PUBLISHED = "published"
+STATES = (
+    SUBMITTED,
+    BLOCKED,
+    IN_REVIEW,
+    APPROVED,
+    REJECTED,
+    CHANGES_REQUESTED,
+    WITHDRAWN,
+    PUBLISHED,
+)
+
+
+class Draft(Base):
+    __tablename__ = "drafts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    brand_id: Mapped[str] = mapped_column(String(100), index=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(10))
+    sponsored: Mapped[bool] = mapped_column(Boolean)
+    context: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    submitter: Mapped[str] = mapped_column(String(64), index=True)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    current_revision: Mapped[int] = mapped_column(Integer)
+    # Each routing (submit, override, revise) opens a new review round with its own stages.
+    review_round: Mapped[int] = mapped_column(Integer, default=0)
+    current_stage: Mapped[int | None] = mapped_column(Integer)
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    auto_approved_by: Mapped[str | None] = mapped_column(String(100))
+    route_problem: Mapped[str | None] = mapped_column(Text)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    # Where the submission came from (e.g. Slack channel + thread ts), so outcomes go back there.
+    origin: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    published_url: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    revisions: Mapped[list[Revision]] = relationship(
+        back_populates="draft", order_by="Revision.number", lazy="selectin"
+    )
+
+
+class Revision(Base):
+    __tablename__ = "revisions"
+    __table_args__ = (UniqueConstraint("draft_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    # Lets `audit match TEXT` find a text without scanning every revision.
+    text_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    author: Mapped[str] = mapped_column(String(64))
+    # submitted | revised | edited (edit-and-approve by an approver)
+    origin_event: Mapped[str] = mapped_column(String(20))
+    check_result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    verdict: Mapped[str] = mapped_column(String(10))
+    guidelines_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    draft: Mapped[Draft] = relationship(back_populates="revisions")
