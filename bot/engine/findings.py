@@ -59,7 +59,7 @@ class Finding:
 
 
 def verdict_of(findings: tuple[Finding, ...] | list[Finding]) -> str:
-    """`block` if any error, `review` if any warning, else `pass` (suggestions never hold a draft)."""
+    """`block` if any error, `review` if any warning, else `pass` (suggestions hold nothing)."""
     worst = max((LEVEL_RANK[f.level] for f in findings), default=0)
     return {2: "block", 1: "review"}.get(worst, "pass")
 

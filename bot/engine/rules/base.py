@@ -18,9 +18,7 @@ if TYPE_CHECKING:
     from bot.engine.lexicon import TermCompiler
     from bot.guidelines.model import RuleSpec
 
-OptionKind = Literal[
-    "str", "int", "bool", "str_list", "str_map", "regex", "choice", "choice_list"
-]
+OptionKind = Literal["str", "int", "bool", "str_list", "str_map", "regex", "choice", "choice_list"]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,203 @@
+"""Checks every brand gets from its file's sections rather than from `rules:` entries:
+platform limits, sponsored-content disclosure and the brand's values."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from bot.engine.document import DraftDoc
+from bot.engine.findings import Finding, ValueCount
+from bot.engine.lexicon import TermCompiler, longest_first
+from bot.engine.platforms import DEFAULT_MAX_CHARS, cut_position, weighted_length
+from bot.engine.rules.base import Rule
+from bot.guidelines.model import Guidelines, RuleSpec
+
+_HASHTAG = re.compile(r"(?<![\w&#])#[^\W_][\w]*")
+
+
+class PlatformLengthRule(Rule):
+    TYPE = "platform-length"
+
+    def __init__(self, guidelines: Guidelines, terms: TermCompiler) -> None:
+        spec = RuleSpec(id="platform-length", type=self.TYPE, level="error", category="platform")
+        super().__init__(spec, terms)
+        self.limits = {
+            platform: limits.max_chars
+            for platform, limits in guidelines.platforms.items()
+            if limits.max_chars
+        }
+
+    def find(self, doc: DraftDoc) -> list[Finding]:
+        platform = doc.draft.platform
+        limit = self.limits.get(platform, DEFAULT_MAX_CHARS.get(platform))
+        if limit is None:
+            return []
+        length = weighted_length(doc.text, platform)
+        if length <= limit:
+            return []
+        start = cut_position(doc.text, platform, limit)
+        message = (
+            f"{platform} allows {limit} characters; this draft has {length} "
+            f"({length - limit} too many)."
+        )
+        return [
+            Finding(
+                rule=self.spec.id,
+                level="error",
+                category=self.spec.category,
+                start=start,
+                end=len(doc.text),
+                text=doc.text[start:],
+                message=message,
+            )
+        ]
+
+
+class PlatformHashtagsRule(Rule):
+    TYPE = "platform-hashtags"
+
+    def __init__(self, guidelines: Guidelines, terms: TermCompiler) -> None:
+        spec = RuleSpec(
+            id="platform-hashtags", type=self.TYPE, level="warning", category="platform"
+        )
+        super().__init__(spec, terms)
+        self.limits = {
+            platform: limits.max_hashtags
+            for platform, limits in guidelines.platforms.items()
+            if limits.max_hashtags is not None
+        }
+
+    def find(self, doc: DraftDoc) -> list[Finding]:
+        limit = self.limits.get(doc.draft.platform)
+        if limit is None or "#" not in doc.norm.text:
+            return []
+        tags = list(_HASHTAG.finditer(doc.norm.text))
+        if len(tags) <= limit:
+            return []
+        first_extra = tags[limit]
+        start, end = doc.char_span(first_extra.start(), tags[-1].end())
+        message = (
+            f"At most {limit} hashtag{'s' if limit != 1 else ''} on {doc.draft.platform}; "
+            f"this draft has {len(tags)}."
+        )
+        return [
+            Finding(
+                rule=self.spec.id,
+                level="warning",
+                category=self.spec.category,
+                start=start,
+                end=end,
+                text=doc.text[start:end],
+                message=message,
+            )
+        ]
+
+
+class DisclosureRule(Rule):
+    TYPE = "disclosure"
+
+    def __init__(self, guidelines: Guidelines, terms: TermCompiler) -> None:
+        spec = RuleSpec(id="disclosure", type=self.TYPE, level="error", category="legal")
+        super().__init__(spec, terms)
+        disclosure = guidelines.disclosure
+        self.tags: tuple[str, ...] = disclosure.tags if disclosure else ()
+        self.within = disclosure.within_chars if disclosure else None
+        self.pattern = (
+            re.compile(
+                "|".join(rf"(?<!\w){re.escape(tag)}(?!\w)" for tag in self.tags), re.IGNORECASE
+            )
+            if self.tags
+            else None
+        )
+
+    def find(self, doc: DraftDoc) -> list[Finding]:
+        if not doc.draft.sponsored or self.pattern is None:
+            return []
+        found = self.pattern.search(doc.norm.text)
+        listed = ", ".join(self.tags)
+        if found is None:
+            where = f" within the first {self.within} characters" if self.within else ""
+            return [self._finding(doc, 0, 0, f"Sponsored content must carry {listed}{where}.")]
+        start, end = doc.char_span(found.start(), found.end())
+        if self.within is not None and end > self.within:
+            return [
+                self._finding(
+                    doc,
+                    start,
+                    end,
+                    f"'{doc.text[start:end]}' must appear within the first {self.within} "
+                    f"characters, above the fold; it ends at character {end}.",
+                )
+            ]
+        return []
+
+    def _finding(self, doc: DraftDoc, start: int, end: int, message: str) -> Finding:
+        return Finding(
+            rule=self.spec.id,
+            level="error",
+            category=self.spec.category,
+            start=start,
+            end=end,
+            text=doc.text[start:end],
+            message=message,
+            suggestion=self.tags[0] if self.tags else None,
+        )
+
+
+class ValuesRule(Rule):
+    """Counts each value's signals and contradictions; contradictions are warnings."""
+
+    TYPE = "values"
+    PREFIX: ClassVar[str] = "value:"
+
+    def __init__(self, guidelines: Guidelines, terms: TermCompiler) -> None:
+        spec = RuleSpec(id="values", type=self.TYPE, level="warning", category="values")
+        super().__init__(spec, terms)
+        self.values = guidelines.values
+        for value in self.values:
+            if value.signals:
+                terms.add(f"{self.PREFIX}{value.id}:signals", value.signals, "lemma")
+            if value.contradictions:
+                terms.add(f"{self.PREFIX}{value.id}:contradictions", value.contradictions, "lemma")
+
+    def counts(self, doc: DraftDoc) -> dict[str, ValueCount]:
+        return {
+            value.id: ValueCount(
+                signals=len(longest_first(doc.matches_for(f"{self.PREFIX}{value.id}:signals"))),
+                contradictions=len(
+                    longest_first(doc.matches_for(f"{self.PREFIX}{value.id}:contradictions"))
+                ),
+            )
+            for value in self.values
+        }
+
+    def find(self, doc: DraftDoc) -> list[Finding]:
+        findings = []
+        for value in self.values:
+            key = f"{self.PREFIX}{value.id}:contradictions"
+            for m in longest_first(doc.matches_for(key)):
+                start, end = doc.token_span(m.start, m.end)
+                written = doc.text[start:end]
+                findings.append(
+                    Finding(
+                        rule=f"{self.PREFIX}{value.id}",
+                        level="warning",
+                        category="values",
+                        start=start,
+                        end=end,
+                        text=written,
+                        message=(
+                            f"'{written}' contradicts the brand value '{value.id}': "
+                            f"{value.description}"
+                        ),
+                    )
+                )
+        return findings
+
+
+BUILTIN_RULES: tuple[type[Rule], ...] = (
+    PlatformLengthRule,
+    PlatformHashtagsRule,
+    DisclosureRule,
+)

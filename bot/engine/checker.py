@@ -1,0 +1,102 @@
+"""Compile a brand's guidelines once; check drafts against them many times."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+
+from spacy.tokens import Doc
+
+from bot.engine.builtins import BUILTIN_RULES, ValuesRule
+from bot.engine.document import DraftDoc
+from bot.engine.findings import CheckResult, Draft, Finding
+from bot.engine.lexicon import TermCompiler, get_nlp
+from bot.engine.normalize import Normalized, normalize
+from bot.engine.rules.base import Rule, rule_type
+from bot.guidelines.model import Guidelines
+
+MAX_DRAFT_CHARS = 100_000
+
+
+class DraftError(ValueError):
+    """A draft that cannot be checked at all (empty, too long); the message says why."""
+
+
+def validate_text(text: str) -> None:
+    if not text or not text.strip():
+        raise DraftError("the draft is empty")
+    if len(text) > MAX_DRAFT_CHARS:
+        raise DraftError(
+            f"the draft has {len(text)} characters; brandgate checks at most {MAX_DRAFT_CHARS}"
+        )
+
+
+class Checker:
+    """All compiled rules of one brand. Thread-safe: checking mutates nothing shared."""
+
+    def __init__(self, guidelines: Guidelines) -> None:
+        self.guidelines = guidelines
+        self.nlp = get_nlp(guidelines.language)
+        self.terms = TermCompiler(guidelines.language)
+        self.rules: list[Rule] = []
+        for spec in guidelines.rules:
+            cls = rule_type(spec.type)
+            if cls is None:  # the loader rejects unknown types; this guards hand-built objects
+                raise ValueError(f"unknown rule type {spec.type!r} in rule {spec.id!r}")
+            self.rules.append(cls(spec, self.terms))
+        self.rules.extend(cls(guidelines, self.terms) for cls in BUILTIN_RULES)  # type: ignore[arg-type]
+        self.values = ValuesRule(guidelines, self.terms)
+        self.terms.build()
+
+    def check(self, draft: Draft) -> CheckResult:
+        validate_text(draft.text)
+        norm = normalize(draft.text)
+        return self._check_doc(draft, norm, self.nlp.make_doc(norm.text))
+
+    def check_many(self, drafts: Iterable[Draft]) -> Iterator[CheckResult]:
+        """Like `check` over many drafts, tokenizing in batches."""
+        batch = list(drafts)
+        for draft in batch:
+            validate_text(draft.text)
+        norms = [normalize(d.text) for d in batch]
+        docs = self.nlp.tokenizer.pipe(n.text for n in norms)
+        for draft, norm, doc in zip(batch, norms, docs, strict=True):
+            yield self._check_doc(draft, norm, doc)
+
+    def _check_doc(self, draft: Draft, norm: Normalized, doc: Doc) -> CheckResult:
+        draft_doc = DraftDoc(draft=draft, norm=norm, doc=doc, matches=self.terms.match(doc))
+        findings: list[Finding] = []
+        for rule in self.rules:
+            spec = rule.spec
+            if spec.platforms and draft.platform not in spec.platforms:
+                continue
+            if spec.kinds and draft.kind not in spec.kinds:
+                continue
+            findings.extend(rule.find(draft_doc))
+        findings.extend(self.values.find(draft_doc))
+        findings.sort(key=lambda f: (f.start, f.end, f.rule))
+        return CheckResult(
+            findings=tuple(findings),
+            guidelines_sha256=self.guidelines.sha256,
+            values=self.values.counts(draft_doc),
+        )
+
+
+_cache: dict[tuple[str, str], Checker] = {}
+_cache_lock = threading.Lock()
+
+
+def get_checker(guidelines: Guidelines) -> Checker:
+    """The compiled checker for this exact version of a brand's guidelines (cached)."""
+    key = (guidelines.brand_id, guidelines.sha256)
+    checker = _cache.get(key)
+    if checker is None:
+        with _cache_lock:
+            checker = _cache.get(key)
+            if checker is None:
+                checker = Checker(guidelines)
+                # A brand keeps one compiled version: drop the ones its file replaced.
+                for old in [k for k in _cache if k[0] == guidelines.brand_id]:
+                    del _cache[old]
+                _cache[key] = checker
+    return checker

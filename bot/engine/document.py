@@ -1,0 +1,41 @@
+"""The view of one draft that every rule's `find` receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc
+
+from bot.engine.findings import Draft
+from bot.engine.lexicon import TermMatch
+from bot.engine.normalize import Normalized
+
+
+@dataclass(slots=True)
+class DraftDoc:
+    """A draft, its matching text, the spaCy doc over that text and the brand's term matches.
+
+    `doc` is built from the normalised text; `span` turns token or character positions of
+    it back into offsets of the ORIGINAL text, which is what findings must carry.
+    """
+
+    draft: Draft
+    norm: Normalized
+    doc: Doc
+    matches: dict[str, list[TermMatch]] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return self.norm.original
+
+    def token_span(self, start: int, end: int) -> tuple[int, int]:
+        """Original offsets of tokens [start, end)."""
+        first, last = self.doc[start], self.doc[end - 1]
+        return self.norm.to_original(first.idx, last.idx + len(last.text))
+
+    def char_span(self, start: int, end: int) -> tuple[int, int]:
+        """Original offsets of characters [start, end) of the matching text."""
+        return self.norm.to_original(start, end)
+
+    def matches_for(self, key: str) -> list[TermMatch]:
+        return self.matches.get(key, [])

@@ -1,0 +1,171 @@
+"""Normalisation for matching only, with a map back to the original text.
+
+A draft can hide a flagged term behind invisible characters, look-alike letters from other
+scripts, full-width or mathematical letters, separated letters or digits in place of letters.
+`normalize` undoes all of that into a matching text and remembers, for every character of it,
+which span of the original it came from, so that findings always index what the user wrote.
+
+Plain ASCII text, the common case, takes a fast path that touches no per-character table.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+# Invisible characters that are not Unicode category Cf but still render as nothing.
+_EXTRA_INVISIBLE = frozenset(
+    "\u034f\u115f\u1160\u17b4\u17b5\u180e\u2800\u3164\uffa0"
+    + "".join(chr(c) for c in range(0xFE00, 0xFE10))
+)
+_DIGIT_SWAPS = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"})
+_SYMBOL_SWAPS = {"@": "a", "$": "s"}
+
+# A word that mixes letters with digits or @/$ inside it: "gu4r4nt33d", "fr@ud", "mir4cle".
+_LEETISH_WORD = re.compile(r"(?:[^\W_]|[@$])*[^\W\d_](?:[^\W_]|[@$])*")
+_HAS_SWAPPABLE = re.compile(r"[0134578]|(?<=[^\W\d_])[@$]")
+# Three or more single letters separated by spaces, dots, hyphens, underscores or stars.
+_SEPARATED = re.compile(
+    r"(?<![^\W_])(?:[^\W\d_](?:[ .\-_*\u00b7]{1,2}))"
+    r"{2,}[^\W\d_](?![^\W_])"
+)
+_SEPARATOR_CHARS = frozenset(" .-_*\u00b7")
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """The matching text; `starts[i]`/`ends[i]` give the original span of its character i."""
+
+    original: str
+    text: str
+    starts: tuple[int, ...] | None = None  # None: identical offsets
+    ends: tuple[int, ...] | None = None
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        if self.starts is None or self.ends is None:
+            return start, end
+        if end <= start:
+            pos = self.starts[start] if start < len(self.starts) else len(self.original)
+            return pos, pos
+        return self.starts[start], self.ends[end - 1]
+
+
+@lru_cache(maxsize=1)
+def confusable_map() -> dict[str, str]:
+    """Look-alike characters of other scripts mapped to the ASCII letter they imitate.
+
+    Built from Unicode's confusables data as shipped by the maintained `confusable_homoglyphs`
+    package. Accented Latin letters are left alone: "è" is Italian, not an evasion.
+    """
+    data_file = resources.files("confusable_homoglyphs").joinpath("confusables.json")
+    table: dict[str, str] = {}
+    for char, homoglyphs in json.loads(data_file.read_text(encoding="utf-8")).items():
+        if len(char) != 1 or char.isascii() or unicodedata.decomposition(char).startswith("<"):
+            # NFKC already folds compatibility forms (full-width, mathematical letters).
+            continue
+        if unicodedata.decomposition(char) and unicodedata.name(char, "").startswith("LATIN"):
+            continue
+        for glyph in homoglyphs:
+            target = glyph["c"]
+            if len(target) == 1 and target.isascii() and target.isalpha():
+                table[char] = target
+                break
+    return table
+
+
+def _is_invisible(char: str) -> bool:
+    return char in _EXTRA_INVISIBLE or unicodedata.category(char) == "Cf"
+
+
+@lru_cache(maxsize=8192)
+def _fold_char(char: str) -> str:
+    """One original character as it reads for matching ("" when it is invisible)."""
+    if _is_invisible(char):
+        return ""
+    folded = unicodedata.normalize("NFKC", char)
+    confusables = confusable_map()
+    return "".join(confusables.get(c, c) for c in folded if not _is_invisible(c))
+
+
+def _fold_unicode(text: str) -> tuple[list[str], list[int], list[int]]:
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for i, char in enumerate(text):
+        if unicodedata.combining(char):
+            # Combine with the letter before it where Unicode can ("e" + grave -> "è");
+            # a mark that combines with nothing is decoration meant to break a word: drop it.
+            if chars:
+                composed = unicodedata.normalize("NFC", chars[-1] + char)
+                if len(composed) == 1:
+                    chars[-1] = composed
+                ends[-1] = i + 1
+            continue
+        folded = _fold_char(char)
+        for piece in folded:
+            chars.append(piece)
+            starts.append(i)
+            ends.append(i + 1)
+    return chars, starts, ends
+
+
+def _swap_digits(chars: list[str], text: str) -> bool:
+    changed = False
+    for word in _LEETISH_WORD.finditer(text):
+        token = word.group()
+        if token.isalpha() or not _HAS_SWAPPABLE.search(token):
+            continue
+        for offset, char in enumerate(token):
+            pos = word.start() + offset
+            if char.isdigit():
+                swapped = char.translate(_DIGIT_SWAPS)
+            elif char in _SYMBOL_SWAPS and offset > 0:
+                swapped = _SYMBOL_SWAPS[char]
+            else:
+                continue
+            if swapped != char and swapped.isalpha():
+                chars[pos] = swapped
+                changed = True
+    return changed
+
+
+def _join_separated(
+    chars: list[str], starts: list[int], ends: list[int]
+) -> tuple[list[str], list[int], list[int]]:
+    text = "".join(chars)
+    keep = [True] * len(chars)
+    for run in _SEPARATED.finditer(text):
+        for pos in range(run.start(), run.end()):
+            if chars[pos] in _SEPARATOR_CHARS:
+                keep[pos] = False
+    return (
+        [c for c, k in zip(chars, keep, strict=True) if k],
+        [s for s, k in zip(starts, keep, strict=True) if k],
+        [e for e, k in zip(ends, keep, strict=True) if k],
+    )
+
+
+def normalize(text: str) -> Normalized:
+    """The matching form of `text`: case is kept (exact matching needs it), all else folded."""
+    if text.isascii():
+        # Fast path: every character maps to itself, so offsets only change if letters are joined.
+        chars = list(text)
+        starts: list[int] | None = None
+        ends: list[int] | None = None
+    else:
+        chars, starts, ends = _fold_unicode(text)
+    current = text if starts is None else "".join(chars)
+    if _HAS_SWAPPABLE.search(current) and _swap_digits(chars, current):
+        current = "".join(chars)
+    if _SEPARATED.search(current):
+        if starts is None or ends is None:
+            starts, ends = list(range(len(text))), list(range(1, len(text) + 1))
+        chars, starts, ends = _join_separated(chars, starts, ends)
+        current = "".join(chars)
+    if starts is None or ends is None:
+        return Normalized(original=text, text=current)
+    return Normalized(original=text, text=current, starts=tuple(starts), ends=tuple(ends))

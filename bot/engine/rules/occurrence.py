@@ -1,0 +1,58 @@
+"""`occurrence`: flag a pattern or term that occurs more than `max` (or fewer than `min`) times."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from bot.engine.document import DraftDoc
+from bot.engine.findings import Finding
+from bot.engine.lexicon import TermCompiler
+from bot.engine.rules.base import MATCH_OPTION, OptionSpec, Rule, register
+from bot.guidelines.model import RuleSpec
+
+
+@register
+class OccurrenceRule(Rule):
+    TYPE = "occurrence"
+    OPTIONS: ClassVar[dict[str, OptionSpec]] = {
+        "pattern": OptionSpec("regex", help="regular expression counted in the text"),
+        "tokens": OptionSpec("str_list", help="words or phrases counted together"),
+        "match": MATCH_OPTION,
+        "max": OptionSpec("int", minimum=0, help="most occurrences allowed"),
+        "min": OptionSpec("int", minimum=1, help="fewest occurrences required"),
+    }
+    REQUIRE_ONE_OF = (("pattern", "tokens"), ("max", "min"))
+    DEFAULT_MESSAGE = "'%s' occurs %s times."
+
+    def __init__(self, spec: RuleSpec, terms: TermCompiler) -> None:
+        super().__init__(spec, terms)
+        pattern = self.option("pattern")
+        self.pattern = re.compile(pattern) if pattern else None
+        tokens = self.option("tokens")
+        if tokens:
+            terms.add(spec.id, tokens, self.option("match"))
+        self.maximum: int | None = self.option("max")
+        self.minimum: int | None = self.option("min")
+        self.label = pattern or ", ".join(tokens or ())
+
+    def _occurrences(self, doc: DraftDoc) -> list[tuple[int, int]]:
+        spans = [doc.token_span(m.start, m.end) for m in doc.matches_for(self.spec.id)]
+        if self.pattern is not None:
+            spans += [
+                doc.char_span(m.start(), m.end())
+                for m in self.pattern.finditer(doc.norm.text)
+                if m.end() > m.start()
+            ]
+        return sorted(set(spans))
+
+    def find(self, doc: DraftDoc) -> list[Finding]:
+        found = self._occurrences(doc)
+        count = str(len(found))
+        if self.maximum is not None and len(found) > self.maximum:
+            # Point at the first occurrence past the limit: that is what has to go.
+            start, end = found[self.maximum]
+            return [self.finding(doc, start, end, self.label, count)]
+        if self.minimum is not None and len(found) < self.minimum:
+            return [self.finding(doc, 0, 0, self.label, count)]
+        return []

@@ -1,0 +1,100 @@
+"""`pii`: e-mail addresses, phone numbers and payment card numbers in a public post."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import ClassVar
+
+from bot.engine.document import DraftDoc
+from bot.engine.findings import Finding
+from bot.engine.lexicon import TermCompiler
+from bot.engine.rules.base import OptionSpec, Rule, register
+from bot.guidelines.model import RuleSpec
+
+PII_KINDS = ("email", "phone", "card")
+
+_EMAIL = re.compile(
+    r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])"
+)
+# A run of digits with the separators people write phone and card numbers with.
+_NUMBERISH = re.compile(r"(?<![\w#/.,])(?:\+|00)?\d(?:[\d \u00a0().\-/]*\d)?(?![\w/])")
+_DATE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
+_SEPARATORS = re.compile(r"[^\d+]")
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, char in enumerate(reversed(digits)):
+        value = int(char)
+        if i % 2:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def _classify_number(written: str) -> str | None:
+    digits = _SEPARATORS.sub("", written).lstrip("+")
+    if _DATE.match(written.strip()):
+        return None
+    if 13 <= len(digits) <= 19 and _luhn_ok(digits):
+        return "card"
+    # Prices and quantities ("1,299.00", "10.000") have few digits; phones have 8 to 15.
+    if 8 <= len(digits) <= 15 and (written.startswith(("+", "00")) or _looks_grouped(written)):
+        return "phone"
+    return None
+
+
+def _looks_grouped(written: str) -> bool:
+    """Phone numbers are written in groups ("555-123-4567", "02 1234 5678") or as one run."""
+    groups = [g for g in re.split(r"[ \u00a0().\-/]+", written) if g]
+    return len(groups) == 1 or all(len(g) >= 2 for g in groups)
+
+
+@register
+class PiiRule(Rule):
+    TYPE = "pii"
+    OPTIONS: ClassVar[dict[str, OptionSpec]] = {
+        "kinds": OptionSpec(
+            "choice_list", choices=PII_KINDS, default=PII_KINDS, help="what to look for"
+        ),
+        "allow": OptionSpec(
+            "str_list", default=(), help="addresses or numbers that may appear (e.g. support)"
+        ),
+    }
+    DEFAULT_MESSAGE = "Personal data in a public post (%s): '%s'."
+
+    def __init__(self, spec: RuleSpec, terms: TermCompiler) -> None:
+        super().__init__(spec, terms)
+        self.kinds = frozenset(self.option("kinds"))
+        self.allowed = {_canonical(a) for a in self.option("allow")}
+
+    def _candidates(self, text: str) -> Iterator[tuple[str, int, int]]:
+        emails = []
+        if "email" in self.kinds and "@" in text:
+            for m in _EMAIL.finditer(text):
+                emails.append((m.start(), m.end()))
+                yield "email", m.start(), m.end()
+        if self.kinds & {"phone", "card"}:
+            for m in _NUMBERISH.finditer(text):
+                if any(s <= m.start() < e for s, e in emails):
+                    continue
+                kind = _classify_number(m.group())
+                if kind in self.kinds:
+                    yield kind, m.start(), m.end()
+
+    def find(self, doc: DraftDoc) -> list[Finding]:
+        text = doc.text
+        return [
+            self.finding(doc, start, end, _LABELS[kind], text[start:end])
+            for kind, start, end in self._candidates(text)
+            if _canonical(text[start:end]) not in self.allowed
+        ]
+
+
+_LABELS = {"email": "e-mail address", "phone": "phone number", "card": "card number"}
+
+
+def _canonical(value: str) -> str:
+    value = value.strip().lower()
+    return value if "@" in value else re.sub(r"[^\d+]", "", value)
