@@ -1,0 +1,22 @@
+"""The tamper-evident audit log: a SHA-256 hash chain, appended in the workflow's transactions."""
+
+from bot.audit.events import EVENTS, AuditEvent
+from bot.audit.export import export, iter_entries, parse_bound
+from bot.audit.log import AuditError, append, head
+from bot.audit.query import draft_history, match_text
+from bot.audit.verify import VerifyResult, verify
+
+__all__ = [
+    "EVENTS",
+    "AuditError",
+    "AuditEvent",
+    "VerifyResult",
+    "append",
+    "draft_history",
+    "export",
+    "head",
+    "iter_entries",
+    "match_text",
+    "parse_bound",
+    "verify",
+]

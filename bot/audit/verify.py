@@ -1,0 +1,111 @@
+"""Streaming verification of the whole chain; names the first bad entry."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from bot.audit.chain import entry_material
+from models import GENESIS_HASH, AuditEntry, AuditHead
+from models.db import Database
+
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    count: int
+    #: seq of the first entry that is wrong or missing (None when ok)
+    first_bad: int | None = None
+    problem: str | None = None
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"OK {self.count} entries"
+        return f"FAIL entry {self.first_bad}: {self.problem}"
+
+
+COLUMNS = (
+    AuditEntry.seq,
+    AuditEntry.created_at,
+    AuditEntry.event,
+    AuditEntry.actor,
+    AuditEntry.brand_id,
+    AuditEntry.draft_id,
+    AuditEntry.revision,
+    AuditEntry.guidelines_sha256,
+    AuditEntry.payload,
+    AuditEntry.prev_hash,
+    AuditEntry.hash,
+)
+
+
+def stream_rows(connection: Connection, stmt: Any, batch: int = BATCH) -> Iterator[Any]:
+    """Rows through a server-side cursor (PostgreSQL) / incremental fetch (SQLite): flat memory."""
+    result = connection.execution_options(yield_per=batch).execute(stmt)
+    yield from result
+
+
+def verify_connection(connection: Connection) -> VerifyResult:
+    expected_seq = 1
+    prev = GENESIS_HASH
+    count = 0
+    sha256 = hashlib.sha256
+    stmt = select(*COLUMNS).order_by(AuditEntry.seq)
+    for row in stream_rows(connection, stmt):
+        seq = row[0]
+        if seq != expected_seq:
+            if seq > expected_seq:
+                problem = f"missing (the log jumps from entry {expected_seq - 1} to {seq})"
+            else:
+                problem = f"out of sequence (found entry {seq} after {expected_seq - 1})"
+            return VerifyResult(False, count, expected_seq, problem)
+        material = entry_material(
+            seq=seq,
+            created_at=row[1],
+            event=row[2],
+            actor=row[3],
+            brand_id=row[4],
+            draft_id=row[5],
+            revision=row[6],
+            guidelines_sha256=row[7],
+            payload=row[8],
+            prev_hash=row[9],
+        )
+        if sha256(material).hexdigest() != row[10]:
+            return VerifyResult(
+                False, count, seq, f"content does not match its hash ({row[2]} by {row[3]})"
+            )
+        if row[9] != prev:
+            return VerifyResult(
+                False,
+                count,
+                seq,
+                "previous-hash link broken (an entry before it was changed, "
+                "removed, inserted or reordered)",
+            )
+        prev = row[10]
+        expected_seq += 1
+        count += 1
+    head = connection.execute(
+        select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)
+    ).one_or_none()
+    if head is None:
+        return VerifyResult(False, count, count + 1, "the audit_head row is missing")
+    if head.seq != count or head.hash != prev:
+        if head.seq > count:
+            problem = f"missing: the log ends at entry {count} but its head records {head.seq}"
+            return VerifyResult(False, count, count + 1, problem)
+        problem = f"not recorded by the head (head is at entry {head.seq}): appended out of band"
+        return VerifyResult(False, count, min(head.seq + 1, count), problem)
+    return VerifyResult(True, count)
+
+
+def verify(db: Database) -> VerifyResult:
+    with db.read_engine.connect() as connection, connection.begin():
+        return verify_connection(connection)
