@@ -1,0 +1,242 @@
+"""`brandgate check`: check drafts against a brand's guidelines without submitting anything."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from bot.cli.common import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    UsageError,
+    add_guidelines_dir,
+    guideline_store,
+    use_colour,
+)
+from bot.cli.progress import Progress
+from bot.engine.checker import DraftError, get_checker
+from bot.engine.findings import CheckResult, Draft
+from bot.guidelines.errors import GuidelineError, UnknownBrand
+from bot.guidelines.loader import GuidelineStore
+from bot.guidelines.model import KINDS, PLATFORMS
+from bot.routing import RoutePlan, plan_route
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "check",
+        help="check drafts against a brand's guidelines (nothing is submitted)",
+        description="Check one draft (TEXT, or - for standard input) or a JSON-lines batch.",
+    )
+    parser.add_argument("--brand", help="brand id (the guideline file's stem)")
+    parser.add_argument("--platform", choices=PLATFORMS, help="where the draft will be posted")
+    parser.add_argument("--kind", choices=KINDS, default="post")
+    parser.add_argument("--sponsored", action="store_true", help="the draft is paid content")
+    parser.add_argument("--context", help="the message a reply answers")
+    parser.add_argument(
+        "--as", dest="as_user", metavar="USER", help="would-be submitter (left out of approvers)"
+    )
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    add_guidelines_dir(parser)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("text", nargs="?", help="the draft, or - to read standard input")
+    source.add_argument("--input", metavar="FILE.jsonl", help="JSON lines: one draft per line")
+    parser.set_defaults(func=run)
+
+
+@dataclass
+class Item:
+    """One draft to check, with where it came from for error messages."""
+
+    id: str
+    fields: dict[str, Any]
+    where: str
+    error: str | None = None  # the line could not even be read
+
+
+@dataclass
+class Outcome:
+    item: Item
+    brand: str | None = None
+    draft: Draft | None = None
+    result: CheckResult | None = None
+    route: RoutePlan | None = None
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        if self.error is not None or self.result is None or self.draft is None:
+            return {"id": self.item.id, "error": self.error}
+        route = self.route or RoutePlan(stages=())
+        data: dict[str, Any] = {
+            "id": self.item.id,
+            "brand": self.brand,
+            "platform": self.draft.platform,
+            "kind": self.draft.kind,
+            "sponsored": self.draft.sponsored,
+            "verdict": self.result.verdict,
+            "findings": [f.to_json() for f in self.result.findings],
+            "route": route.to_json(),
+            "guidelines_sha256": self.result.guidelines_sha256,
+            "values": self.result.values_json(),
+            "auto_approved_by": route.auto_approved_by,
+        }
+        if route.problem:
+            data["route_problem"] = route.problem
+        return data
+
+
+def _text_id(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
+def _defaults(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "brand": args.brand,
+        "platform": args.platform,
+        "kind": args.kind,
+        "sponsored": args.sponsored,
+        "context": args.context,
+    }
+
+
+def _read_batch(path: str, defaults: dict[str, Any]) -> Iterator[Item]:
+    try:
+        stream: TextIO = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    with stream:
+        for number, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            where = f"{path}:{number}"
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield Item(f"line-{number}", {}, where, f"{where}: not valid JSON ({exc.msg})")
+                continue
+            if not isinstance(record, dict):
+                yield Item(f"line-{number}", {}, where, f"{where}: each line must be a JSON object")
+                continue
+            fields = {**defaults, **{k: v for k, v in record.items() if v is not None}}
+            yield Item(str(record.get("id", f"line-{number}")), fields, where)
+
+
+def _draft_of(item: Item) -> Draft:
+    fields = item.fields
+    text = fields.get("text")
+    if not isinstance(text, str):
+        raise UsageError("text: a string is required")
+    platform = fields.get("platform")
+    if platform not in PLATFORMS:
+        raise UsageError(f"platform: {platform!r} is not one of {', '.join(PLATFORMS)}")
+    kind = fields.get("kind") or "post"
+    if kind not in KINDS:
+        raise UsageError(f"kind: {kind!r} is not one of {', '.join(KINDS)}")
+    sponsored = fields.get("sponsored", False)
+    if not isinstance(sponsored, bool):
+        raise UsageError("sponsored: true or false is required")
+    context = fields.get("context")
+    if context is not None and not isinstance(context, str):
+        raise UsageError("context: a string is required")
+    return Draft(
+        text=text, platform=platform, kind=kind, sponsored=sponsored, context=context, id=item.id
+    )
+
+
+def check_item(store: GuidelineStore, item: Item, submitter: str | None) -> Outcome:
+    """Check one draft; every problem with the item itself becomes `Outcome.error`."""
+    if item.error is not None:
+        return Outcome(item, error=item.error)
+    brand = item.fields.get("brand")
+    try:
+        if not isinstance(brand, str) or not brand:
+            raise UsageError("brand: a brand id is required (--brand or a 'brand' field)")
+        draft = _draft_of(item)
+        guidelines = store.get(brand)
+        result = get_checker(guidelines).check(draft)
+    except (UsageError, DraftError, UnknownBrand) as exc:
+        return Outcome(item, brand=brand, error=f"{item.where}: {exc}")
+    route = plan_route(guidelines, result, draft, submitter)
+    return Outcome(item, brand=brand, draft=draft, result=result, route=route)
+
+
+def run(args: argparse.Namespace) -> int:
+    store = guideline_store(args)
+    defaults = _defaults(args)
+    if args.input:
+        items: list[Item] | Iterator[Item] = _read_batch(args.input, defaults)
+    else:
+        text = sys.stdin.read() if args.text == "-" else args.text
+        items = [Item(_text_id(text), {**defaults, "text": text}, "draft")]
+    out = sys.stdout
+    colour = use_colour(out)
+    unreadable = blocked = False
+    progress = Progress(enabled=bool(args.input) and use_colour(sys.stderr))
+    try:
+        for item in items:
+            outcome = check_item(store, item, args.as_user)
+            progress.step()
+            unreadable |= outcome.error is not None
+            blocked |= outcome.result is not None and outcome.result.verdict == "block"
+            if outcome.error is not None:
+                print(f"brandgate: {outcome.error}", file=sys.stderr)
+            if args.format == "json":
+                # Error lines too, so that output line N always answers input draft N.
+                out.write(json.dumps(outcome.to_json(), ensure_ascii=False) + "\n")
+            elif outcome.error is None:
+                out.write(render_text(outcome, colour) + "\n")
+    except GuidelineError as exc:
+        progress.close()
+        raise UsageError(f"invalid guidelines:\n{exc}") from None
+    progress.close()
+    if unreadable:
+        return EXIT_USAGE
+    return EXIT_REFUSED if blocked else EXIT_OK
+
+
+_COLOURS = {"error": "\033[31m", "warning": "\033[33m", "suggestion": "\033[36m"}
+_RESET = "\033[0m"
+
+
+def _position(text: str, offset: int) -> str:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return f"{line}:{column}"
+
+
+def render_text(outcome: Outcome, colour: bool = False) -> str:
+    """Linter-style lines: position, level, rule, message, suggestion; then verdict and route."""
+    if outcome.error is not None or outcome.result is None or outcome.draft is None:
+        return f"error: {outcome.error}"
+    draft, result = outcome.draft, outcome.result
+    header = f"{outcome.item.id}  {outcome.brand} {draft.platform} {draft.kind}"
+    lines = [header + ("  (sponsored)" if draft.sponsored else "")]
+    for f in result.findings:
+        level = f"{f.level:<10}"
+        if colour:
+            level = f"{_COLOURS[f.level]}{level}{_RESET}"
+        suggestion = f" -> {f.suggestion}" if f.suggestion else ""
+        lines.append(
+            f"  {_position(draft.text, f.start):>7}  {level} {f.rule:<20} {f.message}{suggestion}"
+        )
+    route = outcome.route or RoutePlan(stages=())
+    if route.auto_approved_by:
+        routed = f"approved by {route.auto_approved_by}"
+    elif route.problem:
+        routed = route.problem
+    else:
+        routed = " -> ".join(
+            f"{s.group} ({s.mode}: {', '.join(s.approvers)})" for s in route.stages
+        )
+    verdict = result.verdict
+    if colour:
+        tint = {"block": _COLOURS["error"], "review": _COLOURS["warning"]}.get(verdict, "\033[32m")
+        verdict = f"{tint}{verdict}{_RESET}"
+    lines.append(f"  verdict: {verdict}   route: {routed}")
+    return "\n".join(lines)

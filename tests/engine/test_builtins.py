@@ -1,0 +1,46 @@
+"""Platform limits, hashtags and disclosure: the checks every brand gets."""
+
+from __future__ import annotations
+
+from bot.engine.platforms import weighted_length
+from tests.engine.support import CheckFn, rules_of
+
+
+def test_platform_length_counts_like_the_platform(check_en: CheckFn) -> None:
+    assert weighted_length("https://example.com/a/very/long/path/indeed", "x") == 23
+    assert weighted_length("日本", "x") == 4
+    assert weighted_length("日本", "instagram") == 2
+    fits = "a" * 280
+    assert "platform-length" not in rules_of(check_en(fits, platform="x"))
+    text = "a" * 300
+    finding = next(f for f in check_en(text, platform="x").findings if f.rule == "platform-length")
+    assert (finding.start, finding.end, finding.level) == (280, 300, "error")
+    assert "280" in finding.message and "300" in finding.message
+    # the same text is fine on Instagram
+    assert "platform-length" not in rules_of(check_en(text, platform="instagram"))
+
+
+def test_platform_defaults_apply_when_the_file_is_silent(check_en: CheckFn) -> None:
+    assert "platform-length" in rules_of(check_en("b" * 501, platform="threads"))
+
+
+def test_platform_hashtags(check_en: CheckFn) -> None:
+    assert "platform-hashtags" not in rules_of(check_en("#a #b", platform="x"))
+    text = "Go #hike #camp #trail"
+    finding = next(
+        f for f in check_en(text, platform="x").findings if f.rule == "platform-hashtags"
+    )
+    assert finding.text == "#trail" and finding.level == "warning"
+
+
+def test_disclosure_required_when_sponsored(check_en: CheckFn) -> None:
+    assert "disclosure" not in rules_of(check_en("New boots.", sponsored=False))
+    missing = check_en("New boots from our partner.", sponsored=True)
+    assert "disclosure" in rules_of(missing) and missing.verdict == "block"
+    assert "disclosure" not in rules_of(check_en("#ad New boots.", sponsored=True))
+    assert "disclosure" not in rules_of(check_en("New boots #Sponsored", sponsored=True))
+    late = "x" * 200 + " #ad"
+    finding = next(f for f in check_en(late, sponsored=True).findings if f.rule == "disclosure")
+    assert finding.text == "#ad" and "125" in finding.message
+    # "#adventure" is not "#ad"
+    assert "disclosure" in rules_of(check_en("#adventure time", sponsored=True))
