@@ -88,8 +88,10 @@ ROUTING_RULE_FIELDS = ("when", "stages")
 STAGE_FIELDS = ("group", "mode")
 POLICY_FIELDS = ("auto_approve",)
 
-#: built-in checks report under these ids, so a rule of the file must not take them
-RESERVED_RULE_IDS = ("platform-length", "platform-hashtags", "disclosure")
+#: built-in checks (bot/engine/builtins.py) report under these ids and categories, so a rule
+#: may not take the ids, and routing may name the categories even if no rule of the file does
+RESERVED_RULE_IDS = ("platform-length", "platform-hashtags", "disclosure", "values")
+BUILTIN_CATEGORIES = ("platform", "legal", "values")
 #: names people reach for that the format spells differently
 PLATFORM_ALIASES = {"twitter": "x", "ig": "instagram", "fb": "facebook", "yt": "youtube"}
 
@@ -753,12 +755,12 @@ class _Validator:
         value = self.string(node, where, pattern=SLUG_PATTERN, hint=SLUG_HINT)
         if value is not None and value not in categories:
             # A condition on a category no rule has can never match: almost always a typo.
-            known = ", ".join(sorted(categories)) or "none (no rule has a category)"
+            known = ", ".join(sorted(categories))
             self.error(
                 node.line,
                 where,
                 f"no rule has category '{value}'{did_you_mean(value, categories) or ';'}"
-                f" categories in this file: {known}",
+                f" known categories (of the rules and built-in checks): {known}",
             )
             return None
         return value
@@ -779,11 +781,11 @@ class _Validator:
 
 
 def _categories(rules: Node | None) -> set[str]:
-    """Categories written in the rules, valid or not: a broken rule should not make every
-    routing condition on its category fail too."""
+    """The built-in categories and those written in the rules, valid or not: a broken rule
+    should not make every routing condition on its category fail too."""
+    found = set(BUILTIN_CATEGORIES)
     if rules is None or rules.kind != "seq":
-        return set()
-    found = set()
+        return found
     for rule in rules.value:
         category = rule.value.get("category") if rule.kind == "map" else None
         if category is not None and isinstance(category.value, str):
@@ -1032,7 +1034,7 @@ def _option_summary(options: Mapping[str, Any]) -> str:
             shown = ", ".join(map(str, value[:3])) + (", ..." if len(value) > 3 else "")
             parts.append(f"{name}: {len(value)} [{shown}]")
         else:
-            parts.append(f"{name}: {value!r}" if isinstance(value, str) else f"{name}: {value}")
+            parts.append(f"{name}: '{value}'" if isinstance(value, str) else f"{name}: {value}")
     return "; ".join(parts)
 
 
