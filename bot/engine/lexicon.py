@@ -23,7 +23,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from bot.engine.normalize import normalize
+from bot.engine.normalize import normalize, strip_accents
 
 # Beyond this many inflected combinations, a phrase varies one word at a time instead.
 _MAX_PHRASE_COMBINATIONS = 64
@@ -129,7 +129,9 @@ class TermCompiler:
                 self._has_orth = True
                 continue
             lowered = [w.lower() for w in words]
-            variants = [sorted(forms[w]) if mode == "lemma" else [w] for w in lowered]
+            variants = [
+                _with_unaccented(forms[w] if mode == "lemma" else {w}) for w in lowered
+            ]
             self._lower.add(match_key, list(self._phrase_docs(lowered, variants)))
             self._has_lower = True
         self._pending.clear()
@@ -151,6 +153,10 @@ class TermCompiler:
                 key, index = self._keys[key_hash]
                 found[key].append(TermMatch(index, start, end))
         return found
+
+
+def _with_unaccented(words: set[str]) -> list[str]:
+    return sorted(words | {strip_accents(w) for w in words})
 
 
 def _combinations(base: list[str], variants: list[list[str]]) -> Iterable[tuple[str, ...]]:

@@ -77,6 +77,11 @@ def confusable_map() -> dict[str, str]:
     return table
 
 
+def strip_accents(word: str) -> str:
+    decomposed = unicodedata.normalize("NFD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def _is_invisible(char: str) -> bool:
     return char in _EXTRA_INVISIBLE or unicodedata.category(char) == "Cf"
 
@@ -97,12 +102,10 @@ def _fold_unicode(text: str) -> tuple[list[str], list[int], list[int]]:
     ends: list[int] = []
     for i, char in enumerate(text):
         if unicodedata.combining(char):
-            # Combine with the letter before it where Unicode can ("e" + grave -> "è");
-            # a mark that combines with nothing is decoration meant to break a word: drop it.
-            if chars:
-                composed = unicodedata.normalize("NFC", chars[-1] + char)
-                if len(composed) == 1:
-                    chars[-1] = composed
+            # A mark typed separately is decoration meant to break a word ("gua\u0301rantee"):
+            # drop it. Precomposed letters ("è") are left alone; patterns carry accent-free
+            # variants so that text decomposed by its source still matches.
+            if ends:
                 ends[-1] = i + 1
             continue
         folded = _fold_char(char)

@@ -1,0 +1,121 @@
+"""Evasion resistance: a flagged term is found however it is disguised, and clean text is not
+flagged because of the normalisation; offsets always index the original text."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.engine.findings import Draft
+from bot.engine.normalize import normalize
+from tests.engine.support import CheckFn, texts_of
+
+DISGUISES = {
+    "upper case": "We GUARANTEE it",
+    "mixed case": "We gUaRaNtEe it",
+    "zero-width space": "We gua\u200brantee it",
+    "zero-width joiner": "We g\u200du\u200da\u200drantee it",
+    "soft hyphen": "We guar\u00adantee it",
+    "word joiner": "We guaran\u2060tee it",
+    "variation selector": "We guarantee\ufe0f it",
+    "cyrillic a": "We gu\u0430r\u0430ntee it",
+    "cyrillic e": "We guarant\u0435\u0435 it",
+    "greek omicron in cure": "A \u03bfne-day cure",
+    "full-width": "We \uff47\uff55\uff41\uff52\uff41\uff4e\uff54\uff45\uff45 it",
+    "mathematical bold": "We " + "".join(chr(0x1D41A + ord(c) - ord("a")) for c in "guarantee"),
+    "separated by spaces": "We g u a r a n t e e it",
+    "separated by dots": "We g.u.a.r.a.n.t.e.e it",
+    "separated by hyphens": "We g-u-a-r-a-n-t-e-e it",
+    "digits for letters": "We gu4r4nt33 it",
+    "combining mark": "We gua\u0301rantee it",
+    "inflected and disguised": "It is GU\u0410RANT\u200bEED",
+}
+
+
+@pytest.mark.parametrize("name", sorted(DISGUISES))
+def test_disguised_term_is_found_at_its_original_offsets(check_en: CheckFn, name: str) -> None:
+    text = DISGUISES[name]
+    findings = [f for f in check_en(text).findings if f.rule in ("no-guarantees",)]
+    assert len(findings) == 1, name
+    finding = findings[0]
+    assert text[finding.start : finding.end] == finding.text
+    assert normalize(finding.text).text.lower().replace(" ", "") in {
+        "guarantee",
+        "guaranteed",
+        "cure",
+    } or finding.text.lower().startswith(("g", "\U0001d420", "\uff47"))
+
+
+def test_disguise_inside_a_phrase(check_en: CheckFn) -> None:
+    assert texts_of(check_en("It is r\u0456sk fr\u0435e."), "no-guarantees") == [
+        "r\u0456sk fr\u0435e"
+    ]
+
+
+CLEAN = [
+    "Secure your tent before the storm.",  # contains "cure"
+    "Curious where the trail goes? Follow us.",
+    "Open 24/7, boots from $129 and 2 for 1.",
+    "I am a big fan of U.S. trails.",
+    "Caffè, perché no? È così.",
+    "Привет! Our Russian-speaking team says hello.",
+    "日本語のサポートもあります。",
+    "Emoji time 🏔️👍🏽 on the trail.",
+    "Model X3 and the 4K camera are in stock.",
+    "Plan A, B or C: all good.",
+]
+
+
+@pytest.mark.parametrize("text", CLEAN)
+def test_clean_text_is_not_flagged_by_normalisation(check_en: CheckFn, text: str) -> None:
+    result = check_en(text)
+    assert [f.rule for f in result.findings if f.rule == "no-guarantees"] == []
+    assert result.verdict != "block"
+
+
+def test_italian_accents_survive(check_it: CheckFn) -> None:
+    assert normalize("perché è così").text == "perché è così"
+    assert texts_of(check_it("Lo garantirà."), "niente-garanzie") == ["garantirà"]
+
+
+def test_normalized_offsets_map_back() -> None:
+    text = "A g\u200bu\u0430r\uff41ntee"
+    norm = normalize(text)
+    assert norm.text == "A guarantee"
+    start, end = norm.to_original(2, len(norm.text))
+    assert text[start:end] == "g\u200bu\u0430r\uff41ntee"
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(min_size=1, max_size=400), platform=st.sampled_from(["x", "instagram"]))
+def test_check_never_crashes_and_offsets_stay_inside(
+    check_en: CheckFn, text: str, platform: str
+) -> None:
+    if not text.strip():
+        return
+    result = check_en(text, platform=platform, sponsored=True)
+    for finding in result.findings:
+        assert 0 <= finding.start <= finding.end <= len(text)
+        assert text[finding.start : finding.end] == finding.text
+    assert result.verdict in ("pass", "review", "block")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    prefix=st.text(max_size=40),
+    suffix=st.text(max_size=40),
+    junk=st.sampled_from(["\u200b", "\u200c", "\u00ad", "\u2060", "\ufeff"]),
+)
+def test_invisible_characters_never_hide_a_term(
+    check_en: CheckFn, prefix: str, suffix: str, junk: str
+) -> None:
+    text = f"{prefix} we guar{junk}antee {suffix}"
+    found = [f for f in check_en(text).findings if f.rule == "no-guarantees"]
+    assert any(f.text == f"guar{junk}antee" for f in found)
+
+
+def test_draft_kinds_all_check(check_en: CheckFn) -> None:
+    result = check_en("Sorry about the boots!", kind="reply", context="My boots leaked")
+    assert isinstance(result.findings, tuple)
+    assert Draft("x", "x").kind == "post"
