@@ -1,0 +1,590 @@
+"""The guideline loader: valid files load into the model, every kind of mistake is reported as
+`file:line: field: message`, and the store caches files until they change."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from bot.guidelines.errors import GuidelineError, Problem, UnknownBrand
+from bot.guidelines.loader import (
+    GuidelineStore,
+    describe,
+    load_guidelines,
+    validate_paths,
+)
+from bot.guidelines.model import Guidelines, Stage
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "brand_guidelines"
+RULE_TYPES = ("existence", "substitution", "occurrence", "capitalization", "pii")
+
+MINIMAL = """\
+brand: Acme
+language: en
+"""
+
+VALID = """\
+brand: Acme Outdoor
+language: en
+version: "2026-11"
+values:
+  - id: honest
+    description: We say what our gear does.
+    signals: [tested, "in our tests"]
+    contradictions: [miracle]
+platforms:
+  x: {max_chars: 280, max_hashtags: 2}
+  instagram: {max_chars: 2200}
+disclosure:
+  tags: ["#ad"]
+  within_chars: 125
+rules:
+  - id: no-guarantees
+    type: existence
+    level: error
+    message: "Avoid '%s'."
+    category: legal
+    tokens: [guarantee, "risk free"]
+  - id: preferred-terms
+    type: substitution
+    swap: {cheap: affordable}
+    kinds: [reply]
+  - id: exclamations
+    type: occurrence
+    pattern: "!"
+    max: 1
+    platforms: [x]
+  - id: brand-name
+    type: capitalization
+    terms: [Acme]
+  - id: no-personal-data
+    type: pii
+    level: error
+    overridable: false
+    kinds: [email]
+approvers:
+  brand: [U01BRAND1, U01BRAND2]
+  legal: [U01LEGAL1]
+routing:
+  default: [brand]
+  rules:
+    - when: {category: legal, platform: [x, instagram]}
+      stages: [legal, {group: brand, mode: all}]
+policy:
+  auto_approve:
+    - {kind: reply, verdict: pass}
+    - {sponsored: false, verdict: [pass, review]}
+submitters: [U02AGENCY1]
+auditors: [U01AUDIT1]
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "acme.yml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def problems_of(path: Path) -> list[Problem]:
+    with pytest.raises(GuidelineError) as caught:
+        load_guidelines(path)
+    return caught.value.problems
+
+
+def only_problem(path: Path) -> Problem:
+    problems = problems_of(path)
+    assert len(problems) == 1, "\n".join(map(str, problems))
+    return problems[0]
+
+
+def with_rule(rule: str) -> str:
+    """A minimal valid file plus one rule, indented as the first item of `rules:` (line 4)."""
+    return MINIMAL + "rules:\n" + textwrap.indent(textwrap.dedent(rule), "  ")
+
+
+# --------------------------------------------------------------------------- valid files
+
+
+@pytest.mark.parametrize("name", ["northwind-outdoor", "casa-aurora"])
+def test_example_brands_load_cleanly_and_use_every_rule_type(name: str) -> None:
+    g = load_guidelines(EXAMPLES / f"{name}.yml")
+
+    assert g.brand_id == name
+    assert {r.type for r in g.rules} >= set(RULE_TYPES)
+    assert len(g.platforms) >= 3 and g.disclosure is not None and g.values
+    assert len(g.approvers) >= 3 and g.auto_approve and g.auditors and g.submitters
+    assert len(g.routing_rules) >= 2 and g.routing_default
+    assert any(len(rule.stages) >= 2 for rule in g.routing_rules)
+    assert any(s.mode == "all" for rule in g.routing_rules for s in rule.stages)
+
+
+def test_example_brand_languages() -> None:
+    assert load_guidelines(EXAMPLES / "northwind-outdoor.yml").language == "en"
+    assert load_guidelines(EXAMPLES / "casa-aurora.yml").language == "it"
+
+
+def test_example_folder_validates_without_problems() -> None:
+    assert validate_paths([EXAMPLES]) == []
+
+
+def test_valid_file_becomes_the_model(tmp_path: Path) -> None:
+    path = write(tmp_path, VALID)
+    g = load_guidelines(path)
+
+    assert isinstance(g, Guidelines)
+    assert (g.brand_id, g.brand, g.language, g.version) == ("acme", "Acme Outdoor", "en", "2026-11")
+    assert g.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert g.values[0].signals == ("tested", "in our tests")
+    assert g.platforms["instagram"].max_chars == 2200
+    assert g.platforms["instagram"].max_hashtags is None
+    assert g.disclosure is not None and g.disclosure.tags == ("#ad",)
+
+    guarantees = g.rule("no-guarantees")
+    assert guarantees is not None
+    assert (guarantees.level, guarantees.category, guarantees.line) == ("error", "legal", 16)
+    assert guarantees.options == {"tokens": ("guarantee", "risk free"), "match": "lemma"}
+
+    preferred = g.rule("preferred-terms")
+    assert preferred is not None
+    assert preferred.level == "warning" and preferred.overridable is True
+    assert preferred.kinds == ("reply",)
+    assert preferred.options["swap"] == {"cheap": "affordable"}
+
+    exclamations = g.rule("exclamations")
+    assert exclamations is not None and exclamations.platforms == ("x",)
+    assert exclamations.options["pattern"] == "!" and exclamations.options["max"] == 1
+
+    # pii's own `kinds` (kinds of personal data) replaces the common post/reply field
+    pii = g.rule("no-personal-data")
+    assert pii is not None and pii.overridable is False
+    assert pii.options["kinds"] == ("email",) and pii.kinds == ()
+
+    assert g.approvers == {"brand": ("U01BRAND1", "U01BRAND2"), "legal": ("U01LEGAL1",)}
+    assert g.routing_default == (Stage("brand"),)
+    (rule,) = g.routing_rules
+    assert rule.when == {"category": ("legal",), "platform": ("x", "instagram")}
+    assert rule.stages == (Stage("legal"), Stage("brand", "all"))
+    assert [e.index for e in g.auto_approve] == [0, 1]
+    assert g.auto_approve[1].label == "policy.auto_approve[1]"
+    assert g.auto_approve[1].conditions == {
+        "sponsored": (False,),
+        "verdict": ("pass", "review"),
+    }
+    assert g.submitters == ("U02AGENCY1",) and g.auditors == ("U01AUDIT1",)
+
+
+def test_minimal_file_gets_defaults(tmp_path: Path) -> None:
+    g = load_guidelines(write(tmp_path, MINIMAL))
+    assert g.submitters == ("*",)
+    assert (g.version, g.rules, g.auto_approve, g.disclosure) == ("", (), (), None)
+
+
+def test_yaml_anchors_and_merge_keys_are_understood(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        MINIMAL
+        + """\
+platforms:
+  x: &short {max_chars: 280, max_hashtags: 2}
+  threads:
+    <<: *short
+    max_chars: 500
+""",
+    )
+    g = load_guidelines(path)
+    assert g.platforms["x"].max_chars == 280
+    assert (g.platforms["threads"].max_chars, g.platforms["threads"].max_hashtags) == (500, 2)
+
+
+def test_describe_summarises_the_brand(tmp_path: Path) -> None:
+    g = load_guidelines(write(tmp_path, VALID))
+    text = describe(g)
+    for expected in (
+        "Acme Outdoor (acme)",
+        g.sha256,
+        "2026-11",
+        "no-guarantees",
+        "existence",
+        "legal: U01LEGAL1",
+        "legal -> brand (all)",
+        "policy.auto_approve[0]",
+        "U01AUDIT1",
+    ):
+        assert expected in text
+
+
+# --------------------------------------------------------------------------- one error each
+
+
+def test_unknown_top_level_key(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + "rulez: []\n")
+    problem = only_problem(path)
+    assert (problem.line, problem.field) == (3, "rulez")
+    assert str(problem).startswith(f"{path}:3: rulez: 'rulez' is not a known")
+    assert "did you mean 'rules'?" in problem.message
+    assert "Allowed: brand, language, version" in problem.message
+
+
+def test_unknown_key_in_rule_suggests_the_closest_field(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        with_rule("""\
+            - id: no-guarantees
+              type: existence
+              tokens: [guarantee]
+              tokns: [cure]
+            """),
+    )
+    problem = only_problem(path)
+    assert str(problem).startswith(f"{path}:7: rules[0].tokns: ")
+    assert problem.message.startswith(
+        "'tokns' is not a known field of an existence rule; did you mean 'tokens'? Allowed: "
+    )
+    assert "match" in problem.message and "level" in problem.message
+
+
+def test_missing_required_option_names_the_rule_line(tmp_path: Path) -> None:
+    path = write(tmp_path, with_rule("- {id: no-guarantees, type: existence}\n"))
+    problem = only_problem(path)
+    assert (problem.line, problem.field) == (4, "rules[0].tokens")
+    assert "an existence rule needs 'tokens'" in problem.message
+
+
+def test_require_one_of_groups(tmp_path: Path) -> None:
+    path = write(tmp_path, with_rule("- {id: bangs, type: occurrence, pattern: '!'}\n"))
+    problem = only_problem(path)
+    assert (problem.line, problem.field) == (4, "rules[0]")
+    assert "needs 'max' or 'min'" in problem.message
+
+
+def test_wrong_type(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + "platforms:\n  x: {max_chars: lots}\n")
+    problem = only_problem(path)
+    assert str(problem) == (
+        f"{path}:4: platforms.x.max_chars: expected an integer >= 1, got 'lots' (a string)"
+    )
+
+
+def test_wrong_type_for_a_list(tmp_path: Path) -> None:
+    path = write(tmp_path, with_rule("- {id: a, type: capitalization, terms: Acme}\n"))
+    problem = only_problem(path)
+    assert (problem.line, problem.field) == (4, "rules[0].terms")
+    assert problem.message == "expected a list of strings, got 'Acme' (a string)"
+
+
+def test_unknown_rule_type_lists_registered_types(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        with_rule("""\
+            - id: no-guarantees
+              type: existance
+              tokens: [guarantee]
+            """),
+    )
+    problem = only_problem(path)
+    assert (problem.line, problem.field) == (5, "rules[0].type")
+    assert "unknown rule type 'existance'" in problem.message
+    assert "did you mean 'existence'?" in problem.message
+    for name in RULE_TYPES:
+        assert name in problem.message
+
+
+def test_duplicate_rule_id_names_both_lines(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        with_rule("""\
+            - id: brand-name
+              type: capitalization
+              terms: [Acme]
+            - id: brand-name
+              type: capitalization
+              terms: [AcmeLite]
+            """),
+    )
+    problem = only_problem(path)
+    assert str(problem) == (
+        f"{path}:7: rules[1].id: duplicate rule id 'brand-name': already used at line 4"
+    )
+
+
+def test_bad_rule_id(tmp_path: Path) -> None:
+    path = write(tmp_path, with_rule("- {id: No Guarantees, type: pii}\n"))
+    problem = only_problem(path)
+    assert (problem.line, problem.field) == (4, "rules[0].id")
+    assert "'No Guarantees' is not allowed" in problem.message
+
+
+def test_routing_naming_a_missing_approver_group(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        MINIMAL
+        + """\
+approvers:
+  brand: [U01BRAND1]
+  legal: [U01LEGAL1]
+routing:
+  default: [brand]
+  rules:
+    - when: {platform: x}
+      stages: [legal, {group: lgal, mode: all}]
+""",
+    )
+    problem = only_problem(path)
+    assert (problem.line, problem.field) == (10, "routing.rules[0].stages[1].group")
+    assert "'lgal' is not a group in approvers; did you mean 'legal'?" in problem.message
+    assert "known groups: brand, legal" in problem.message
+
+
+def test_routing_on_a_category_no_rule_has(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        MINIMAL
+        + """\
+approvers: {brand: [U01BRAND1]}
+routing:
+  default: [brand]
+  rules:
+    - {when: {category: claims}, stages: [brand]}
+""",
+    )
+    problem = only_problem(path)
+    assert (problem.line, problem.field) == (7, "routing.rules[0].when.category")
+    assert "no rule has category 'claims'" in problem.message
+
+
+def test_invalid_regex_in_occurrence_pattern(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        with_rule("""\
+            - id: prices
+              type: occurrence
+              pattern: "[0-9+ EUR"
+              max: 1
+            """),
+    )
+    problem = only_problem(path)
+    assert (problem.line, problem.field) == (6, "rules[0].pattern")
+    assert "invalid regular expression" in problem.message
+    assert "unterminated character set" in problem.message
+
+
+def test_bad_level_is_reported_exactly(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        with_rule("""\
+            - id: brand-name
+              type: capitalization
+              level: eror
+              terms: [Acme]
+            """),
+    )
+    problem = only_problem(path)
+    assert str(problem) == (
+        f"{path}:6: rules[0].level: 'eror' is not allowed; use one of suggestion, warning, error"
+    )
+
+
+def test_bad_platform_key(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + "platforms:\n  twitter: {max_chars: 280}\n")
+    problem = only_problem(path)
+    assert (problem.line, problem.field) == (4, "platforms.twitter")
+    assert "'twitter' is not allowed; use one of x, linkedin" in problem.message
+    assert "'x'" in problem.message
+
+
+def test_bad_platform_in_a_rule(tmp_path: Path) -> None:
+    path = write(tmp_path, with_rule("- {id: a, type: pii, platforms: [x, myspace]}\n"))
+    problem = only_problem(path)
+    assert (problem.line, problem.field) == (4, "rules[0].platforms[1]")
+    assert "'myspace' is not allowed" in problem.message
+
+
+def test_unquoted_numeric_version(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + "version: 2026.10\n")
+    problem = only_problem(path)
+    assert (problem.line, problem.field) == (3, "version")
+    # YAML made it the float 2026.1; the message shows what was written and how to fix it
+    assert 'quote it: version: "2026.10"' in problem.message
+
+
+def test_yaml_syntax_error(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + "rules:\n  - id: a\n   type: pii\n")
+    problem = only_problem(path)
+    assert problem.line == 5
+    assert str(problem).startswith(f"{path}:5: YAML syntax error: ")
+
+
+def test_duplicate_yaml_key(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        with_rule("""\
+            - id: brand-name
+              type: capitalization
+              level: error
+              terms: [Acme]
+              level: warning
+            """),
+    )
+    problem = only_problem(path)
+    assert (problem.line, problem.field) == (8, "rules[0].level")
+    assert "duplicate key 'level' (first at line 6)" in problem.message
+
+
+def test_user_ids_are_checked(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + "approvers:\n  brand: [U01BRAND1, bob]\n")
+    problem = only_problem(path)
+    assert (problem.line, problem.field) == (4, "approvers.brand[1]")
+    assert "Slack user id" in problem.message
+
+
+def test_empty_auto_approve_entry_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + "policy:\n  auto_approve:\n    - {}\n")
+    problem = only_problem(path)
+    assert (problem.line, problem.field) == (5, "policy.auto_approve[0]")
+    assert "would match every draft" in problem.message
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    problem = only_problem(write(tmp_path, ""))
+    assert problem.line == 1 and "empty" in problem.message
+
+
+def test_missing_required_top_level_fields(tmp_path: Path) -> None:
+    problems = problems_of(write(tmp_path, "version: '1'\n"))
+    assert [p.field for p in problems] == ["brand", "language"]
+
+
+# --------------------------------------------------------------------------- many at once
+
+
+def test_all_problems_are_reported_together_sorted_by_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """\
+        brand: Acme
+        language: english
+        version: 3
+        rules:
+          - id: a
+            type: existence
+            level: eror
+            tokns: [x]
+          - id: a
+            type: nope
+        approvers:
+          brand: [U01BRAND1]
+        routing:
+          default: [pr]
+        colour: blue
+        """,
+    )
+    problems = problems_of(path)
+    lines = [p.line for p in problems]
+    assert lines == sorted(lines)
+    assert {(p.line, p.field) for p in problems} >= {
+        (2, "language"),
+        (3, "version"),
+        (5, "rules[0].tokens"),
+        (7, "rules[0].level"),
+        (8, "rules[0].tokns"),
+        (9, "rules[1].id"),
+        (10, "rules[1].type"),
+        (14, "routing.default[0]"),
+        (15, "colour"),
+    }
+    with pytest.raises(GuidelineError) as caught:
+        load_guidelines(path)
+    assert str(caught.value).splitlines() == [str(p) for p in problems]
+
+
+def test_validate_paths_reports_files_and_folders(tmp_path: Path) -> None:
+    good = write(tmp_path, VALID, "good.yml")
+    bad = write(tmp_path, MINIMAL + "colour: blue\n", "bad.yml")
+    write(tmp_path, MINIMAL, "misnamed.yaml")
+    (tmp_path / "README.md").write_text("# not a brand\n")
+
+    assert validate_paths([good]) == []
+    folder = validate_paths([tmp_path])
+    assert {(p.path.name, p.line) for p in folder} == {("bad.yml", 3), ("misnamed.yaml", 0)}
+    missing = validate_paths([tmp_path / "nope.yml"])
+    assert [p.message for p in missing] == ["no such file or folder"]
+    assert validate_paths([bad])[0].field == "colour"
+
+
+def test_file_name_must_be_a_brand_id(tmp_path: Path) -> None:
+    problem = only_problem(write(tmp_path, MINIMAL, "Acme Corp.yml"))
+    assert "'Acme Corp' is not a valid brand id" in problem.message
+
+
+# --------------------------------------------------------------------------- the store
+
+
+def test_store_lists_and_gets_brands(tmp_path: Path) -> None:
+    write(tmp_path, VALID, "acme.yml")
+    write(tmp_path, MINIMAL.replace("Acme", "Beta"), "beta.yml")
+    (tmp_path / "README.md").write_text("# format reference\n")
+    store = GuidelineStore(tmp_path)
+
+    assert store.brand_ids() == ["acme", "beta"]
+    assert [g.brand_id for g in store.all()] == ["acme", "beta"]
+    assert store.get("beta").brand == "Beta"
+
+
+def test_store_unknown_brand_lists_known_brands(tmp_path: Path) -> None:
+    write(tmp_path, MINIMAL, "acme.yml")
+    write(tmp_path, MINIMAL, "beta.yml")
+    store = GuidelineStore(tmp_path)
+
+    with pytest.raises(UnknownBrand) as caught:
+        store.get("acne")
+    assert caught.value.brand_id == "acne"
+    assert caught.value.known == ["acme", "beta"]
+    assert "unknown brand 'acne'" in str(caught.value)
+    assert "known brands: acme, beta" in str(caught.value)
+    with pytest.raises(UnknownBrand):
+        store.get("../acme")
+
+
+def test_store_all_reports_invalid_files(tmp_path: Path) -> None:
+    write(tmp_path, MINIMAL, "acme.yml")
+    write(tmp_path, MINIMAL + "colour: blue\n", "beta.yml")
+    with pytest.raises(GuidelineError) as caught:
+        GuidelineStore(tmp_path).all()
+    assert [(p.path.name, p.line) for p in caught.value.problems] == [("beta.yml", 3)]
+
+
+def test_store_caches_until_the_file_changes(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL, "acme.yml")
+    store = GuidelineStore(tmp_path)
+
+    first = store.get("acme")
+    assert store.get("acme") is first  # unchanged file: the cached object itself
+
+    # Same size, later mtime: reloaded. (mtime is set explicitly: no sleeping for the clock.)
+    mtime = path.stat().st_mtime_ns
+    path.write_text(MINIMAL.replace("Acme", "Acne"), encoding="utf-8")
+    os.utime(path, ns=(mtime + 1_000_000_000, mtime + 1_000_000_000))
+    second = store.get("acme")
+    assert second is not first and second.brand == "Acne"
+    assert second.sha256 != first.sha256
+    assert store.get("acme") is second
+
+    # Same mtime, different size: reloaded too.
+    mtime = path.stat().st_mtime_ns
+    path.write_text(MINIMAL.replace("Acme", "Acme Outdoor"), encoding="utf-8")
+    os.utime(path, ns=(mtime, mtime))
+    assert store.get("acme").brand == "Acme Outdoor"
+
+
+def test_store_does_not_cache_an_invalid_file_as_valid(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL, "acme.yml")
+    store = GuidelineStore(tmp_path)
+    store.get("acme")
+    path.write_text(MINIMAL + "colour: blue\n", encoding="utf-8")
+    with pytest.raises(GuidelineError):
+        store.get("acme")
