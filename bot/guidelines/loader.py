@@ -254,7 +254,9 @@ class _Validator:
         hint: str = "",
     ) -> str | None:
         if node.kind != "scalar" or not isinstance(node.value, str):
-            quote = f'; quote it: "{node.source}"' if node.kind == "scalar" and node.source else ""
+            # `no`, `on`, `12` and `2026-11-01` are not text to YAML unless quoted
+            typed = node.kind == "scalar" and isinstance(node.value, bool | int | float | date)
+            quote = f'; quote it: "{node.source}"' if typed else ""
             self.error(node.line, where, f"expected a string, got {_shown(node)}{quote}")
             return None
         if not node.value.strip():
@@ -437,15 +439,16 @@ class _Validator:
                 self.unique(seen, value_id, entries["id"].line, f"{where}.id", "value id")
             if "description" in entries:
                 description = self.string(entries["description"], f"{where}.description")
-            lists = {
-                name: self.str_list(entries[name], f"{where}.{name}") if name in entries else ()
-                for name in ("signals", "contradictions")
-            }
-            if value_id and description and None not in lists.values():
-                out.append(
-                    ValueSpec(value_id, description, lists["signals"], lists["contradictions"])
-                )  # type: ignore[arg-type]
+            signals = self.optional_list(entries, "signals", where)
+            contradictions = self.optional_list(entries, "contradictions", where)
+            if value_id and description and signals is not None and contradictions is not None:
+                out.append(ValueSpec(value_id, description, signals, contradictions))
         return tuple(out)
+
+    def optional_list(
+        self, entries: dict[str, Node], name: str, where: str
+    ) -> tuple[str, ...] | None:
+        return self.str_list(entries[name], f"{where}.{name}") if name in entries else ()
 
     def platforms(self, node: Node) -> dict[str, PlatformLimits] | None:
         entries = self.mapping(node, "platforms", "a mapping of platform name to limits")
@@ -543,13 +546,9 @@ class _Validator:
         if name is None:
             return None
         if name not in types:
-            self.error(
-                type_node.line,
-                f"{where}.type",
-                f"unknown rule type '{name}'{did_you_mean(name, types)} Registered types: {known}"
-                if did_you_mean(name, types)
-                else f"unknown rule type '{name}'; registered types: {known}",
-            )
+            hint = did_you_mean(name, types) or ";"
+            message = f"unknown rule type '{name}'{hint} registered types: {known}"
+            self.error(type_node.line, f"{where}.type", message)
             return None
         return types[name]
 
