@@ -1,0 +1,46 @@
+"""The workflow core (no Slack): drafts, revisions, routing to approvers, decisions, outbox."""
+
+from bot.workflow.errors import (
+    AlreadyDecided,
+    Blocked,
+    IdempotencyConflict,
+    InvalidRequest,
+    InvalidTransition,
+    NotAllowed,
+    NotOverridable,
+    UnknownDraft,
+    WorkflowError,
+)
+from bot.workflow.outbox import (
+    OutboxItem,
+    claim_due,
+    delivered_result,
+    mark_delivered,
+    mark_failed,
+    pending_count,
+)
+from bot.workflow.service import GuidelineSource, WorkflowService
+from bot.workflow.views import DraftView, RevisionView, StageView
+
+__all__ = [
+    "AlreadyDecided",
+    "Blocked",
+    "DraftView",
+    "GuidelineSource",
+    "IdempotencyConflict",
+    "InvalidRequest",
+    "InvalidTransition",
+    "NotAllowed",
+    "NotOverridable",
+    "OutboxItem",
+    "RevisionView",
+    "StageView",
+    "UnknownDraft",
+    "WorkflowError",
+    "WorkflowService",
+    "claim_due",
+    "delivered_result",
+    "mark_delivered",
+    "mark_failed",
+    "pending_count",
+]

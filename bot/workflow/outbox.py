@@ -1,0 +1,207 @@
+"""The outbox: messages queued with the state change that causes them, delivered later.
+
+A dispatcher loops over `claim_due` and reports each message with `mark_delivered` or
+`mark_failed`. A claim is a lease: `next_attempt_at` moves `lease_seconds` ahead, so a dispatcher
+that dies mid-delivery only delays its messages. PostgreSQL claims with `FOR UPDATE SKIP LOCKED`
+(dispatchers never wait on each other); SQLite's write transactions are already exclusive.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from models import OutboxMessage, utcnow
+from models.db import Database
+
+# Delivery kinds the workflow produces (the payload of each is documented in messages.py).
+REVIEW_REQUEST = "review_request"
+FINDINGS = "findings"
+OUTCOME = "outcome"
+DECISION_MADE = "decision_made"
+
+BACKOFF_BASE_SECONDS = 5.0
+BACKOFF_MAX_SECONDS = 3600.0
+MAX_ATTEMPTS = 10
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    kind: str
+    recipient: str
+    draft_id: int | None
+    revision: int | None
+    payload: dict[str, Any]
+    dedupe_key: str
+    attempts: int
+    created_at: datetime
+    claim_token: str | None = None
+
+
+def enqueue(
+    session: Session,
+    *,
+    kind: str,
+    recipient: str,
+    payload: dict[str, Any],
+    dedupe_key: str,
+    draft_id: int | None = None,
+    revision: int | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Queue one message inside the caller's transaction (due at once)."""
+    now = now or utcnow()
+    session.execute(
+        insert(OutboxMessage).values(
+            created_at=now,
+            kind=kind,
+            recipient=recipient,
+            draft_id=draft_id,
+            revision=revision,
+            payload=payload,
+            dedupe_key=dedupe_key,
+            attempts=0,
+            next_attempt_at=now,
+        )
+    )
+
+
+def _item(row: OutboxMessage) -> OutboxItem:
+    return OutboxItem(
+        id=row.id,
+        kind=row.kind,
+        recipient=row.recipient,
+        draft_id=row.draft_id,
+        revision=row.revision,
+        payload=row.payload,
+        dedupe_key=row.dedupe_key,
+        attempts=row.attempts,
+        created_at=row.created_at,
+        claim_token=row.claim_token,
+    )
+
+
+def claim_due(
+    db: Database, *, limit: int = 20, lease_seconds: float = 60.0, now: datetime | None = None
+) -> list[OutboxItem]:
+    """Lease up to `limit` due, undelivered messages (oldest first) to the caller."""
+    now = now or utcnow()
+    token = uuid.uuid4().hex
+    with db.transaction() as session:
+        ids = session.scalars(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.delivered_at.is_(None),
+                OutboxMessage.next_attempt_at.is_not(None),
+                OutboxMessage.next_attempt_at <= now,
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        if not ids:
+            return []
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.delivered_at.is_(None))
+            .values(
+                attempts=OutboxMessage.attempts + 1,
+                next_attempt_at=now + timedelta(seconds=lease_seconds),
+                claim_token=token,
+            )
+        )
+        rows = session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.claim_token == token)
+            .order_by(OutboxMessage.id)
+        ).all()
+        return [_item(r) for r in rows]
+
+
+def mark_delivered(
+    db: Database,
+    message_id: int,
+    *,
+    result: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Record a successful delivery and what it produced (e.g. Slack channel and ts)."""
+    with db.transaction() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(
+                delivered_at=now or utcnow(),
+                next_attempt_at=None,
+                result=result,
+                last_error=None,
+                claim_token=None,
+            )
+        )
+
+
+def backoff_seconds(attempts: int) -> float:
+    return min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS)
+
+
+def mark_failed(
+    db: Database,
+    message_id: int,
+    error: str,
+    *,
+    retry_after: float | None = None,
+    max_attempts: int = MAX_ATTEMPTS,
+    now: datetime | None = None,
+) -> datetime | None:
+    """Record a failed attempt; returns when it will be retried (None: given up).
+
+    `retry_after` (e.g. Slack's Retry-After on HTTP 429) wins over the exponential backoff, and a
+    rate-limited attempt never counts towards giving up.
+    """
+    now = now or utcnow()
+    with db.transaction() as session:
+        row = session.get(OutboxMessage, message_id, with_for_update=True)
+        if row is None or row.delivered_at is not None:
+            return None
+        if retry_after is not None:
+            when: datetime | None = now + timedelta(seconds=max(retry_after, 0.0))
+            row.attempts = max(row.attempts - 1, 0)
+        elif row.attempts >= max_attempts:
+            when = None
+        else:
+            when = now + timedelta(seconds=backoff_seconds(row.attempts))
+        row.next_attempt_at = when
+        row.last_error = error[:2000]
+        row.claim_token = None
+        return when
+
+
+def delivered_result(db: Database, dedupe_key: str) -> dict[str, Any] | None:
+    """The `result` of a delivered message, e.g. to edit the review request it sent."""
+    with db.reading() as session:
+        return session.scalar(
+            select(OutboxMessage.result).where(
+                OutboxMessage.dedupe_key == dedupe_key, OutboxMessage.delivered_at.is_not(None)
+            )
+        )
+
+
+def pending_count(db: Database) -> int:
+    with db.reading() as session:
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(
+                    OutboxMessage.delivered_at.is_(None),
+                    OutboxMessage.next_attempt_at.is_not(None),
+                )
+            )
+            or 0
+        )
