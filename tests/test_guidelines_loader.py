@@ -588,3 +588,22 @@ def test_store_does_not_cache_an_invalid_file_as_valid(tmp_path: Path) -> None:
     path.write_text(MINIMAL + "colour: blue\n", encoding="utf-8")
     with pytest.raises(GuidelineError):
         store.get("acme")
+
+
+def test_file_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "acme.yml"
+    path.write_bytes(MINIMAL.encode() + b'version: "caf\xe9"\n')
+    problem = only_problem(path)
+    assert (problem.line, problem.message) == (3, "the file is not valid UTF-8 text")
+
+
+def test_keys_yaml_reads_as_booleans_must_be_quoted(tmp_path: Path) -> None:
+    path = write(tmp_path, with_rule("- {id: a, type: substitution, swap: {no: nope}}\n"))
+    problem = only_problem(path)
+    assert (problem.line, problem.field) == (4, "rules[0].swap.no")
+    assert 'quote it: "no"' in problem.message
+
+
+def test_problem_without_a_line_names_the_file_only(tmp_path: Path) -> None:
+    problem = Problem(tmp_path / "x.yml", 0, "", "no such file or folder")
+    assert str(problem) == f"{tmp_path / 'x.yml'}: no such file or folder"

@@ -167,7 +167,9 @@ class _Converter:
             # e.g. `on:`, `no:` or `2026:`; YAML turns these into booleans or numbers
             raw = key_node.value
             self.error(line, child_field(where, raw), f'a key must be a string; quote it: "{raw}"')
-            return None
+            # Keep the entry under its text, so the mapping does not also look empty or
+            # incomplete: the file is invalid anyway, and one message says why.
+            return str(raw)
         return key
 
 
