@@ -1,0 +1,111 @@
+"""The Bolt app factory: one place decides how brandgate talks to Slack."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.config import ConfigError, Settings
+from bot.slack import redact
+from bot.slack.backend import Backend
+
+logger = logging.getLogger("brandgate.slack")
+
+SLACK_API_URL = "https://slack.com/api/"
+
+
+def api_base_url(settings: Settings) -> str:
+    """WebClient joins method names onto base_url, so it must end with a slash."""
+    url = settings.slack_api_url or SLACK_API_URL
+    return url if url.endswith("/") else url + "/"
+
+
+def build_client(settings: Settings, *, retries: bool = True, timeout: int = 10) -> WebClient:
+    """A WebClient for `settings`. Listener calls retry connection errors, 5xx and 429 (honouring
+    Retry-After); the dispatcher passes retries=False because the outbox reschedules instead of
+    blocking its thread, and a blind 5xx retry of chat.postMessage could post twice."""
+    handlers = (
+        [
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ]
+        if retries
+        else []
+    )
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=api_base_url(settings),
+        timeout=timeout,
+        retry_handlers=handlers,
+        logger=logging.getLogger("brandgate.slack.web"),
+    )
+
+
+def _ignore_bot_events(
+    body: dict[str, Any], next: Callable[[], BoltResponse]
+) -> BoltResponse | None:
+    """Drop events written by bots (ours or others): brandgate only reacts to people."""
+    event = body.get("event") or {}
+    if body.get("type") == "event_callback" and (
+        event.get("bot_id") or event.get("subtype") == "bot_message"
+    ):
+        return BoltResponse(status=200, body="")
+    return next()
+
+
+def create_app(
+    settings: Settings,
+    backend: Backend,
+    *,
+    socket_mode: bool = False,
+    notify_outbox: Callable[[], None] | None = None,
+    client: WebClient | None = None,
+    executor_workers: int = 16,
+) -> App:
+    """Return a Bolt App with every brandgate listener registered.
+
+    `notify_outbox` is called after a listener's service call may have queued messages, so the
+    dispatcher in the same process delivers them at once instead of at its next poll.
+    """
+    if not settings.slack_bot_token:
+        raise ConfigError("missing required setting(s): SLACK_BOT_TOKEN")
+    if not socket_mode and not settings.slack_signing_secret:
+        raise ConfigError("missing required setting(s): SLACK_SIGNING_SECRET")
+    redact.install(
+        logging.getLogger("brandgate"),
+        (settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token),
+    )
+    redact.install(logging.getLogger("slack_bolt"))
+    redact.install(logging.getLogger("slack_sdk"))
+
+    app = App(
+        client=client or build_client(settings),
+        signing_secret=settings.slack_signing_secret or "",
+        # HTTP mode: run the ack part before answering so view_submission errors reach the
+        # response; slow work is in lazy listeners, which Bolt runs on the executor after the ack.
+        process_before_response=not socket_mode,
+        # Socket Mode connections are authenticated by the app token, not request signatures.
+        request_verification_enabled=not socket_mode,
+        ignoring_self_events_enabled=True,
+        logger=logging.getLogger("brandgate.slack.bolt"),
+        listener_executor=ThreadPoolExecutor(
+            max_workers=executor_workers, thread_name_prefix="brandgate-lazy"
+        ),
+    )
+    app.middleware(_ignore_bot_events)
+
+    from bot.slack.listeners import Context, register_all
+
+    register_all(app, Context(backend=backend, notify=notify_outbox or (lambda: None)))
+    return app

@@ -1,0 +1,215 @@
+"""The narrow interface the Slack surface needs from the rest of brandgate.
+
+Listeners and the dispatcher only ever talk to a `Backend` and an `OutboxStore`; the adapter in
+`bot.slack.workflow_backend` implements them over `bot.workflow` and `models`. Keeping the seam
+here means no business rule lives in a listener, and the Slack layer can be read (and tested)
+without knowing how drafts are stored.
+
+Everything crossing the seam is plain data (dataclasses of str/int/dict), because the same shapes
+travel through outbox payloads as JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+Action = Literal["approve", "reject", "changes", "edit"]
+
+
+class BackendError(Exception):
+    """A refusal the user should read; `str(error)` is safe to show in Slack."""
+
+
+class NotPermitted(BackendError):
+    """The user may not do this (not an assigned approver, own draft, not a submitter...)."""
+
+
+class AlreadyDecided(BackendError):
+    """Someone else decided first; `by` is their Slack user id."""
+
+    def __init__(self, message: str, *, by: str | None = None, action: str | None = None) -> None:
+        super().__init__(message)
+        self.by = by
+        self.action = action
+
+
+class InvalidInput(BackendError):
+    """Bad input; `field` names the form field (a modal block id) it belongs to, when known."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class BrandChoice:
+    id: str
+    name: str
+    platforms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DraftInfo:
+    """One revision of a draft as Slack shows it; `findings` have the `brandgate check` shape."""
+
+    id: str
+    revision: int
+    state: str
+    brand_id: str
+    platform: str
+    text: str
+    submitter: str
+    kind: str = "post"
+    sponsored: bool = False
+    brand_name: str = ""
+    context: str | None = None
+    notes: str | None = None
+    verdict: str = "pass"
+    findings: tuple[Mapping[str, Any], ...] = ()
+    overridable: bool = True
+    #: word diff against the previous revision: [{"op": equal|insert|delete, "text"}]
+    changes: tuple[Mapping[str, Any], ...] = ()
+    changes_from: int | None = None
+    override_reason: str | None = None
+    route: tuple[Mapping[str, Any], ...] = ()
+    pending_approvers: tuple[str, ...] = ()
+    decided_by: str | None = None
+    decision: str | None = None
+    comment: str | None = None
+    origin: Mapping[str, Any] = field(default_factory=dict)
+    updated_at: datetime | None = None
+    #: why nobody was asked (auto-approved by a policy entry, or no eligible approver)
+    note: str | None = None
+
+    @property
+    def blocked(self) -> bool:
+        return self.state == "blocked"
+
+
+@dataclass(frozen=True)
+class SubmitRequest:
+    submitter: str
+    brand_id: str
+    platform: str
+    text: str
+    kind: str = "post"
+    sponsored: bool = False
+    context: str | None = None
+    notes: str | None = None
+    #: where the submission happened: {"channel": C, "thread_ts": ts | None, "team": T}
+    origin: Mapping[str, Any] = field(default_factory=dict)
+    #: derived from what Slack sends (view id, trigger id): a retry maps to the same draft
+    idempotency_key: str = ""
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    draft: DraftInfo
+    created: bool = True
+
+
+@dataclass(frozen=True)
+class CheckSummary:
+    verdict: str
+    findings: tuple[Mapping[str, Any], ...]
+    route: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class DecisionInfo:
+    draft_id: str
+    revision: int
+    brand_id: str
+    actor: str
+    action: str
+    at: datetime | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditStatus:
+    ok: bool
+    entries: int
+    message: str
+
+
+@dataclass(frozen=True)
+class HomeData:
+    my_drafts: tuple[DraftInfo, ...] = ()
+    pending: tuple[DraftInfo, ...] = ()
+    #: None unless the user is an auditor of some brand
+    decisions: tuple[DecisionInfo, ...] | None = None
+    audit: AuditStatus | None = None
+
+
+class Backend(Protocol):
+    def brands_for(self, user: str) -> list[BrandChoice]: ...
+
+    def check(
+        self,
+        *,
+        user: str,
+        brand_id: str | None,
+        platform: str | None,
+        text: str,
+        kind: str = "post",
+        sponsored: bool = False,
+        context: str | None = None,
+    ) -> CheckSummary: ...
+
+    def submit(self, request: SubmitRequest) -> SubmitResult: ...
+
+    def override(self, draft_id: str, *, actor: str, reason: str, key: str) -> DraftInfo: ...
+
+    def revise(self, draft_id: str, *, actor: str, text: str, key: str) -> DraftInfo: ...
+
+    def withdraw(self, draft_id: str, *, actor: str) -> DraftInfo: ...
+
+    def get(self, draft_id: str) -> DraftInfo: ...
+
+    def assert_can_decide(self, draft_id: str, revision: int, *, actor: str) -> DraftInfo:
+        """Raise NotPermitted / AlreadyDecided unless `actor` may decide this revision now."""
+        ...
+
+    def decide(
+        self,
+        draft_id: str,
+        revision: int,
+        *,
+        actor: str,
+        action: Action,
+        comment: str | None = None,
+        edited_text: str | None = None,
+        key: str,
+    ) -> DraftInfo: ...
+
+    def home(self, user: str) -> HomeData: ...
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    kind: str
+    recipient: str
+    draft_id: str | None
+    revision: int | None
+    payload: Mapping[str, Any]
+    attempts: int = 0
+    result: Mapping[str, Any] | None = None
+
+
+class OutboxStore(Protocol):
+    def claim_due(self, now: datetime, limit: int) -> list[OutboxItem]:
+        """Due, undelivered messages, leased so no other dispatcher takes them meanwhile."""
+        ...
+
+    def mark_delivered(self, item_id: int, result: Mapping[str, Any]) -> None: ...
+
+    def mark_failed(self, item_id: int, error: str, retry_after: float) -> None: ...
+
+    def delivered(self, draft_id: str, kind: str) -> list[OutboxItem]:
+        """Delivered messages of `kind` for a draft, with their result (channel, ts)."""
+        ...

@@ -1,0 +1,234 @@
+"""Delivers the outbox to Slack: approver DMs, thread replies to submitters, message updates.
+
+The workflow writes outbox rows in the same transaction as the state change that causes them;
+this module only turns rows into Slack calls. Guarantees:
+
+* never twice: a row is leased by `claim_due` before it is sent and marked delivered right after;
+  the client used here has no automatic retries (a blind retry of chat.postMessage after a 5xx
+  could post twice), so every retry goes through the outbox schedule instead;
+* nothing lost: a failed send is rescheduled (Retry-After honoured on 429, exponential backoff
+  otherwise), and since the schedule lives in the database a restart simply resumes it;
+* deterministic to test: `dispatch_once(now)` / `run_until_idle(now)` do one pass with an explicit
+  clock; `start()` runs the same pass in a thread, woken by `notify()` after each state change.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackRequestError
+
+from bot.slack import render
+from bot.slack.render import Delivery
+
+logger = logging.getLogger("brandgate.slack.dispatcher")
+
+# Slack errors that will not heal by retrying the same call: give the row a long retry instead of
+# hammering Slack (an operator can fix the channel/token and the message still goes out).
+PERMANENT_ERRORS = {
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "user_not_found",
+    "invalid_blocks",
+    "msg_too_long",
+    "no_text",
+    "cant_update_message",
+    "restricted_action",
+}
+PERMANENT_RETRY_SECONDS = 3600.0
+# An update whose target is gone has nothing left to do.
+NOTHING_TO_DO = {"message_not_found"}
+
+
+class Item(Protocol):
+    id: int
+    kind: str
+    recipient: str
+    draft_id: Any
+    revision: int | None
+    payload: Mapping[str, Any]
+    dedupe_key: str
+    attempts: int
+
+
+class Store(Protocol):
+    def claim_due(self, now: datetime, limit: int) -> list[Any]: ...
+
+    def mark_delivered(self, item_id: int, result: Mapping[str, Any], now: datetime) -> None: ...
+
+    def mark_failed(
+        self, item_id: int, error: str, retry_after: float | None, now: datetime
+    ) -> datetime | None: ...
+
+    def result_of(self, dedupe_key: str) -> Mapping[str, Any] | None: ...
+
+    def settlement_of(self, draft_id: Any, dedupe_key: str) -> Mapping[str, Any] | None: ...
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        store: Store,
+        client: WebClient,
+        *,
+        batch: int = 50,
+        poll_interval: float = 2.0,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self.store = store
+        self.client = client
+        self.batch = batch
+        self.poll_interval = poll_interval
+        self.clock = clock
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()  # one pass at a time per process
+        self.delivered = 0
+        self.failed = 0
+
+    # -- one pass ------------------------------------------------------------------------------
+    def dispatch_once(self, now: datetime | None = None) -> int:
+        """Claim due rows once and try each; returns how many rows were attempted."""
+        with self._lock:
+            now = now or self.clock()
+            items = self.store.claim_due(now, self.batch)
+            for item in items:
+                self._deliver(item, now)
+            return len(items)
+
+    def run_until_idle(self, now: datetime | None = None, max_passes: int = 100) -> int:
+        """Repeat passes until nothing is due at `now`; returns rows attempted in total."""
+        total = 0
+        for _ in range(max_passes):
+            n = self.dispatch_once(now)
+            total += n
+            if n == 0:
+                break
+        return total
+
+    def _deliver(self, item: Item, now: datetime) -> None:
+        try:
+            result = self._send(item)
+        except SlackApiError as err:
+            self._failed(item, err, now)
+            return
+        except (SlackRequestError, OSError) as err:  # connection refused, timeouts, DNS
+            self.failed += 1
+            self.store.mark_failed(item.id, f"connection: {type(err).__name__}: {err}", None, now)
+            logger.warning("outbox %s (%s): connection error, will retry", item.id, item.kind)
+            return
+        except Exception as err:  # a rendering bug must not kill the loop or lose the row
+            self.failed += 1
+            logger.exception("outbox %s (%s): cannot deliver", item.id, item.kind)
+            self.store.mark_failed(
+                item.id, f"internal: {type(err).__name__}", PERMANENT_RETRY_SECONDS, now
+            )
+            return
+        self.delivered += 1
+        self.store.mark_delivered(item.id, result, now)
+
+    def _failed(self, item: Item, err: SlackApiError, now: datetime) -> None:
+        self.failed += 1
+        status = err.response.status_code
+        code = str(err.response.get("error") or status)
+        retry_after: float | None = None
+        if status == 429:
+            header = _header(err.response.headers, "Retry-After")
+            retry_after = float(header) if header and header.isdigit() else 1.0
+        elif code in PERMANENT_ERRORS:
+            retry_after = PERMANENT_RETRY_SECONDS
+        elif code in NOTHING_TO_DO:
+            self.store.mark_delivered(item.id, {"skipped": code}, now)
+            return
+        when = self.store.mark_failed(item.id, f"slack: {code}", retry_after, now)
+        logger.warning("outbox %s (%s): %s, retry at %s", item.id, item.kind, code, when)
+
+    # -- Slack calls per kind ---------------------------------------------------------------
+    def _send(self, item: Item) -> dict[str, Any]:
+        delivery = render.delivery(item, self.store)
+        return self._perform(delivery)
+
+    def _perform(self, d: Delivery) -> dict[str, Any]:
+        if d.update_targets is not None:
+            updated = []
+            for channel, ts in d.update_targets:
+                try:
+                    self.client.chat_update(channel=channel, ts=ts, **d.message)
+                    updated.append({"channel": channel, "ts": ts})
+                except SlackApiError as err:
+                    if err.response.get("error") not in NOTHING_TO_DO:
+                        raise
+            return {"updated": updated}
+        if d.update_ts:
+            try:
+                res = self.client.chat_update(channel=d.channel, ts=d.update_ts, **d.message)
+                return {"channel": res["channel"], "ts": res["ts"], "updated": True}
+            except SlackApiError as err:
+                if err.response.get("error") not in NOTHING_TO_DO | {"cant_update_message"}:
+                    raise
+        kwargs: dict[str, Any] = {"channel": d.channel, **d.message}
+        if d.thread_ts:
+            kwargs["thread_ts"] = d.thread_ts
+        try:
+            res = self.client.chat_postMessage(**kwargs)
+        except SlackApiError as err:
+            # The submitter's thread is in a channel we cannot post to: tell them in a DM.
+            if d.fallback_channel and err.response.get("error") in PERMANENT_ERRORS:
+                res = self.client.chat_postMessage(channel=d.fallback_channel, **d.message)
+            else:
+                raise
+        return {"channel": res["channel"], "ts": res["ts"]}
+
+    # -- background thread -----------------------------------------------------------------------
+    def notify(self) -> None:
+        """Something was queued: run a pass now instead of at the next poll."""
+        self._wake.set()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> Dispatcher:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="brandgate-dispatcher", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                n = self.dispatch_once()
+            except Exception:  # the database may be briefly unavailable; keep the loop alive
+                logger.exception("dispatcher pass failed")
+                n = 0
+                time.sleep(min(self.poll_interval, 1.0))
+            if n == 0:
+                self._wake.wait(self.poll_interval)
+
+
+def _header(headers: Mapping[str, Any], name: str) -> str | None:
+    for key, value in (headers or {}).items():
+        if key.lower() == name.lower():
+            value = value[0] if isinstance(value, list) else value
+            return str(value).strip()
+    return None

@@ -1,0 +1,54 @@
+"""The dispatcher's view of the workflow's outbox (`bot.workflow.outbox`) on one database."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.workflow import outbox
+from models import OutboxMessage
+from models.db import Database
+
+# A Slack outage must delay messages, never drop them: keep retrying (the backoff is capped at an
+# hour by the workflow) instead of giving up after the workflow's default attempt count.
+NEVER_GIVE_UP = 1_000_000
+
+
+class WorkflowOutbox:
+    def __init__(self, db: Database, *, lease_seconds: float = 60.0) -> None:
+        self.db = db
+        self.lease_seconds = lease_seconds
+
+    def claim_due(self, now: datetime, limit: int) -> list[Any]:
+        return outbox.claim_due(self.db, limit=limit, lease_seconds=self.lease_seconds, now=now)
+
+    def mark_delivered(self, item_id: int, result: Mapping[str, Any], now: datetime) -> None:
+        outbox.mark_delivered(self.db, item_id, result=dict(result), now=now)
+
+    def mark_failed(
+        self, item_id: int, error: str, retry_after: float | None, now: datetime
+    ) -> datetime | None:
+        return outbox.mark_failed(
+            self.db, item_id, error, retry_after=retry_after, max_attempts=NEVER_GIVE_UP, now=now
+        )
+
+    def result_of(self, dedupe_key: str) -> Mapping[str, Any] | None:
+        return outbox.delivered_result(self.db, dedupe_key) if dedupe_key else None
+
+    def settlement_of(self, draft_id: Any, dedupe_key: str) -> Mapping[str, Any] | None:
+        if draft_id is None:
+            return None
+        with self.db.reading() as session:
+            payloads = session.scalars(
+                select(OutboxMessage.payload).where(
+                    OutboxMessage.draft_id == draft_id,
+                    OutboxMessage.kind == outbox.DECISION_MADE,
+                )
+            ).all()
+        return next((p for p in payloads if p.get("replaces") == dedupe_key), None)
+
+    def pending(self) -> int:
+        return outbox.pending_count(self.db)

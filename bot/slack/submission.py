@@ -1,0 +1,79 @@
+"""Submitting a draft from Slack: one code path for the modal, `/draft BRAND PLATFORM TEXT` and
+the message shortcut.
+
+The submitter hears every outcome "in the thread of their submission", so that thread must exist
+before the workflow stores the draft's origin: we post the receipt first (in the thread of the
+shortcut's message, else as a DM from the app), submit with that message as origin, then fill the
+receipt with the findings. A retried request maps to the same draft through the idempotency key;
+its extra receipt is deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.slack import messages
+from bot.slack.backend import BackendError, SubmitRequest
+from bot.slack.listeners import Services, post
+
+logger = logging.getLogger("brandgate.slack.submission")
+
+FALLBACK_ERRORS = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
+
+
+def _post_receipt(client: WebClient, user: str, origin: Mapping[str, Any]) -> tuple[str, str, str]:
+    """Post the placeholder receipt; return (channel, thread_ts, receipt_ts)."""
+    placeholder = messages.notice(":hourglass_flowing_sand: Checking your draft…")
+    channel, thread_ts = origin.get("channel"), origin.get("thread_ts")
+    if channel and thread_ts:
+        try:
+            res = client.chat_postMessage(channel=channel, thread_ts=thread_ts, **placeholder)
+            return str(res["channel"]), str(thread_ts), str(res["ts"])
+        except SlackApiError as err:
+            # The app is not in that channel: fall back to a DM rather than lose the submission.
+            if err.response.get("error") not in FALLBACK_ERRORS:
+                raise
+    res = client.chat_postMessage(channel=user, **placeholder)
+    return str(res["channel"]), str(res["ts"]), str(res["ts"])
+
+
+def submit(svc: Services, client: WebClient, request: SubmitRequest) -> None:
+    """Run a submission end to end (called from lazy listeners, after the ack)."""
+    if not svc.seen.first("submit:" + request.idempotency_key):
+        logger.info("duplicate submission %s ignored", request.idempotency_key)
+        return
+    channel, thread_ts, receipt_ts = _post_receipt(client, request.submitter, request.origin)
+    origin = {**request.origin, "channel": channel, "thread_ts": thread_ts}
+    try:
+        result = svc.backend.submit(replace(request, origin=origin))
+    except BackendError as err:
+        update(client, channel, receipt_ts, messages.refusal(str(err)))
+        return
+    finally:
+        svc.notify()
+    if not result.created:
+        logger.info("submission %s is already draft %s", request.idempotency_key, result.draft.id)
+        _delete(client, channel, receipt_ts)
+        return
+    update(client, channel, receipt_ts, messages.receipt(result.draft))
+
+
+def update(client: WebClient, channel: str, ts: str, message: Mapping[str, Any]) -> None:
+    try:
+        client.chat_update(channel=channel, ts=ts, **dict(message))
+    except SlackApiError as err:
+        logger.warning("chat.update of receipt failed: %s", err.response.get("error"))
+        post(client, channel=channel, thread_ts=ts, **dict(message))
+
+
+def _delete(client: WebClient, channel: str, ts: str) -> None:
+    try:
+        client.chat_delete(channel=channel, ts=ts)
+    except SlackApiError as err:
+        logger.warning("chat.delete of duplicate receipt failed: %s", err.response.get("error"))

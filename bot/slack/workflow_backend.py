@@ -1,0 +1,310 @@
+"""`Backend` over the workflow service, the guideline store and the engine.
+
+Translation only: workflow views become `DraftInfo`, workflow refusals become the Slack layer's
+`BackendError`s (whose text is safe to show), and Slack-derived idempotency keys are passed on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.audit import verify
+from bot.engine.checker import get_checker
+from bot.engine.findings import Draft as EngineDraft
+from bot.guidelines.errors import GuidelineError
+from bot.guidelines.loader import GuidelineStore
+from bot.guidelines.model import Guidelines
+from bot.routing import plan_route
+from bot.slack.backend import (
+    Action,
+    AlreadyDecided,
+    AuditStatus,
+    BackendError,
+    BrandChoice,
+    CheckSummary,
+    DecisionInfo,
+    DraftInfo,
+    HomeData,
+    InvalidInput,
+    NotPermitted,
+    SubmitRequest,
+    SubmitResult,
+)
+from bot.workflow import errors as wf
+from bot.workflow.service import WorkflowService
+from bot.workflow.views import DraftView
+from models import Decision, Draft
+
+logger = logging.getLogger("brandgate.slack.backend")
+
+DECISION_NAMES: dict[str, str] = {
+    "approve": "approve",
+    "reject": "reject",
+    "changes": "changes",
+    "edit": "edit_approve",
+}
+DECIDED_STATES = ("approved", "rejected", "changes_requested", "published")
+AUDIT_CACHE_SECONDS = 30.0
+
+
+@contextmanager
+def translated() -> Iterator[None]:
+    """Workflow and guideline exceptions → the Slack layer's refusals."""
+    try:
+        yield
+    except wf.AlreadyDecided as err:
+        raise AlreadyDecided(str(err), by=err.by, action=err.decision) from err
+    except wf.NotAllowed as err:
+        raise NotPermitted(str(err)) from err
+    except (wf.InvalidRequest, wf.Blocked) as err:
+        raise InvalidInput(str(err)) from err
+    except wf.UnknownDraft as err:
+        raise InvalidInput(str(err)) from err
+    except wf.WorkflowError as err:
+        raise BackendError(str(err)) from err
+    except GuidelineError as err:
+        raise InvalidInput(str(err)) from err
+
+
+def to_info(v: DraftView) -> DraftInfo:
+    findings = tuple(v.findings)
+    route = tuple(s.to_json() for s in v.route)
+    pending: tuple[str, ...] = ()
+    if v.state == "in_review" and v.current_stage is not None:
+        stage = next((s for s in v.route if s.stage == v.current_stage), None)
+        if stage is not None:
+            done = {d.get("actor") for d in stage.decisions}
+            pending = tuple(a for a in stage.approvers if a not in done)
+    decisions = [d for s in v.route for d in s.decisions]
+    last = decisions[-1] if decisions else {}
+    return DraftInfo(
+        id=str(v.id),
+        revision=v.revision,
+        state=v.state,
+        brand_id=v.brand,
+        platform=v.platform,
+        text=v.text,
+        submitter=v.submitter,
+        kind=v.kind,
+        sponsored=v.sponsored,
+        context=v.context,
+        notes=v.notes,
+        verdict=v.verdict,
+        findings=findings,
+        overridable=all(f.get("overridable", True) for f in findings if f.get("level") == "error"),
+        route=route,
+        pending_approvers=pending,
+        decided_by=last.get("actor") if v.state in DECIDED_STATES else None,
+        decision=last.get("decision") if v.state in DECIDED_STATES else None,
+        comment=last.get("reason"),
+        origin=v.origin or {},
+        override_reason=v.override_reason,
+        note=v.problem,
+    )
+
+
+class WorkflowBackend:
+    def __init__(self, service: WorkflowService, store: GuidelineStore) -> None:
+        self.service = service
+        self.store = store
+        self._audit_lock = threading.Lock()
+        self._audit: tuple[float, AuditStatus] | None = None
+
+    # -- guidelines ---------------------------------------------------------------------------
+    def _brands(self) -> list[Guidelines]:
+        """Every valid brand; one broken file must not hide the others from Slack users."""
+        brands = []
+        for brand_id in self.store.brand_ids():
+            try:
+                brands.append(self.store.get(brand_id))
+            except GuidelineError as err:
+                logger.warning("guidelines for %s are invalid: %s", brand_id, err)
+        return brands
+
+    def brands_for(self, user: str) -> list[BrandChoice]:
+        return [
+            BrandChoice(g.brand_id, g.brand, tuple(g.platforms))
+            for g in self._brands()
+            if g.may_submit(user)
+        ]
+
+    def check(
+        self,
+        *,
+        user: str,
+        brand_id: str | None,
+        platform: str | None,
+        text: str,
+        kind: str = "post",
+        sponsored: bool = False,
+        context: str | None = None,
+    ) -> CheckSummary:
+        if not brand_id:
+            raise InvalidInput("Name a brand.")
+        with translated():
+            g = self.store.get(brand_id)
+        draft = EngineDraft(
+            text=text, platform=platform or "x", kind=kind, sponsored=sponsored, context=context
+        )
+        result = get_checker(g).check(draft)
+        plan = plan_route(g, result, draft, submitter=user)
+        return CheckSummary(
+            verdict=result.verdict,
+            findings=tuple(f.to_json() for f in result.findings),
+            route=tuple(plan.to_json()),
+        )
+
+    # -- drafts ---------------------------------------------------------------------------------
+    def submit(self, request: SubmitRequest) -> SubmitResult:
+        with translated():
+            view = self.service.submit(
+                submitter=request.submitter,
+                brand=request.brand_id,
+                platform=request.platform,
+                text=request.text,
+                kind=request.kind,
+                sponsored=request.sponsored,
+                context=request.context,
+                notes=request.notes,
+                idempotency_key=request.idempotency_key or None,
+                origin=dict(request.origin),
+            )
+        return SubmitResult(draft=to_info(view), created=not view.replayed)
+
+    @staticmethod
+    def _id(draft_id: str) -> int:
+        try:
+            return int(draft_id)
+        except ValueError:
+            raise InvalidInput(f"no draft with id {draft_id}") from None
+
+    def override(self, draft_id: str, *, actor: str, reason: str, key: str) -> DraftInfo:
+        with translated():
+            return to_info(self.service.override(self._id(draft_id), actor=actor, reason=reason))
+
+    def revise(self, draft_id: str, *, actor: str, text: str, key: str) -> DraftInfo:
+        with translated():
+            return to_info(self.service.revise(self._id(draft_id), actor=actor, text=text))
+
+    def withdraw(self, draft_id: str, *, actor: str) -> DraftInfo:
+        with translated():
+            return to_info(self.service.withdraw(self._id(draft_id), actor=actor))
+
+    def get(self, draft_id: str) -> DraftInfo:
+        with translated():
+            return to_info(self.service.get(self._id(draft_id), with_revisions=False))
+
+    def assert_can_decide(self, draft_id: str, revision: int, *, actor: str) -> DraftInfo:
+        """A read-only pre-check mirroring the workflow's rules, so a modal is never opened for
+        someone who could not submit it; `decide` re-checks under a lock either way."""
+        with translated():
+            view = self.service.get(self._id(draft_id), with_revisions=False)
+        decisions = [d for s in view.route for d in s.decisions]
+        if view.state in DECIDED_STATES and decisions:
+            last = decisions[-1]
+            raise AlreadyDecided(f"already decided by {last['actor']}", by=last["actor"])
+        if view.state != "in_review" or view.current_stage is None:
+            raise BackendError(
+                f"Draft #{view.id} is {view.state.replace('_', ' ')}: nothing to decide."
+            )
+        stage = next(s for s in view.route if s.stage == view.current_stage)
+        if actor in stage.approvers:
+            mine = [d for d in stage.decisions if d.get("actor") == actor]
+            if mine:
+                raise AlreadyDecided("you already decided", by=actor)
+            if revision != view.revision:
+                raise BackendError(
+                    f"Draft #{view.id} is now at revision {view.revision} "
+                    f"(this message shows revision {revision})."
+                )
+            return to_info(view)
+        if actor == view.submitter:
+            raise NotPermitted("A submitter never approves their own draft.")
+        raise NotPermitted(f"You are not an assigned approver of draft #{view.id}.")
+
+    def decide(
+        self,
+        draft_id: str,
+        revision: int,
+        *,
+        actor: str,
+        action: Action,
+        comment: str | None = None,
+        edited_text: str | None = None,
+        key: str,
+    ) -> DraftInfo:
+        with translated():
+            view = self.service.decide(
+                self._id(draft_id),
+                actor=actor,
+                decision=DECISION_NAMES[action],
+                reason=comment,
+                text=edited_text,
+                expected_revision=revision,
+            )
+        return to_info(view)
+
+    # -- App Home --------------------------------------------------------------------------------
+    def _summary(self, row: dict[str, Any]) -> DraftInfo:
+        return DraftInfo(
+            id=str(row["id"]),
+            revision=int(row["revision"]),
+            state=str(row["state"]),
+            brand_id=str(row["brand"]),
+            platform=str(row["platform"]),
+            kind=str(row["kind"]),
+            text=str(row["text"]),
+            submitter=str(row["submitter"]),
+            verdict=str(row["verdict"]),
+        )
+
+    def home(self, user: str) -> HomeData:
+        mine = [self._summary(r) for r in self.service.list(submitter=user, limit=20)]
+        pending = [self._summary(r) for r in self.service.list(approver=user, limit=20)]
+        audited = [g.brand_id for g in self._brands() if user in g.auditors]
+        if not audited:
+            return HomeData(my_drafts=tuple(mine), pending=tuple(pending))
+        return HomeData(
+            my_drafts=tuple(mine),
+            pending=tuple(pending),
+            decisions=tuple(self._latest_decisions(audited)),
+            audit=self.audit_status(),
+        )
+
+    def _latest_decisions(self, brands: list[str], limit: int = 15) -> list[DecisionInfo]:
+        with self.service.db.reading() as session:
+            rows = session.execute(
+                select(Decision, Draft.brand_id)
+                .join(Draft, Draft.id == Decision.draft_id)
+                .where(Draft.brand_id.in_(brands))
+                .order_by(Decision.created_at.desc(), Decision.id.desc())
+                .limit(limit)
+            ).all()
+        return [
+            DecisionInfo(
+                draft_id=str(d.draft_id),
+                revision=d.revision,
+                brand_id=brand,
+                actor=d.actor,
+                action=d.decision,
+                at=d.created_at,
+                comment=d.reason,
+            )
+            for d, brand in rows
+        ]
+
+    def audit_status(self) -> AuditStatus:
+        """Verifying streams the whole chain, so one result is shared for a few seconds."""
+        with self._audit_lock:
+            now = time.monotonic()
+            if self._audit is None or now - self._audit[0] > AUDIT_CACHE_SECONDS:
+                result = verify(self.service.db)
+                self._audit = (now, AuditStatus(result.ok, result.count, str(result)))
+            return self._audit[1]
