@@ -816,6 +816,8 @@ class WorkflowService:
                         raise _Retry
                     previous = self._revision(tx.session, draft)
                     self._close_round(tx, draft, decision="superseded", actor=actor, reason=None)
+                    # The old route belongs to the old text; a blocked revision has none.
+                    draft.review_round += 1
                     self._note_guidelines(tx, g)
                     draft.current_revision += 1
                     draft.override_reason = None
