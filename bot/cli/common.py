@@ -32,7 +32,7 @@ def add_guidelines_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--guidelines-dir",
         metavar="DIR",
-        help="folder of brand guideline files (default: $BRAND_GUIDELINES_DIR or ./brand_guidelines)",
+        help="folder of guideline files (default: $BRAND_GUIDELINES_DIR or ./brand_guidelines)",
     )
 
 

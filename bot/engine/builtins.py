@@ -13,6 +13,7 @@ from bot.engine.platforms import DEFAULT_MAX_CHARS, cut_position, weighted_lengt
 from bot.engine.rules.base import Rule
 from bot.guidelines.model import Guidelines, RuleSpec
 
+_NO_COUNT = ValueCount()
 _HASHTAG = re.compile(r"(?<![\w&#])#[^\W_][\w]*")
 
 
@@ -162,6 +163,8 @@ class ValuesRule(Rule):
                 terms.add(f"{self.PREFIX}{value.id}:contradictions", value.contradictions, "lemma")
 
     def counts(self, doc: DraftDoc) -> dict[str, ValueCount]:
+        if not any(key.startswith(self.PREFIX) for key in doc.matches):
+            return dict.fromkeys((value.id for value in self.values), _NO_COUNT)
         return {
             value.id: ValueCount(
                 signals=len(longest_first(doc.matches_for(f"{self.PREFIX}{value.id}:signals"))),
@@ -173,7 +176,9 @@ class ValuesRule(Rule):
         }
 
     def find(self, doc: DraftDoc) -> list[Finding]:
-        findings = []
+        findings: list[Finding] = []
+        if not doc.matches:
+            return findings
         for value in self.values:
             key = f"{self.PREFIX}{value.id}:contradictions"
             for m in longest_first(doc.matches_for(key)):

@@ -64,10 +64,13 @@ class Checker:
             yield self._check_doc(draft, norm, doc)
 
     def _check_doc(self, draft: Draft, norm: Normalized, doc: Doc) -> CheckResult:
-        draft_doc = DraftDoc(draft=draft, norm=norm, doc=doc, matches=self.terms.match(doc))
+        matches = self.terms.match(doc)
+        draft_doc = DraftDoc(draft=draft, norm=norm, doc=doc, matches=matches)
         findings: list[Finding] = []
         for rule in self.rules:
             spec = rule.spec
+            if rule.TERMS_ONLY and spec.id not in matches:
+                continue
             if spec.platforms and draft.platform not in spec.platforms:
                 continue
             if spec.kinds and draft.kind not in spec.kinds:

@@ -18,7 +18,7 @@ class Draft:
     id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass is slower to build, and checks build many
 class Finding:
     rule: str
     level: str

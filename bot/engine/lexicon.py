@@ -129,9 +129,7 @@ class TermCompiler:
                 self._has_orth = True
                 continue
             lowered = [w.lower() for w in words]
-            variants = [
-                _with_unaccented(forms[w] if mode == "lemma" else {w}) for w in lowered
-            ]
+            variants = [_with_unaccented(forms[w] if mode == "lemma" else {w}) for w in lowered]
             self._lower.add(match_key, list(self._phrase_docs(lowered, variants)))
             self._has_lower = True
         self._pending.clear()

@@ -28,12 +28,19 @@ _SYMBOL_SWAPS = {"@": "a", "$": "s"}
 # A word that mixes letters with digits or @/$ inside it: "gu4r4nt33d", "fr@ud", "mir4cle".
 _LEETISH_WORD = re.compile(r"(?:[^\W_]|[@$])*[^\W\d_](?:[^\W_]|[@$])*")
 _HAS_SWAPPABLE = re.compile(r"[0134578]|(?<=[^\W\d_])[@$]")
+# Cheap test for the above inside a word: a swappable character touching a letter.
+_MIXED = re.compile(r"[^\W\d_][0134578@$]|[0134578][^\W\d_]")
 # Three or more single letters separated by spaces, dots, hyphens, underscores or stars.
 _SEPARATED = re.compile(
     r"(?<![^\W_])(?:[^\W\d_](?:[ .\-_*\u00b7]{1,2}))"
     r"{2,}[^\W\d_](?![^\W_])"
 )
 _SEPARATOR_CHARS = frozenset(" .-_*\u00b7")
+# ASCII-only versions of the tests above: several times faster, and most drafts are ASCII.
+_MIXED_ASCII = re.compile(r"[A-Za-z][0134578@$]|[0134578][A-Za-z]")
+_SEPARATED_HINT_ASCII = re.compile(
+    r"\b[A-Za-z][ .*_-]{1,2}[A-Za-z][ .*_-]{1,2}[A-Za-z]\b", re.ASCII
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,15 +161,17 @@ def _join_separated(
 
 def normalize(text: str) -> Normalized:
     """The matching form of `text`: case is kept (exact matching needs it), all else folded."""
+    starts: list[int] | None = None
+    ends: list[int] | None = None
     if text.isascii():
         # Fast path: every character maps to itself, so offsets only change if letters are joined.
+        if not _MIXED_ASCII.search(text) and not _SEPARATED_HINT_ASCII.search(text):
+            return Normalized(original=text, text=text)
         chars = list(text)
-        starts: list[int] | None = None
-        ends: list[int] | None = None
     else:
         chars, starts, ends = _fold_unicode(text)
     current = text if starts is None else "".join(chars)
-    if _HAS_SWAPPABLE.search(current) and _swap_digits(chars, current):
+    if _MIXED.search(current) and _swap_digits(chars, current):
         current = "".join(chars)
     if _SEPARATED.search(current):
         if starts is None or ends is None:

@@ -19,25 +19,27 @@ DEFAULT_MAX_CHARS: dict[str, int] = {
 _URL = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"]+")
 _X_URL_WEIGHT = 23
 # X (twitter-text v3) counts these code point ranges as 1, everything else (CJK, emoji) as 2.
-_X_LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
+_X_HEAVY = re.compile(r"[^\u0000-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037]")
 
 
-def _x_weight(char: str) -> int:
-    code = ord(char)
-    return 1 if any(lo <= code <= hi for lo, hi in _X_LIGHT_RANGES) else 2
+def _x_weight(text: str) -> int:
+    return len(text) + len(_X_HEAVY.findall(text)) if not text.isascii() else len(text)
 
 
 def weighted_length(text: str, platform: str) -> int:
     """Length as the platform counts it: X weighs URLs as 23 and wide characters as 2."""
-    text = unicodedata.normalize("NFC", text)
+    if text.isascii():
+        if platform != "x" or ("://" not in text and "www." not in text):
+            return len(text)
+    else:
+        text = unicodedata.normalize("NFC", text)
     if platform != "x":
         return len(text)
-    total = 0
-    position = 0
-    for url in _URL.finditer(text):
-        total += sum(_x_weight(c) for c in text[position : url.start()]) + _X_URL_WEIGHT
-        position = url.end()
-    return total + sum(_x_weight(c) for c in text[position:])
+    total = _x_weight(text)
+    if "." in text:
+        for url in _URL.finditer(text):
+            total += _X_URL_WEIGHT - _x_weight(url.group())
+    return total
 
 
 def cut_position(text: str, platform: str, limit: int) -> int:

@@ -59,6 +59,9 @@ class Rule:
     TYPE: ClassVar[str]
     OPTIONS: ClassVar[dict[str, OptionSpec]] = {}
     DEFAULT_MESSAGE: ClassVar[str] = "%s"
+    #: True when the rule can only find something where its own terms matched; the checker
+    #: then skips it for drafts without such a match (most drafts), saving a call per rule.
+    TERMS_ONLY: ClassVar[bool] = False
     #: each group names options of which at least one must be present
     #: (e.g. occurrence needs `max` or `min`, and `pattern` or `tokens`)
     REQUIRE_ONE_OF: ClassVar[tuple[tuple[str, ...], ...]] = ()
@@ -66,6 +69,7 @@ class Rule:
     def __init__(self, spec: RuleSpec, terms: TermCompiler) -> None:
         self.spec = spec
         self.terms = terms
+        self._template = (spec.message or self.DEFAULT_MESSAGE).split("%s")
 
     def find(self, doc: DraftDoc) -> list[Finding]:
         raise NotImplementedError
@@ -90,7 +94,7 @@ class Rule:
             start=start,
             end=end,
             text=doc.text[start:end],
-            message=format_message(self.spec.message or self.DEFAULT_MESSAGE, args),
+            message=_fill(self._template, args),
             suggestion=suggestion,
             overridable=self.spec.overridable,
         )
@@ -98,7 +102,12 @@ class Rule:
 
 def format_message(template: str, args: tuple[str, ...]) -> str:
     """Fill each `%s` in turn; missing arguments leave nothing behind, extra ones are ignored."""
-    parts = template.split("%s")
+    return _fill(template.split("%s"), args)
+
+
+def _fill(parts: list[str], args: tuple[str, ...]) -> str:
+    if len(parts) == 1:
+        return parts[0]
     out = [parts[0]]
     for i, part in enumerate(parts[1:]):
         out.append(args[i] if i < len(args) else "")

@@ -18,6 +18,7 @@ _TAG_PREFIXES = ("#", "@")
 @register
 class CapitalizationRule(Rule):
     TYPE = "capitalization"
+    TERMS_ONLY = True
     OPTIONS: ClassVar[dict[str, OptionSpec]] = {
         "terms": OptionSpec("str_list", required=True, help="spellings that must be used"),
     }

@@ -14,6 +14,7 @@ from bot.guidelines.model import RuleSpec
 @register
 class ExistenceRule(Rule):
     TYPE = "existence"
+    TERMS_ONLY = True
     OPTIONS: ClassVar[dict[str, OptionSpec]] = {
         "tokens": OptionSpec("str_list", required=True, help="words or phrases to flag"),
         "match": MATCH_OPTION,

@@ -19,6 +19,10 @@ _EMAIL = re.compile(
 )
 # A run of digits with the separators people write phone and card numbers with.
 _NUMBERISH = re.compile(r"(?<![\w#/.,])(?:\+|00)?\d(?:[\d \u00a0().\-/]*\d)?(?![\w/])")
+# Cheap tests that rule most drafts out: phone and card numbers have at least 8 digits,
+# and an address has a character, "@", a domain and a dot (handles like "@brand" do not).
+_DIGIT = re.compile(r"\d")
+_EMAIL_HINT = re.compile(r"[\w.+-]@[\w-]+\.")
 _DATE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
 _SEPARATORS = re.compile(r"[^\d+]")
 
@@ -55,7 +59,7 @@ def _looks_grouped(written: str) -> bool:
 class PiiRule(Rule):
     TYPE = "pii"
     OPTIONS: ClassVar[dict[str, OptionSpec]] = {
-        "kinds": OptionSpec(
+        "detect": OptionSpec(
             "choice_list", choices=PII_KINDS, default=PII_KINDS, help="what to look for"
         ),
         "allow": OptionSpec(
@@ -66,16 +70,16 @@ class PiiRule(Rule):
 
     def __init__(self, spec: RuleSpec, terms: TermCompiler) -> None:
         super().__init__(spec, terms)
-        self.kinds = frozenset(self.option("kinds"))
+        self.kinds = frozenset(self.option("detect"))
         self.allowed = {_canonical(a) for a in self.option("allow")}
 
     def _candidates(self, text: str) -> Iterator[tuple[str, int, int]]:
         emails = []
-        if "email" in self.kinds and "@" in text:
+        if "email" in self.kinds and _EMAIL_HINT.search(text):
             for m in _EMAIL.finditer(text):
                 emails.append((m.start(), m.end()))
                 yield "email", m.start(), m.end()
-        if self.kinds & {"phone", "card"}:
+        if self.kinds & {"phone", "card"} and len(_DIGIT.findall(text)) >= 8:
             for m in _NUMBERISH.finditer(text):
                 if any(s <= m.start() < e for s, e in emails):
                     continue

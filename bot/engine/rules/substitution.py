@@ -23,6 +23,7 @@ def match_case(suggestion: str, written: str) -> str:
 @register
 class SubstitutionRule(Rule):
     TYPE = "substitution"
+    TERMS_ONLY = True
     OPTIONS: ClassVar[dict[str, OptionSpec]] = {
         "swap": OptionSpec("str_map", required=True, help="flagged term -> preferred term"),
         "match": MATCH_OPTION,

@@ -1,0 +1,238 @@
+"""Throughput and latency of the guideline check, side by side with spaCy's bare tokenizer.
+
+    .venv/bin/python benchmarks/check_throughput.py [--drafts 20000] [--rounds 3]
+
+Drafts: the brand replies of ../shared/data/twcs_sample.csv when present (cycled up to --drafts),
+else generated sentences. Guidelines: an English brand whose lexicon rules hold every plain term
+of the real Vale styles in ../shared/data/vale (>= 2,000), else generated terms.
+Prints: checker drafts/s and tokens/s, the bare `spacy.blank("en")` `nlp.pipe` throughput over the
+same texts in the same run and their ratio (target >= 0.4), p50/p99 latency of one <= 280-character
+draft after warm-up (target p99 <= 10 ms), and the cold start of `brandgate check` (target <= 2 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import html
+import json
+import os
+import platform
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data"
+sys.path.insert(0, str(ROOT))
+
+from bot.engine.checker import get_checker  # noqa: E402
+from bot.engine.findings import Draft  # noqa: E402
+from bot.engine.lexicon import get_nlp  # noqa: E402
+from bot.guidelines.loader import load_guidelines  # noqa: E402
+
+PLAIN_TERM = re.compile(r"[A-Za-z][A-Za-z' -]*")
+
+
+def load_drafts(count: int) -> tuple[list[str], str]:
+    source = SHARED / "twcs_sample.csv"
+    texts: list[str] = []
+    if source.is_file():
+        with source.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                if row["inbound"] == "False" and row["text"].strip():
+                    texts.append(html.unescape(row["text"]))
+        origin = f"{len(texts)} real brand replies from {source.name}"
+    else:
+        rng = random.Random(7)
+        words = "our team can help you with the order today please send details thanks".split()
+        texts = [" ".join(rng.choices(words, k=rng.randint(8, 30))) for _ in range(2000)]
+        origin = "2000 generated sentences (shared data absent)"
+    drafts = [texts[i % len(texts)] for i in range(count)]
+    return drafts, f"{count} drafts cycled from {origin}"
+
+
+def lexicon_terms() -> tuple[list[str], str]:
+    terms: set[str] = set()
+    for path in sorted(SHARED.glob("vale/**/*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            continue
+        for term in [*(data.get("tokens") or []), *(data.get("swap") or {})]:
+            if PLAIN_TERM.fullmatch(str(term)):
+                terms.add(str(term).lower())
+    if len(terms) >= 2000:
+        return sorted(terms), f"{len(terms)} plain terms from the Vale styles in shared data"
+    rng = random.Random(11)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    generated = {"".join(rng.choices(letters, k=rng.randint(5, 10))) for _ in range(3000)}
+    return sorted(generated), f"{len(generated)} generated terms (shared data absent)"
+
+
+def write_guidelines(directory: Path, terms: list[str]) -> Path:
+    half = len(terms) // 2
+    document = {
+        "brand": "Benchmark Brand",
+        "language": "en",
+        "version": "bench",
+        "values": [
+            {
+                "id": "honest",
+                "description": "We say what we do.",
+                "signals": ["tested", "measured"],
+                "contradictions": ["miracle", "unbeatable"],
+            }
+        ],
+        "platforms": {"x": {"max_chars": 280, "max_hashtags": 2}},
+        "disclosure": {"tags": ["#ad"], "within_chars": 125},
+        "rules": [
+            {"id": "lexicon", "type": "existence", "level": "warning", "tokens": terms[:half]},
+            {
+                "id": "swaps",
+                "type": "substitution",
+                "level": "suggestion",
+                "swap": {t: "better" for t in terms[half:]},
+            },
+            {"id": "bang", "type": "occurrence", "level": "warning", "pattern": "!", "max": 1},
+            {"id": "names", "type": "capitalization", "level": "error", "terms": ["iPhone"]},
+            {"id": "pii", "type": "pii", "level": "error"},
+        ],
+        "approvers": {"brand": ["U0BENCH01"]},
+        "routing": {"default": ["brand"]},
+    }
+    path = directory / "bench-brand.yml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def time_checker(checker, texts: list[str]) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    findings = 0
+    for result in checker.check_many(Draft(text=t, platform="x") for t in texts):
+        findings += len(result.findings)
+    return time.perf_counter() - started, findings
+
+
+def time_tokenizer(texts: list[str]) -> tuple[float, int]:
+    nlp = get_nlp("en")
+    started = time.perf_counter()
+    tokens = sum(len(doc) for doc in nlp.pipe(texts, batch_size=1000))
+    return time.perf_counter() - started, tokens
+
+
+def cold_start(guidelines_dir: Path, runs: int) -> list[float]:
+    exe = Path(sys.executable).with_name("brandgate")
+    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "bot.cli.main"]
+    command += [
+        "check",
+        "--guidelines-dir",
+        str(guidelines_dir),
+        "--brand",
+        "bench-brand",
+        "--platform",
+        "x",
+        "Thanks for reaching out, we guarantee a fix today!",
+    ]
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(command, capture_output=True, check=False, cwd=ROOT)
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--drafts", type=int, default=20000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--latency-samples", type=int, default=2000)
+    parser.add_argument("--cold-runs", type=int, default=5)
+    args = parser.parse_args()
+
+    texts, drafts_origin = load_drafts(args.drafts)
+    terms, terms_origin = lexicon_terms()
+    with tempfile.TemporaryDirectory() as tmp:
+        guidelines = load_guidelines(write_guidelines(Path(tmp), terms))
+        started = time.perf_counter()
+        checker = get_checker(guidelines)
+        compile_seconds = time.perf_counter() - started
+
+        print("conditions:")
+        print(
+            f"  machine: {platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}"
+        )
+        print(f"  drafts: {drafts_origin}")
+        print(f"  guidelines: {terms_origin}; compiled in {compile_seconds:.2f} s")
+        time_checker(checker, texts[:500])  # warm-up
+        time_tokenizer(texts[:500])
+
+        # Alternate the two measurements so that machine noise hits both alike.
+        checker_times, tokenizer_times = [], []
+        tokens = findings = 0
+        for _ in range(args.rounds):
+            seconds, findings = time_checker(checker, texts)
+            checker_times.append(seconds)
+            seconds, tokens = time_tokenizer(texts)
+            tokenizer_times.append(seconds)
+        best_checker, best_tokenizer = min(checker_times), min(tokenizer_times)
+        print(
+            f"throughput (best of {args.rounds} alternating rounds, {len(texts)} drafts, {tokens} tokens):"
+        )
+        print(
+            f"  checker:   {len(texts) / best_checker:10,.0f} drafts/s  "
+            f"{tokens / best_checker:12,.0f} tokens/s  ({findings} findings)"
+        )
+        print(
+            f"  tokenizer: {len(texts) / best_tokenizer:10,.0f} drafts/s  "
+            f"{tokens / best_tokenizer:12,.0f} tokens/s  (bare spacy.blank('en') nlp.pipe)"
+        )
+        ratio = best_tokenizer / best_checker
+        print(f"  ratio checker/tokenizer: {ratio:.2f}  (target >= 0.4)")
+
+        short = [t for t in texts if len(t) <= 280][: args.latency_samples]
+        for text in short[:200]:
+            checker.check(Draft(text=text, platform="x"))
+        latencies = []
+        for text in short:
+            started = time.perf_counter()
+            checker.check(Draft(text=text, platform="x"))
+            latencies.append((time.perf_counter() - started) * 1000)
+        latencies.sort()
+        p50 = statistics.median(latencies)
+        p99 = latencies[int(len(latencies) * 0.99) - 1]
+        print(f"single-draft latency over {len(latencies)} drafts <= 280 chars, after warm-up:")
+        print(
+            f"  p50 {p50:.3f} ms   p99 {p99:.3f} ms   max {latencies[-1]:.3f} ms  (target p99 <= 10 ms)"
+        )
+
+        examples = ROOT / "brand_guidelines"
+        cold = cold_start(Path(tmp), args.cold_runs)
+        print(
+            f"cold start of `brandgate check` on one draft ({args.cold_runs} runs, {len(terms)}-term brand):"
+        )
+        print(
+            f"  median {statistics.median(cold):.2f} s   min {min(cold):.2f} s   "
+            f"max {max(cold):.2f} s  (target <= 2 s)"
+        )
+        summary = {
+            "drafts_per_s": round(len(texts) / best_checker),
+            "tokens_per_s": round(tokens / best_checker),
+            "tokenizer_drafts_per_s": round(len(texts) / best_tokenizer),
+            "ratio": round(ratio, 3),
+            "latency_p50_ms": round(p50, 3),
+            "latency_p99_ms": round(p99, 3),
+            "cold_start_median_s": round(statistics.median(cold), 3),
+            "example_guidelines": str(examples),
+        }
+        print("json: " + json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
