@@ -1,0 +1,181 @@
+"""`brandgate audit verify | export | show | match`: the auditor's view of the decision log."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+from bot.audit import draft_history, export, match_text, parse_bound, verify
+from bot.cli.common import EXIT_OK, EXIT_REFUSED, UsageError
+from bot.cli.dbargs import add_database_url, add_format, guarded, open_db, print_json
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser("audit", help="verify, export and query the decision log")
+    commands = parser.add_subparsers(dest="audit_command", required=True)
+
+    p = commands.add_parser(
+        "verify",
+        help='check the whole hash chain: "OK <n> entries", or the first bad entry (exit 1)',
+    )
+    add_format(p)
+    add_database_url(p)
+    p.set_defaults(func=guarded(run_verify))
+
+    p = commands.add_parser("export", help="stream entries as JSON lines or CSV")
+    p.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    p.add_argument("--since", metavar="DATE", help="from this date / ISO datetime (inclusive)")
+    p.add_argument("--until", metavar="DATE", help="up to this date (a bare date: whole day)")
+    p.add_argument("--brand", metavar="ID")
+    p.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
+    add_database_url(p)
+    p.set_defaults(func=guarded(run_export))
+
+    p = commands.add_parser("show", help="the whole history of one draft")
+    p.add_argument("draft_id", type=int, metavar="DRAFT_ID")
+    add_format(p)
+    add_database_url(p)
+    p.set_defaults(func=guarded(run_show))
+
+    p = commands.add_parser(
+        "match",
+        help="was this exact text approved? when, and by whom (exit 1 if not)",
+    )
+    p.add_argument("text", help="the published text, or - for standard input")
+    add_format(p)
+    add_database_url(p)
+    p.set_defaults(func=guarded(run_match))
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    db = open_db(args)
+    try:
+        result = verify(db)
+    finally:
+        db.dispose()
+    if args.format == "json":
+        print_json(
+            {
+                "ok": result.ok,
+                "entries": result.count,
+                "first_bad": result.first_bad,
+                "problem": result.problem,
+            }
+        )
+    else:
+        print(str(result))
+    return EXIT_OK if result.ok else EXIT_REFUSED
+
+
+def run_export(args: argparse.Namespace) -> int:
+    try:
+        since = parse_bound(args.since) if args.since else None
+        until = parse_bound(args.until, end=True) if args.until else None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    db = open_db(args)
+    target = (
+        open(Path(args.output), "w", encoding="utf-8", newline="")  # noqa: SIM115
+        if args.output
+        else nullcontext(sys.stdout)
+    )
+    try:
+        with target as out:
+            export(db, out, fmt=args.format, since=since, until=until, brand=args.brand)
+    finally:
+        db.dispose()
+    return EXIT_OK
+
+
+def _summary(entry: dict[str, Any]) -> str:
+    payload = entry["payload"]
+    event = entry["event"]
+    if event in ("submitted", "revised", "edited"):
+        return json.dumps(payload.get("text", ""), ensure_ascii=False)
+    if event == "checked":
+        rules = ", ".join(f["rule"] for f in payload.get("findings", []))
+        return f"verdict {payload.get('verdict')}" + (f" ({rules})" if rules else "")
+    if event == "routed":
+        if payload.get("problem"):
+            return payload["problem"]
+        return " → ".join(
+            f"{s['group']} ({s['mode']}: {', '.join(s['approvers'])})" for s in payload["stages"]
+        )
+    if event == "decided":
+        what = payload.get("decision", "")
+        if payload.get("policy"):
+            what += f" by {payload['policy']}"
+        if payload.get("stage"):
+            what += f" at stage {payload['stage']} ({payload.get('group')})"
+        if payload.get("reason"):
+            what += f": {payload['reason']}"
+        return f"{what} → {payload.get('state')}"
+    if event in ("overridden", "withdrawn"):
+        return str(payload.get("reason") or "")
+    if event == "published":
+        return str(payload.get("url"))
+    if event == "delegated":
+        return f"stage {payload.get('stage')} to {payload.get('to')}"
+    if event == "escalated":
+        return f"{payload.get('group')}: {payload.get('reason')}"
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True)
+
+
+def run_show(args: argparse.Namespace) -> int:
+    db = open_db(args)
+    try:
+        history = draft_history(db, args.draft_id)
+    finally:
+        db.dispose()
+    if not history:
+        raise UsageError(f"no audit entries for draft {args.draft_id}")
+    if args.format == "json":
+        print_json(history)
+        return EXIT_OK
+    for e in history:
+        rev = f"r{e['revision']}" if e["revision"] is not None else "  "
+        print(
+            f"#{e['seq']:<6} {e['created_at']}  {rev:<3} {e['event']:<10} {e['actor']:<12} ", end=""
+        )
+        print(_summary(e))
+    return EXIT_OK
+
+
+def run_match(args: argparse.Namespace) -> int:
+    text = sys.stdin.read() if args.text == "-" else args.text
+    if args.text == "-" and text.endswith("\n") and not text.endswith("\n\n"):
+        text = text[:-1]  # the newline a shell pipe adds is not part of the post
+    db = open_db(args)
+    try:
+        matches = match_text(db, text)
+    finally:
+        db.dispose()
+    approved = [m for m in matches if m["approved"]]
+    if args.format == "json":
+        print_json({"text": text, "approved": bool(approved), "matches": matches})
+    elif not matches:
+        print("no match: this exact text was never submitted or edited in brandgate")
+    else:
+        for m in matches:
+            where = f"draft {m['draft']} ({m['brand']}/{m['platform']}) revision {m['revision']}"
+            if m["approved"]:
+                if m["approved_by_policy"]:
+                    who = m["approved_by_policy"]
+                else:
+                    who = ", ".join(
+                        f"{d['actor']} ({d['decision']}, stage {d['stage']} {d['group']})"
+                        for d in m["decisions"]
+                    )
+                line = f"APPROVED {where} at {m['approved_at']} by {who}"
+                if m["published_url"]:
+                    line += f"; published {m['published_url']}"
+            else:
+                line = f"NOT APPROVED {where}: draft is {m['state']}"
+                if m["current_revision"] != m["revision"]:
+                    line += f" at revision {m['current_revision']}"
+            print(line)
+    return EXIT_OK if approved else EXIT_REFUSED
