@@ -75,13 +75,18 @@ def policy_entry(
 
 def matching_stages(guidelines: Guidelines, result: CheckResult, draft: Draft) -> list[Stage]:
     """Stages of every matching routing rule, in order of first appearance, duplicates dropped;
-    the default stages when no rule matches."""
+    the default stages when no rule matches. A group named twice keeps its first place and the
+    stricter mode: if any rule needs all of legal to agree, all of legal must agree."""
     categories = {f.category for f in result.findings if f.category}
-    stages: list[Stage] = []
+    merged: dict[str, Stage] = {}
     for rule in guidelines.routing_rules:
         if _routing_rule_matches(rule.when, draft, categories):
-            stages.extend(s for s in rule.stages if s not in stages)
-    return stages or list(guidelines.routing_default)
+            for stage in rule.stages:
+                if stage.group not in merged:
+                    merged[stage.group] = stage
+                elif stage.mode == "all":  # re-assigning keeps the group's first place
+                    merged[stage.group] = Stage(stage.group, "all")
+    return list(merged.values()) or list(guidelines.routing_default)
 
 
 def _eligible(guidelines: Guidelines, stage: Stage, submitter: str | None) -> tuple[str, ...]:

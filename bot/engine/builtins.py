@@ -9,6 +9,7 @@ from typing import ClassVar
 from bot.engine.document import DraftDoc
 from bot.engine.findings import Finding, ValueCount
 from bot.engine.lexicon import TermCompiler, longest_first
+from bot.engine.messages import message
 from bot.engine.platforms import DEFAULT_MAX_CHARS, cut_position, weighted_length
 from bot.engine.rules.base import Rule
 from bot.guidelines.model import Guidelines, RuleSpec
@@ -38,9 +39,13 @@ class PlatformLengthRule(Rule):
         if length <= limit:
             return []
         start = cut_position(doc.text, platform, limit)
-        message = (
-            f"{platform} allows {limit} characters; this draft has {length} "
-            f"({length - limit} too many)."
+        text = message(
+            self.terms.lang,
+            "platform-length",
+            platform=platform,
+            limit=limit,
+            length=length,
+            over=length - limit,
         )
         return [
             Finding(
@@ -50,7 +55,7 @@ class PlatformLengthRule(Rule):
                 start=start,
                 end=len(doc.text),
                 text=doc.text[start:],
-                message=message,
+                message=text,
             )
         ]
 
@@ -78,9 +83,12 @@ class PlatformHashtagsRule(Rule):
             return []
         first_extra = tags[limit]
         start, end = doc.char_span(first_extra.start(), tags[-1].end())
-        message = (
-            f"At most {limit} hashtag{'s' if limit != 1 else ''} on {doc.draft.platform}; "
-            f"this draft has {len(tags)}."
+        text = message(
+            self.terms.lang,
+            "platform-hashtags",
+            limit=limit,
+            platform=doc.draft.platform,
+            count=len(tags),
         )
         return [
             Finding(
@@ -90,7 +98,7 @@ class PlatformHashtagsRule(Rule):
                 start=start,
                 end=end,
                 text=doc.text[start:end],
-                message=message,
+                message=text,
             )
         ]
 
@@ -116,21 +124,17 @@ class DisclosureRule(Rule):
         if not doc.draft.sponsored or self.pattern is None:
             return []
         found = self.pattern.search(doc.norm.text)
-        listed = ", ".join(self.tags)
+        lang = self.terms.lang
         if found is None:
-            where = f" within the first {self.within} characters" if self.within else ""
-            return [self._finding(doc, 0, 0, f"Sponsored content must carry {listed}{where}.")]
+            where = message(lang, "disclosure.where", within=self.within) if self.within else ""
+            tags = ", ".join(self.tags)
+            text = message(lang, "disclosure.missing", tags=tags, where=where)
+            return [self._finding(doc, 0, 0, text)]
         start, end = doc.char_span(found.start(), found.end())
         if self.within is not None and end > self.within:
-            return [
-                self._finding(
-                    doc,
-                    start,
-                    end,
-                    f"'{doc.text[start:end]}' must appear within the first {self.within} "
-                    f"characters, above the fold; it ends at character {end}.",
-                )
-            ]
+            tag = doc.text[start:end]
+            text = message(lang, "disclosure.late", tag=tag, within=self.within, end=end)
+            return [self._finding(doc, start, end, text)]
         return []
 
     def _finding(self, doc: DraftDoc, start: int, end: int, message: str) -> Finding:
@@ -192,9 +196,12 @@ class ValuesRule(Rule):
                         start=start,
                         end=end,
                         text=written,
-                        message=(
-                            f"'{written}' contradicts the brand value '{value.id}': "
-                            f"{value.description}"
+                        message=message(
+                            self.terms.lang,
+                            "value",
+                            text=written,
+                            value=value.id,
+                            description=value.description,
                         ),
                     )
                 )

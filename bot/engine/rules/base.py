@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from bot.engine.findings import Finding
+from bot.engine.messages import MESSAGES
 
 if TYPE_CHECKING:
     from bot.engine.document import DraftDoc
@@ -69,7 +70,8 @@ class Rule:
     def __init__(self, spec: RuleSpec, terms: TermCompiler) -> None:
         self.spec = spec
         self.terms = terms
-        self._template = (spec.message or self.DEFAULT_MESSAGE).split("%s")
+        default = MESSAGES.get(terms.lang, MESSAGES["en"]).get(self.TYPE, self.DEFAULT_MESSAGE)
+        self._template = (spec.message or default).split("%s")
 
     def find(self, doc: DraftDoc) -> list[Finding]:
         raise NotImplementedError

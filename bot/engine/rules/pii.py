@@ -9,6 +9,7 @@ from typing import ClassVar
 from bot.engine.document import DraftDoc
 from bot.engine.findings import Finding
 from bot.engine.lexicon import TermCompiler
+from bot.engine.messages import message
 from bot.engine.rules.base import OptionSpec, Rule, register
 from bot.guidelines.model import RuleSpec
 
@@ -90,13 +91,10 @@ class PiiRule(Rule):
     def find(self, doc: DraftDoc) -> list[Finding]:
         text = doc.text
         return [
-            self.finding(doc, start, end, _LABELS[kind], text[start:end])
+            self.finding(doc, start, end, message(self.terms.lang, f"pii.{kind}"), text[start:end])
             for kind, start, end in self._candidates(text)
             if _canonical(text[start:end]) not in self.allowed
         ]
-
-
-_LABELS = {"email": "e-mail address", "phone": "phone number", "card": "card number"}
 
 
 def _canonical(value: str) -> str:
