@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -71,7 +71,7 @@ def create_app(
     socket_mode: bool = False,
     notify_outbox: Callable[[], None] | None = None,
     client: WebClient | None = None,
-    executor_workers: int = 16,
+    executor: Executor | None = None,
 ) -> App:
     """Return a Bolt App with every brandgate listener registered.
 
@@ -99,13 +99,12 @@ def create_app(
         request_verification_enabled=not socket_mode,
         ignoring_self_events_enabled=True,
         logger=logging.getLogger("brandgate.slack.bolt"),
-        listener_executor=ThreadPoolExecutor(
-            max_workers=executor_workers, thread_name_prefix="brandgate-lazy"
-        ),
+        listener_executor=executor
+        or ThreadPoolExecutor(max_workers=16, thread_name_prefix="brandgate-lazy"),
     )
     app.middleware(_ignore_bot_events)
 
-    from bot.slack.listeners import Context, register_all
+    from bot.slack.listeners import Services, register_all
 
-    register_all(app, Context(backend=backend, notify=notify_outbox or (lambda: None)))
+    register_all(app, Services(backend=backend, notify=notify_outbox or (lambda: None)))
     return app

@@ -7,6 +7,7 @@ same wiring.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from slack_bolt import App
@@ -41,6 +42,7 @@ class Runtime:
         socket_mode: bool = False,
         db: Database | None = None,
         poll_interval: float = 2.0,
+        executor: Executor | None = None,
     ) -> Runtime:
         db = db or Database(settings.database_url)
         store = GuidelineStore(settings.guidelines_dir)
@@ -49,7 +51,11 @@ class Runtime:
             WorkflowOutbox(db), build_client(settings, retries=False), poll_interval=poll_interval
         )
         app = create_app(
-            settings, backend, socket_mode=socket_mode, notify_outbox=dispatcher.notify
+            settings,
+            backend,
+            socket_mode=socket_mode,
+            notify_outbox=dispatcher.notify,
+            executor=executor,
         )
         return cls(settings, db, backend, dispatcher, app)
 

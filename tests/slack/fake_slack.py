@@ -28,6 +28,7 @@ class Call:
     params: dict[str, Any]
     headers: dict[str, str]
     status: int = 200
+    response: dict[str, Any] = field(default_factory=dict)
     at: float = field(default_factory=time.monotonic)
 
     @property
@@ -50,6 +51,9 @@ class Call:
         def walk(node: Any) -> None:
             if isinstance(node, str):
                 parts.append(node)
+            elif isinstance(node, dict) and node.get("type", "").startswith("rich_text_"):
+                # a run of literal text elements reads as one string
+                parts.append("".join(str(e.get("text", "")) for e in node.get("elements", [])))
             elif isinstance(node, dict):
                 for v in node.values():
                     walk(v)
@@ -218,7 +222,7 @@ class FakeSlack:
                 status, body, extra = 200, {"ok": False, "error": "not_authed"}, {}
             else:
                 status, body, extra = 200, self._answer(method, params), {}
-            self.calls.append(Call(method, params, headers, status))
+            self.calls.append(Call(method, params, headers, status, body))
             self._cond.notify_all()
 
         data = json.dumps(body).encode()

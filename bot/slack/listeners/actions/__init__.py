@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from bot.slack import ids, messages, views
 from bot.slack.backend import BackendError
 from bot.slack.listeners import services, tell_privately, user_id
-from bot.slack.listeners.views import refusal_text
+from bot.slack.listeners.views import refusal_message
 
 logger = logging.getLogger("brandgate.slack.actions")
 
@@ -49,7 +49,7 @@ def register(app: App) -> None:
                 key=f"act:{actor}:{action.get('action_ts') or body.get('trigger_id')}",
             )
         except BackendError as err:
-            tell_privately(client, body, messages.refusal(refusal_text(err)))
+            tell_privately(client, body, refusal_message(err))
         finally:
             svc.notify()
 
@@ -62,7 +62,7 @@ def register(app: App) -> None:
         try:
             draft = svc.backend.assert_can_decide(target[0], target[1], actor=user_id(body))
         except BackendError as err:
-            tell_privately(client, body, messages.refusal(refusal_text(err)))
+            tell_privately(client, body, refusal_message(err))
             return
         kind = action["action_id"]
         if kind == ids.ACTION_REJECT:

@@ -8,6 +8,8 @@ workflow after Slack already has its answer.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from typing import Any
 
@@ -19,8 +21,6 @@ from bot.slack.backend import (
     Action,
     AlreadyDecided,
     BackendError,
-    InvalidInput,
-    NotPermitted,
     SubmitRequest,
 )
 from bot.slack.escape import user as mention
@@ -63,9 +63,24 @@ def submission_errors(svc: Services, user: str, view: dict[str, Any]) -> dict[st
 
 
 def refusal_text(err: BackendError) -> str:
+    """Plain text for inline modal errors (plain text: no mentions possible there)."""
     if isinstance(err, AlreadyDecided) and err.by:
-        return f"Already decided by {mention(err.by)}."
+        return f"Already decided by {err.by}."
     return str(err)
+
+
+def refusal_message(err: BackendError) -> dict[str, Any]:
+    """A private refusal; names who decided with a real mention (an id we validated)."""
+    if isinstance(err, AlreadyDecided) and err.by:
+        return messages.notice(f":no_entry_sign: Already decided by {mention(err.by)}.")
+    return messages.refusal(str(err))
+
+
+def view_key(view: dict[str, Any]) -> str:
+    """Idempotency key of one submission of one modal: the view id plus what was entered, so a
+    retried request maps to the same key while a corrected resubmission does not."""
+    values = json.dumps((view.get("state") or {}).get("values") or {}, sort_keys=True)
+    return f"view:{view.get('id')}:{hashlib.sha256(values.encode()).hexdigest()[:16]}"
 
 
 def _target(view: dict[str, Any]) -> tuple[str, int] | None:
@@ -79,15 +94,16 @@ def _target(view: dict[str, Any]) -> tuple[str, int] | None:
 def register(app: App) -> None:
     svc = services(app)
 
-    # -- the draft form -------------------------------------------------------------------
-    def ack_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        errors = submission_errors(svc, user_id(body), view)
-        if errors:
-            ack(response_action="errors", errors=errors)
-        else:
-            ack()
+    # Bolt runs lazy listeners even when the ack answered `errors`, so every lazy part starts by
+    # re-running the same validation and stops if the submission was refused.
+
+    # -- the draft form -------------------------------------------------------------------------
+    def validate_submit(body: dict[str, Any], view: dict[str, Any]) -> dict[str, str]:
+        return submission_errors(svc, user_id(body), view)
 
     def run_submit(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        if validate_submit(body, view):
+            return
         meta = metadata(view)
         sponsored = state_value(view, ids.BLOCK_SPONSORED) or []
         submission.submit(
@@ -103,102 +119,95 @@ def register(app: App) -> None:
                 sponsored="sponsored" in sponsored,
                 notes=text_value(view, ids.BLOCK_NOTES) or None,
                 origin=meta.get("origin") or {},
-                idempotency_key="view:" + str(view["id"]),
+                idempotency_key=view_key(view),
             ),
         )
 
-    app.view(ids.VIEW_SUBMIT)(ack=ack_submit, lazy=[run_submit])
-
-    # -- approvers' decisions with a text ------------------------------------------------------
-    def ack_decision(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    # -- approvers' decisions with a text -------------------------------------------------------
+    def validate_decision(body: dict[str, Any], view: dict[str, Any]) -> dict[str, str]:
         _action, block = DECISION_VIEWS[view["callback_id"]]
         target = _target(view)
         if target is None:
-            ack(response_action="errors", errors={block: "This form is out of date."})
-            return
+            return {block: "This form is out of date."}
         if not text_value(view, block):
-            ack(response_action="errors", errors={block: "This cannot be empty."})
-            return
+            return {block: "This cannot be empty."}
         try:
             svc.backend.assert_can_decide(target[0], target[1], actor=user_id(body))
         except BackendError as err:
-            ack(response_action="errors", errors={block: refusal_text(err)})
-            return
-        ack()
+            return {block: refusal_text(err)}
+        return {}
 
     def run_decision(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        action, block = DECISION_VIEWS[view["callback_id"]]
         target = _target(view)
-        if target is None:
+        if target is None or validate_decision(body, view):
             return
-        actor = user_id(body)
-        text = text_value(view, block)
+        action, block = DECISION_VIEWS[view["callback_id"]]
+        actor, text = user_id(body), text_value(view, block)
+        comment = (text_value(view, ids.BLOCK_COMMENT) or None) if action == "edit" else text
         try:
             svc.backend.decide(
                 target[0],
                 target[1],
                 actor=actor,
                 action=action,
-                comment=text_value(view, ids.BLOCK_COMMENT) or None if action == "edit" else text,
+                comment=comment,
                 edited_text=text if action == "edit" else None,
-                key="view:" + str(view["id"]),
+                key=view_key(view),
             )
         except BackendError as err:
-            post(client, channel=actor, **messages.refusal(refusal_text(err)))
+            post(client, channel=actor, **refusal_message(err))
         finally:
             svc.notify()
 
-    for callback_id in DECISION_VIEWS:
-        app.view(callback_id)(ack=ack_decision, lazy=[run_decision])
-
-    # -- the submitter's revise / submit anyway --------------------------------------------------
-    def ack_submitter(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    # -- the submitter's revise / submit anyway ---------------------------------------------------
+    def validate_submitter(body: dict[str, Any], view: dict[str, Any]) -> dict[str, str]:
         block = ids.BLOCK_TEXT if view["callback_id"] == ids.VIEW_REVISE else ids.BLOCK_REASON
         target = _target(view)
         if target is None:
-            ack(response_action="errors", errors={block: "This form is out of date."})
-            return
+            return {block: "This form is out of date."}
         if not text_value(view, block):
-            ack(response_action="errors", errors={block: "This cannot be empty."})
-            return
+            return {block: "This cannot be empty."}
         try:
             draft = svc.backend.get(target[0])
         except BackendError as err:
-            ack(response_action="errors", errors={block: str(err)})
-            return
+            return {block: str(err)}
         if draft.submitter != user_id(body):
-            ack(response_action="errors", errors={block: "Only the submitter can do this."})
-            return
-        ack()
+            return {block: "Only the submitter can do this."}
+        return {}
 
     def run_submitter(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         target = _target(view)
-        if target is None:
+        if target is None or validate_submitter(body, view):
             return
-        actor, key = user_id(body), "view:" + str(view["id"])
+        actor, key = user_id(body), view_key(view)
+        # revise/override carry no idempotency key in the workflow: de-duplicate retries here
         if not svc.seen.first(key):
             return
         try:
             if view["callback_id"] == ids.VIEW_REVISE:
-                draft = svc.backend.revise(
-                    target[0], actor=actor, text=text_value(view, ids.BLOCK_TEXT), key=key
-                )
+                text = text_value(view, ids.BLOCK_TEXT)
+                svc.backend.revise(target[0], actor=actor, text=text, key=key)
             else:
-                draft = svc.backend.override(
-                    target[0], actor=actor, reason=text_value(view, ids.BLOCK_REASON), key=key
-                )
-        except (NotPermitted, InvalidInput, BackendError) as err:
-            post(client, channel=actor, **messages.refusal(str(err)))
-            return
+                reason = text_value(view, ids.BLOCK_REASON)
+                svc.backend.override(target[0], actor=actor, reason=reason, key=key)
+        except BackendError as err:
+            post(client, channel=actor, **refusal_message(err))
         finally:
+            # The workflow queued the new findings / review requests: deliver them now.
             svc.notify()
-        channel = draft.origin.get("channel") or actor
-        post(
-            client,
-            channel=channel,
-            thread_ts=draft.origin.get("thread_ts"),
-            **messages.receipt(draft),
-        )
 
+    def acker(validate: Any) -> Any:
+        def ack_view(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+            errors = validate(body, view)
+            if errors:
+                ack(response_action="errors", errors=errors)
+            else:
+                ack()
+
+        return ack_view
+
+    app.view(ids.VIEW_SUBMIT)(ack=acker(validate_submit), lazy=[run_submit])
+    for callback_id in DECISION_VIEWS:
+        app.view(callback_id)(ack=acker(validate_decision), lazy=[run_decision])
     for callback_id in (ids.VIEW_REVISE, ids.VIEW_OVERRIDE):
-        app.view(callback_id)(ack=ack_submitter, lazy=[run_submitter])
+        app.view(callback_id)(ack=acker(validate_submitter), lazy=[run_submitter])
