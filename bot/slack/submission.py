@@ -3,9 +3,10 @@ the message shortcut.
 
 The submitter hears every outcome "in the thread of their submission", so that thread must exist
 before the workflow stores the draft's origin: we post the receipt first (in the thread of the
-shortcut's message, else as a DM from the app), submit with that message as origin, then fill the
-receipt with the findings. A retried request maps to the same draft through the idempotency key;
-its extra receipt is deleted.
+shortcut's message, else as a DM from the app) and submit with that message as origin; the
+workflow queues the findings in the same transaction and the dispatcher fills the receipt with
+them (woken at once by `notify`). A retried request maps to the same draft through the
+idempotency key; its extra receipt is deleted.
 """
 
 from __future__ import annotations
@@ -49,7 +50,13 @@ def submit(svc: Services, client: WebClient, request: SubmitRequest) -> None:
         logger.info("duplicate submission %s ignored", request.idempotency_key)
         return
     channel, thread_ts, receipt_ts = _post_receipt(client, request.submitter, request.origin)
-    origin = {**request.origin, "channel": channel, "thread_ts": thread_ts}
+    # The workflow queues the findings; the dispatcher fills this receipt with them (receipt_ts).
+    origin = {
+        **request.origin,
+        "channel": channel,
+        "thread_ts": thread_ts,
+        "receipt_ts": receipt_ts,
+    }
     try:
         result = svc.backend.submit(replace(request, origin=origin))
     except BackendError as err:
@@ -60,8 +67,6 @@ def submit(svc: Services, client: WebClient, request: SubmitRequest) -> None:
     if not result.created:
         logger.info("submission %s is already draft %s", request.idempotency_key, result.draft.id)
         _delete(client, channel, receipt_ts)
-        return
-    update(client, channel, receipt_ts, messages.receipt(result.draft))
 
 
 def update(client: WebClient, channel: str, ts: str, message: Mapping[str, Any]) -> None:

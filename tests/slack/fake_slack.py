@@ -33,7 +33,7 @@ class Call:
 
     @property
     def ok(self) -> bool:
-        return self.status == 200
+        return self.status == 200 and self.response.get("ok", True) is True
 
     @property
     def text(self) -> str:
@@ -85,6 +85,8 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._view_ids = itertools.count(1)
         self.users: dict[str, dict[str, Any]] = {}
+        #: channel id -> Slack error code answered to chat.postMessage there (e.g. not_in_channel)
+        self.channel_errors: dict[str, str] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -253,6 +255,8 @@ class FakeSlack:
                 "user_id": BOT_USER_ID,
                 "bot_id": "BBRANDGATE",
             }
+        if method == "chat.postMessage" and p.get("channel") in self.channel_errors:
+            return {"ok": False, "error": self.channel_errors[str(p["channel"])]}
         if method == "chat.postMessage":
             channel = self._channel_for(str(p.get("channel", "")))
             ts = self._next_ts()

@@ -203,7 +203,8 @@ def fill_view(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
         kind, action_id = element["type"], element["action_id"]
         value = values.get(block["block_id"])
         if kind == "plain_text_input":
-            entry: dict[str, Any] = {"type": kind, "value": value}
+            # an untouched field submits its initial value, as in Slack
+            entry: dict[str, Any] = {"type": kind, "value": value or element.get("initial_value")}
         elif kind in ("static_select", "radio_buttons"):
             if value is None and element.get("initial_option"):
                 value = element["initial_option"]["value"]
