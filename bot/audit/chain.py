@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
+from json.encoder import encode_basestring as _encode_str  # the C one when available
 from typing import Any
 
 from models.base import as_utc
@@ -33,10 +34,18 @@ def parse_time(value: str) -> datetime:
     return datetime.strptime(value, TIME_FORMAT).replace(tzinfo=UTC)
 
 
+def _str(value: str | None) -> str:
+    return "null" if value is None else _encode_str(value)
+
+
+def _int(value: int | None) -> str:
+    return "null" if value is None else str(int(value))
+
+
 def entry_text(
     *,
     seq: int,
-    created_at: datetime,
+    created_at: datetime | str,
     event: str,
     actor: str,
     brand_id: str | None,
@@ -45,20 +54,19 @@ def entry_text(
     guidelines_sha256: str | None,
     payload: str,
     prev_hash: str,
-) -> bytes:
-    """The canonical JSON of the entry: keys sorted, so `payload` sits between these two halves."""
-    head = canonical_json(
-        {
-            "actor": actor,
-            "brand": brand_id,
-            "created_at": format_time(created_at),
-            "draft": draft_id,
-            "event": event,
-            "guidelines_sha256": guidelines_sha256,
-        }
+) -> str:
+    """The canonical JSON of the entry, byte for byte what `canonical_json` gives for the same
+    object (keys sorted), assembled directly because verification does this 100,000s of times.
+
+    `created_at` is a datetime or an already formatted timestamp (see `TIME_FORMAT`).
+    """
+    when = created_at if isinstance(created_at, str) else format_time(created_at)
+    return (
+        f'{{"actor":{_encode_str(actor)},"brand":{_str(brand_id)},"created_at":"{when}",'
+        f'"draft":{_int(draft_id)},"event":{_encode_str(event)},'
+        f'"guidelines_sha256":{_str(guidelines_sha256)},"payload":{payload},'
+        f'"prev_hash":{_encode_str(prev_hash)},"revision":{_int(revision)},"seq":{int(seq)}}}'
     )
-    tail = canonical_json({"prev_hash": prev_hash, "revision": revision, "seq": seq})
-    return f'{head[:-1]},"payload":{payload},{tail[1:]}'
 
 
 def entry_material(**fields: Any) -> bytes:

@@ -9,8 +9,8 @@ from typing import Any, TextIO
 
 from sqlalchemy import select
 
-from bot.audit.chain import entry_text, format_time
-from bot.audit.verify import COLUMNS, stream_rows
+from bot.audit.chain import entry_text
+from bot.audit.verify import columns, stream_rows
 from models import AuditEntry
 from models.db import Database
 
@@ -50,17 +50,19 @@ def _rows(
     brand: str | None,
     draft_id: int | None = None,
 ) -> Iterator[Any]:
-    stmt = select(*COLUMNS).order_by(AuditEntry.seq)
-    if since is not None:
-        stmt = stmt.where(AuditEntry.created_at >= since)
-    if until is not None:
-        stmt = stmt.where(AuditEntry.created_at < until)
-    if brand is not None:
-        stmt = stmt.where(AuditEntry.brand_id == brand)
-    if draft_id is not None:
-        stmt = stmt.where(AuditEntry.draft_id == draft_id)
     with db.read_engine.connect() as connection, connection.begin():
-        yield from stream_rows(connection, stmt)
+        cols, to_text = columns(connection.dialect.name)
+        stmt = select(*cols).order_by(AuditEntry.seq)
+        if since is not None:
+            stmt = stmt.where(AuditEntry.created_at >= since)
+        if until is not None:
+            stmt = stmt.where(AuditEntry.created_at < until)
+        if brand is not None:
+            stmt = stmt.where(AuditEntry.brand_id == brand)
+        if draft_id is not None:
+            stmt = stmt.where(AuditEntry.draft_id == draft_id)
+        for row in stream_rows(connection, stmt):
+            yield (row[0], to_text(row[1]), *row[2:])
 
 
 def _jsonl_line(row: Any) -> str:
@@ -114,6 +116,6 @@ def export(
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_FIELDS)
     for row in _rows(db, since, until, brand):
-        writer.writerow([row[0], format_time(row[1]), *["" if v is None else v for v in row[2:]]])
+        writer.writerow(["" if v is None else v for v in row])
         count += 1
     return count

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, String, func, select, type_coerce
 
-from bot.audit.chain import entry_material
+from bot.audit.chain import entry_material, format_time
 from models import GENESIS_HASH, AuditEntry, AuditHead
 from models.db import Database
 
@@ -30,19 +30,43 @@ class VerifyResult:
         return f"FAIL entry {self.first_bad}: {self.problem}"
 
 
-COLUMNS = (
-    AuditEntry.seq,
-    AuditEntry.created_at,
-    AuditEntry.event,
-    AuditEntry.actor,
-    AuditEntry.brand_id,
-    AuditEntry.draft_id,
-    AuditEntry.revision,
-    AuditEntry.guidelines_sha256,
-    AuditEntry.payload,
-    AuditEntry.prev_hash,
-    AuditEntry.hash,
-)
+def _time_column(dialect: str) -> tuple[Any, Callable[[Any], str]]:
+    """`created_at` already formatted the canonical way, as cheaply as the database allows.
+
+    Parsing 100,000 timestamps into datetimes and formatting them again would dominate
+    verification time, so PostgreSQL formats them itself and SQLite's stored text is reshaped.
+    """
+    if dialect == "postgresql":
+        expr = func.to_char(
+            func.timezone("UTC", AuditEntry.created_at), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'
+        )
+        return expr, str
+    if dialect == "sqlite":
+        # SQLAlchemy stores "YYYY-MM-DD HH:MM:SS.ffffff" (always with microseconds, naive UTC).
+        return type_coerce(AuditEntry.created_at, String()), _sqlite_time
+    return AuditEntry.created_at, format_time
+
+
+def _sqlite_time(value: str) -> str:
+    return f"{value[:10]}T{value[11:]}Z"
+
+
+def columns(dialect: str) -> tuple[tuple[Any, ...], Callable[[Any], str]]:
+    """The entry's columns in hashing order, and how to turn column 1 into the canonical time."""
+    time_expr, to_text = _time_column(dialect)
+    return (
+        AuditEntry.seq,
+        time_expr,
+        AuditEntry.event,
+        AuditEntry.actor,
+        AuditEntry.brand_id,
+        AuditEntry.draft_id,
+        AuditEntry.revision,
+        AuditEntry.guidelines_sha256,
+        AuditEntry.payload,
+        AuditEntry.prev_hash,
+        AuditEntry.hash,
+    ), to_text
 
 
 def stream_rows(connection: Connection, stmt: Any, batch: int = BATCH) -> Iterator[Any]:
@@ -56,7 +80,8 @@ def verify_connection(connection: Connection) -> VerifyResult:
     prev = GENESIS_HASH
     count = 0
     sha256 = hashlib.sha256
-    stmt = select(*COLUMNS).order_by(AuditEntry.seq)
+    cols, to_text = columns(connection.dialect.name)
+    stmt = select(*cols).order_by(AuditEntry.seq)
     for row in stream_rows(connection, stmt):
         seq = row[0]
         if seq != expected_seq:
@@ -67,7 +92,7 @@ def verify_connection(connection: Connection) -> VerifyResult:
             return VerifyResult(False, count, expected_seq, problem)
         material = entry_material(
             seq=seq,
-            created_at=row[1],
+            created_at=to_text(row[1]),
             event=row[2],
             actor=row[3],
             brand_id=row[4],

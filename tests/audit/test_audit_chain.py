@@ -338,3 +338,47 @@ def test_raw_sql_cannot_reuse_a_seq(db: Database) -> None:
             ),
             {"t": datetime(2026, 1, 1), "p": "0" * 64, "h": "1" * 64},
         )
+
+
+@pytest.mark.parametrize(
+    "actor,brand,draft,revision,gsha",
+    [
+        ("U1", "acme", 7, 1, "ab" * 32),
+        ('we"ird\\actor\n\t\u2028', None, None, None, None),
+        ("ünïcødé 🚀", "b\x00rand", 0, -1, ""),
+    ],
+)
+def test_fast_canonical_text_equals_json_dumps(
+    actor: str, brand: str | None, draft: int | None, revision: int | None, gsha: str | None
+) -> None:
+    from bot.audit.chain import canonical_json, entry_text, format_time
+
+    when = datetime(2026, 5, 6, 7, 8, 9, 123, tzinfo=UTC)
+    payload = {"text": 'a "quoted" ✓ \u0007', "n": [1, None, True]}
+    fast = entry_text(
+        seq=42,
+        created_at=when,
+        event="decided",
+        actor=actor,
+        brand_id=brand,
+        draft_id=draft,
+        revision=revision,
+        guidelines_sha256=gsha,
+        payload=canonical_json(payload),
+        prev_hash="0" * 64,
+    )
+    reference = canonical_json(
+        {
+            "seq": 42,
+            "created_at": format_time(when),
+            "event": "decided",
+            "actor": actor,
+            "brand": brand,
+            "draft": draft,
+            "revision": revision,
+            "guidelines_sha256": gsha,
+            "payload": payload,
+            "prev_hash": "0" * 64,
+        }
+    )
+    assert fast == reference
