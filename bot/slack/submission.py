@@ -25,6 +25,7 @@ from bot.slack.listeners import Services, post
 
 logger = logging.getLogger("brandgate.slack.submission")
 
+FAILED = "Something went wrong: your draft was not submitted. Please try again."
 FALLBACK_ERRORS = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
 
 
@@ -62,6 +63,11 @@ def submit(svc: Services, client: WebClient, request: SubmitRequest) -> None:
     except BackendError as err:
         update(client, channel, receipt_ts, messages.refusal(str(err)))
         return
+    except Exception:
+        # Never leave "Checking your draft…" hanging: say it failed, keep the traceback in logs.
+        logger.exception("submission %s failed", request.idempotency_key)
+        update(client, channel, receipt_ts, messages.refusal(FAILED))
+        raise
     finally:
         svc.notify()
     if not result.created:

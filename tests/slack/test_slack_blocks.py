@@ -1,0 +1,195 @@
+"""Pure builders: escaping, rich text, Block Kit messages and views, outbox rendering."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from bot.slack import ids, messages, render, views
+from bot.slack.backend import BrandChoice, DraftInfo, HomeData
+from bot.slack.commands_parse import parse_check, parse_direct
+from bot.slack.escape import WORD_JOINER, escape_mrkdwn, quote, unescape_slack, user
+from bot.slack.redact import RedactingFilter
+from bot.slack.richtext import diff, highlighted
+
+DANGEROUS = "Hi <!channel> <!here|here> <@U123> <!subteam^S1|@team> <#C1> @here @channel & co"
+
+
+def test_escape_neutralises_every_control_sequence() -> None:
+    out = escape_mrkdwn(DANGEROUS)
+    assert "<" not in out and ">" not in out
+    assert "&amp; co" in out and "&lt;!channel&gt;" in out
+    assert "@here" not in out and "@channel" not in out  # word joiner after every @
+    assert (
+        out.replace(WORD_JOINER, "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+        == DANGEROUS
+    )
+
+
+def test_unescape_is_the_inverse_of_slack_entity_escaping() -> None:
+    assert unescape_slack("a &amp;lt; b &lt;3 &gt;") == "a &lt; b <3 >"
+
+
+def test_quote_escapes_and_quotes_every_line() -> None:
+    assert quote("<!here>\nline two") == "&gt; &lt;!here&gt;\n&gt; line two"
+
+
+def test_user_mentions_only_for_real_ids() -> None:
+    assert user("U01BRAND1") == "<@U01BRAND1>"
+    assert "<" not in user("<!channel>")
+
+
+def test_highlighted_keeps_text_verbatim_and_marks_findings() -> None:
+    text = "We guarantee <!channel> fun"
+    block = highlighted(text, [{"start": 3, "end": 12, "level": "error"}])
+    elements = block["elements"][0]["elements"]
+    assert "".join(e["text"] for e in elements) == text
+    assert elements[1] == {
+        "type": "text",
+        "text": "guarantee",
+        "style": {"bold": True, "code": True},
+    }
+    assert all(e["type"] == "text" for e in elements)
+
+
+def test_highlighted_merges_overlapping_findings_and_clamps_offsets() -> None:
+    block = highlighted(
+        "abcdef",
+        [
+            {"start": 1, "end": 4, "level": "warning"},
+            {"start": 2, "end": 5, "level": "error"},
+            {"start": 5, "end": 99, "level": "suggestion"},
+        ],
+    )
+    texts = [e["text"] for e in block["elements"][0]["elements"]]
+    assert texts == ["a", "bcde", "f"]
+
+
+def test_diff_renders_word_ops() -> None:
+    block = diff(
+        [
+            {"op": "equal", "text": "a "},
+            {"op": "delete", "text": "b"},
+            {"op": "insert", "text": "c"},
+        ]
+    )
+    els = block["elements"][0]["elements"]
+    assert els[1]["style"] == {"strike": True} and els[2]["style"] == {"bold": True}
+
+
+def _draft(**kw: Any) -> DraftInfo:
+    base: dict[str, Any] = dict(
+        id="7",
+        revision=2,
+        state="in_review",
+        brand_id="acme",
+        brand_name="Acme <Outdoor>",
+        platform="x",
+        text="Hello <@U999>",
+        submitter="UAGENCY1",
+        findings=({"rule": "r<1>", "level": "warning", "message": "m & m", "start": 0, "end": 5},),
+        verdict="review",
+    )
+    base.update(kw)
+    return DraftInfo(**base)
+
+
+def _mrkdwn_texts(node: Any) -> list[str]:
+    out: list[str] = []
+    if isinstance(node, dict):
+        if node.get("type") == "mrkdwn":
+            out.append(node["text"])
+        for v in node.values():
+            out.extend(_mrkdwn_texts(v))
+    elif isinstance(node, list):
+        for v in node:
+            out.extend(_mrkdwn_texts(v))
+    return out
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        messages.review_request(_draft(), stage={"stage": 1, "group": "brand"}),
+        messages.decided(_draft(), by="U1", action="approve"),
+        messages.outcome(_draft(), by="U1", action="changes", comment="<!here> fix"),
+        messages.receipt(_draft(state="blocked", verdict="block")),
+    ],
+)
+def test_messages_never_carry_raw_control_sequences(message: dict[str, Any]) -> None:
+    for text in [message["text"], *_mrkdwn_texts(message["blocks"])]:
+        assert "<@U999>" not in text and "<!here>" not in text and "<Outdoor>" not in text
+        assert "<1>" not in text
+
+
+def test_review_request_buttons_carry_draft_and_revision() -> None:
+    msg = messages.review_request(_draft())
+    (actions,) = [b for b in msg["blocks"] if b["type"] == "actions"]
+    assert [e["action_id"] for e in actions["elements"]] == list(ids.APPROVER_ACTIONS)
+    assert {e["value"] for e in actions["elements"]} == {"7:2"}
+    assert ids.parse_button_value("7:2") == ("7", 2)
+    with pytest.raises(ValueError):
+        ids.parse_button_value("nonsense")
+
+
+def test_blocked_receipt_hides_submit_anyway_when_not_overridable() -> None:
+    msg = messages.receipt(_draft(state="blocked", overridable=False))
+    (actions,) = [b for b in msg["blocks"] if b["type"] == "actions"]
+    assert [e["action_id"] for e in actions["elements"]] == [ids.ACTION_REVISE]
+
+
+def test_submit_modal_preselects_a_single_brand_and_round_trips_metadata() -> None:
+    view = views.submit_modal(
+        [BrandChoice("acme", "Acme", ("x",))], text="hi", metadata={"origin": {"channel": "C1"}}
+    )
+    brand = next(b for b in view["blocks"] if b["block_id"] == ids.BLOCK_BRAND)
+    assert brand["element"]["initial_option"]["value"] == "acme"
+    assert json.loads(view["private_metadata"]) == {"origin": {"channel": "C1"}}
+    assert len(view["title"]["text"]) <= 24
+
+
+def test_home_view_sections() -> None:
+    view = views.home(HomeData(my_drafts=(_draft(),), pending=(), decisions=None))
+    text = json.dumps(view)
+    assert "Your drafts" in text and "Latest decisions" not in text
+
+
+def test_parse_direct_and_check() -> None:
+    brands = [BrandChoice("acme", "Acme", ("x",)), BrandChoice("solo", "Solo", ())]
+    assert parse_direct("ACME X  hello  world", brands) == (brands[0], "x", "hello  world")
+    assert isinstance(parse_direct("acme x", brands), str)
+    assert parse_check("solo linkedin Hello", brands) == ([brands[1]], "linkedin", "Hello")
+    assert parse_check("Hello there", brands) == (brands, None, "Hello there")
+
+
+def test_render_settled_review_request_shows_the_decision_not_buttons() -> None:
+    payload = {"draft": 3, "revision": 1, "text": "t", "submitter": "U1", "brand": "acme"}
+    item = SimpleNamespace(
+        kind="review_request", recipient="U2", draft_id=3, dedupe_key="k", payload=payload
+    )
+    lookups = SimpleNamespace(
+        settlement_of=lambda d, k: {**payload, "decision": "approve", "decided_by": "U03DEC"},
+        result_of=lambda k: None,
+    )
+    delivery = render.delivery(item, lookups)
+    assert delivery.channel == "U2"
+    assert not any(b["type"] == "actions" for b in delivery.message["blocks"])
+    assert "<@U03DEC>" in json.dumps(delivery.message)
+
+
+def test_render_unknown_kind_is_shown_not_dropped() -> None:
+    item = SimpleNamespace(
+        kind="future_kind", recipient="U2", draft_id=1, dedupe_key="k", payload={"text": "<!here>"}
+    )
+    delivery = render.delivery(item, SimpleNamespace())
+    assert delivery.channel == "U2" and "<!here>" not in delivery.message["text"]
+
+
+def test_redacting_filter() -> None:
+    flt = RedactingFilter(("super-secret-value",))
+    assert flt.redact("xoxb-1-2-abc xapp-1-A-b super-secret-value") == (
+        "xoxb-[redacted] xapp-[redacted] [redacted]"
+    )
