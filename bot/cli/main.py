@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import sys
 from collections.abc import Sequence
 
@@ -13,15 +12,16 @@ from bot.cli.common import EXIT_USAGE, UsageError, error
 from bot.config import ConfigError
 from bot.guidelines.errors import GuidelineError, UnknownBrand
 
-# Each module registers its sub-command(s) through `add_parser(subparsers)`.
-COMMAND_MODULES = (
-    "bot.cli.check",
-    "bot.cli.guidelines",
-    "bot.cli.drafts",
-    "bot.cli.audit",
-    "bot.cli.db",
-    "bot.slack.cli",
-)
+# Each module registers its sub-command through `add_parser(subparsers)`. Only the module of
+# the command being run is imported: `check` must not pay for SQLAlchemy or Slack at start-up.
+COMMAND_MODULES = {
+    "check": "bot.cli.check",
+    "guidelines": "bot.cli.guidelines",
+    "drafts": "bot.cli.drafts",
+    "audit": "bot.cli.audit",
+    "db": "bot.cli.db",
+    "serve": "bot.slack.cli",
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,7 +31,8 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser for `command` alone when it is known, else for every command (for help)."""
     parser = _Parser(
         prog="brandgate",
         description="Check agency-written social posts against brand guidelines, route them to "
@@ -39,14 +40,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"brandgate {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for name in COMMAND_MODULES:
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name).add_parser(subparsers)
+    wanted = [command] if command in COMMAND_MODULES else list(COMMAND_MODULES)
+    for name in wanted:
+        importlib.import_module(COMMAND_MODULES[name]).add_parser(subparsers)
     return parser
 
 
+def _command_of(argv: Sequence[str]) -> str | None:
+    return next((arg for arg in argv if not arg.startswith("-")), None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(_command_of(argv)).parse_args(argv)
     try:
         return int(args.func(args))
     except (UsageError, ConfigError, UnknownBrand) as exc:

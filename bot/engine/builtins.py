@@ -160,15 +160,21 @@ class ValuesRule(Rule):
         spec = RuleSpec(id="values", type=self.TYPE, level="warning", category="values")
         super().__init__(spec, terms)
         self.values = guidelines.values
+        self.keys: frozenset[str] = frozenset(
+            f"{self.PREFIX}{value.id}:{part}"
+            for value in self.values
+            for part in ("signals", "contradictions")
+        )
         for value in self.values:
             if value.signals:
                 terms.add(f"{self.PREFIX}{value.id}:signals", value.signals, "lemma")
             if value.contradictions:
                 terms.add(f"{self.PREFIX}{value.id}:contradictions", value.contradictions, "lemma")
 
+    def counts_of_nothing(self) -> dict[str, ValueCount]:
+        return dict.fromkeys((value.id for value in self.values), _NO_COUNT)
+
     def counts(self, doc: DraftDoc) -> dict[str, ValueCount]:
-        if not any(key.startswith(self.PREFIX) for key in doc.matches):
-            return dict.fromkeys((value.id for value in self.values), _NO_COUNT)
         return {
             value.id: ValueCount(
                 signals=len(longest_first(doc.matches_for(f"{self.PREFIX}{value.id}:signals"))),

@@ -26,7 +26,9 @@ from spacy.tokens import Doc
 from bot.engine.normalize import normalize, strip_accents
 
 # Beyond this many inflected combinations, a phrase varies one word at a time instead.
-_MAX_PHRASE_COMBINATIONS = 64
+_MAX_PHRASE_COMBINATIONS = 16
+# Hyphenated spellings are written for short compounds ("risk-free", "state-of-the-art").
+_MAX_HYPHENATED_WORDS = 4
 
 
 @cache
@@ -137,7 +139,7 @@ class TermCompiler:
     def _phrase_docs(self, base: list[str], variants: list[list[str]]) -> Iterable[Doc]:
         for combo in _combinations(base, variants):
             yield Doc(self.nlp.vocab, words=list(combo))
-            if len(combo) > 1:
+            if 1 < len(combo) <= _MAX_HYPHENATED_WORDS:
                 # "risk free" must also catch "risk-free", which the tokenizer splits on "-".
                 hyphenated = [part for word in combo for part in (word, "-")][:-1]
                 yield Doc(self.nlp.vocab, words=hyphenated)
@@ -172,6 +174,10 @@ def _combinations(base: list[str], variants: list[list[str]]) -> Iterable[tuple[
 
 def longest_first(matches: Iterable[TermMatch]) -> list[TermMatch]:
     """Drop matches overlapping a longer (or earlier equally long) one, in text order."""
+    if not isinstance(matches, list):
+        matches = list(matches)
+    if len(matches) < 2:
+        return matches
     chosen: list[TermMatch] = []
     taken: set[int] = set()
     for m in sorted(matches, key=lambda m: (-(m.end - m.start), m.start)):

@@ -25,11 +25,12 @@ _EXTRA_INVISIBLE = frozenset(
 _DIGIT_SWAPS = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"})
 _SYMBOL_SWAPS = {"@": "a", "$": "s"}
 
-# A word that mixes letters with digits or @/$ inside it: "gu4r4nt33d", "fr@ud", "mir4cle".
-_LEETISH_WORD = re.compile(r"(?:[^\W_]|[@$])*[^\W\d_](?:[^\W_]|[@$])*")
-_HAS_SWAPPABLE = re.compile(r"[0134578]|(?<=[^\W\d_])[@$]")
-# Cheap test for the above inside a word: a swappable character touching a letter.
+# A word in which a digit (or @, $) touches a letter: "gu4r4nt33d", "fr@ud", "mir4cle".
+_LEET_WORD = re.compile(
+    r"(?:[^\W_]|[@$])*(?:[^\W\d_][0134578@$]|[0134578][^\W\d_])(?:[^\W_]|[@$])*"
+)
 _MIXED = re.compile(r"[^\W\d_][0134578@$]|[0134578][^\W\d_]")
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 # Three or more single letters separated by spaces, dots, hyphens, underscores or stars.
 _SEPARATED = re.compile(
     r"(?<![^\W_])(?:[^\W\d_](?:[ .\-_*\u00b7]{1,2}))"
@@ -123,14 +124,21 @@ def _fold_unicode(text: str) -> tuple[list[str], list[int], list[int]]:
     return chars, starts, ends
 
 
+def _url_spans(text: str) -> list[tuple[int, int]]:
+    if "://" not in text and "www." not in text:
+        return []
+    return [m.span() for m in _URL.finditer(text)]
+
+
 def _swap_digits(chars: list[str], text: str) -> bool:
+    """Read digits (and @, $ inside words) as the letters they imitate, outside links."""
     changed = False
-    for word in _LEETISH_WORD.finditer(text):
-        token = word.group()
-        if token.isalpha() or not _HAS_SWAPPABLE.search(token):
-            continue
-        for offset, char in enumerate(token):
-            pos = word.start() + offset
+    links = _url_spans(text)
+    for word in _LEET_WORD.finditer(text):
+        start = word.start()
+        if any(lo <= start < hi for lo, hi in links):
+            continue  # a shortened link is random letters and digits, not an evasion
+        for offset, char in enumerate(word.group()):
             if char.isdigit():
                 swapped = char.translate(_DIGIT_SWAPS)
             elif char in _SYMBOL_SWAPS and offset > 0:
@@ -138,7 +146,7 @@ def _swap_digits(chars: list[str], text: str) -> bool:
             else:
                 continue
             if swapped != char and swapped.isalpha():
-                chars[pos] = swapped
+                chars[start + offset] = swapped
                 changed = True
     return changed
 
