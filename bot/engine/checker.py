@@ -10,6 +10,7 @@ from spacy.tokens import Doc
 from bot.engine.builtins import BUILTIN_RULES, ValuesRule
 from bot.engine.document import DraftDoc
 from bot.engine.findings import CheckResult, Draft, Finding
+from bot.engine.history import HistoryIndex
 from bot.engine.lexicon import TermCompiler, get_nlp
 from bot.engine.normalize import Normalized, normalize
 from bot.engine.rules.base import Rule, rule_type
@@ -48,12 +49,15 @@ class Checker:
         self.values = ValuesRule(guidelines, self.terms)
         self.terms.build()
 
-    def check(self, draft: Draft) -> CheckResult:
+    def check(self, draft: Draft, history: HistoryIndex | None = None) -> CheckResult:
+        """`history`: the brand's earlier drafts, for the `duplicate` rule (none: no duplicates)."""
         validate_text(draft.text)
         norm = normalize(draft.text)
-        return self._check_doc(draft, norm, self.nlp.make_doc(norm.text))
+        return self._check_doc(draft, norm, self.nlp.make_doc(norm.text), history)
 
-    def check_many(self, drafts: Iterable[Draft]) -> Iterator[CheckResult]:
+    def check_many(
+        self, drafts: Iterable[Draft], history: HistoryIndex | None = None
+    ) -> Iterator[CheckResult]:
         """Like `check` over many drafts, tokenizing in batches."""
         batch = list(drafts)
         for draft in batch:
@@ -61,11 +65,20 @@ class Checker:
         norms = [normalize(d.text) for d in batch]
         docs = self.nlp.tokenizer.pipe(n.text for n in norms)
         for draft, norm, doc in zip(batch, norms, docs, strict=True):
-            yield self._check_doc(draft, norm, doc)
+            yield self._check_doc(draft, norm, doc, history)
 
-    def _check_doc(self, draft: Draft, norm: Normalized, doc: Doc) -> CheckResult:
+    def _check_doc(
+        self, draft: Draft, norm: Normalized, doc: Doc, history: HistoryIndex | None = None
+    ) -> CheckResult:
         matches = self.terms.match(doc)
-        draft_doc = DraftDoc(draft=draft, norm=norm, doc=doc, matches=matches)
+        draft_doc = DraftDoc(
+            draft=draft,
+            norm=norm,
+            doc=doc,
+            matches=matches,
+            history=history,
+            brand_id=self.guidelines.brand_id,
+        )
         findings: list[Finding] = []
         for rule in self.rules:
             spec = rule.spec

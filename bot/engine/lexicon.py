@@ -14,9 +14,9 @@ import itertools
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import NamedTuple
 
 import spacy
 from spacy.language import Language
@@ -86,8 +86,9 @@ def get_inflections(lang: str) -> Inflections:
     return Inflections(lang)
 
 
-@dataclass(frozen=True, slots=True)
-class TermMatch:
+class TermMatch(NamedTuple):
+    """A named tuple: checks build many, and tuples are the cheapest objects to build."""
+
     term: int  # index into the term list given to `TermCompiler.add`
     start: int  # token indices into the draft's doc
     end: int
