@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc
 
 from bot.engine.findings import Draft
+from bot.engine.history import HistoryIndex
 from bot.engine.lexicon import TermMatch
 from bot.engine.normalize import Normalized
 
@@ -23,6 +24,9 @@ class DraftDoc:
     norm: Normalized
     doc: Doc
     matches: dict[str, list[TermMatch]] = field(default_factory=dict)
+    #: the brand's earlier drafts (duplicate rule); None when checking without a history
+    history: HistoryIndex | None = None
+    brand_id: str = ""
 
     @property
     def text(self) -> str:
