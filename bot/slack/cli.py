@@ -9,7 +9,7 @@ import signal
 import threading
 from typing import Any
 
-from bot.config import ConfigError, Settings
+from bot.config import Settings
 
 logger = logging.getLogger("brandgate.slack.cli")
 
@@ -17,7 +17,7 @@ logger = logging.getLogger("brandgate.slack.cli")
 def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "serve",
-        help="run the Slack app (Socket Mode when SLACK_APP_TOKEN is set, else --http)",
+        help="run the Slack app (Socket Mode when SLACK_APP_TOKEN is set, else HTTP)",
         description="Run the Slack app and deliver queued Slack messages. Socket Mode when "
         "SLACK_APP_TOKEN is set; with --http, serve POST /slack/events and GET /healthz.",
     )
@@ -39,13 +39,10 @@ def serve(args: argparse.Namespace) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     settings = Settings.from_env()
+    # SPEC: Socket Mode when SLACK_APP_TOKEN is set, HTTP otherwise (or when --http asks for it).
     socket_mode = bool(settings.slack_app_token) and not args.http
     if socket_mode:
         settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
-    elif not args.http:
-        raise ConfigError(
-            "set SLACK_APP_TOKEN for Socket Mode, or run `brandgate serve --http --port N`"
-        )
     else:
         settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
 
