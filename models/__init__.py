@@ -6,6 +6,7 @@ from models.drafts import Draft, Revision
 from models.idempotency import IdempotencyKey
 from models.outbox import OutboxMessage
 from models.review import Decision, ReviewStage, StageApprover
+from models.signatures import RevisionSignature, SignatureBand
 
 __all__ = [
     "GENESIS_HASH",
@@ -18,6 +19,8 @@ __all__ = [
     "OutboxMessage",
     "ReviewStage",
     "Revision",
+    "RevisionSignature",
+    "SignatureBand",
     "StageApprover",
     "UTCDateTime",
     "as_utc",

@@ -2,7 +2,7 @@
 
 Every payload carries the draft's identity and content (`draft`, `brand`, `brand_name`,
 `platform`, `kind`, `sponsored`, `submitter`, `revision`, `text`, `context`, `notes`, `verdict`,
-`findings`, `origin`, `state`) plus, by kind:
+`findings`, `values`, `origin`, `state`) plus, by kind:
 
 - `review_request` (to each approver of the stage now open): `stage`, `group`, `mode`,
   `approvers`, `override_reason`, `diff` (vs the previous revision, or null), `earlier`
@@ -67,6 +67,9 @@ def base_payload(draft: Draft, revision: Revision, brand_name: str) -> dict[str,
         "notes": draft.notes,
         "verdict": revision.verdict,
         "findings": revision.check_result.get("findings", []),
+        # {"<value id>": {"signals": n, "contradictions": m}}: how the draft sits with the
+        # brand's values, for approvers (revisions checked before this field existed: {})
+        "values": revision.check_result.get("values", {}),
         "origin": draft.origin,
         "state": draft.state,
     }

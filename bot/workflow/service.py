@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy import func, select, update
@@ -28,6 +29,7 @@ from bot.audit.events import AuditEvent
 from bot.audit.log import append as audit_append
 from bot.engine.findings import CheckResult, Finding
 from bot.engine.findings import Draft as EngineDraft
+from bot.engine.history import HistoryIndex
 from bot.guidelines.model import KINDS, PLATFORMS, Guidelines
 from bot.routing import matching_stages, plan_route
 from bot.workflow import outbox
@@ -41,6 +43,7 @@ from bot.workflow.errors import (
     NotOverridable,
     UnknownDraft,
 )
+from bot.workflow.history import DatabaseHistory, record_revision
 from bot.workflow.messages import base_payload, diff_payload
 from bot.workflow.views import DraftView, build_view, decision_json
 from models import (
@@ -86,10 +89,12 @@ class GuidelineSource(Protocol):
 CheckFn = Callable[[Guidelines, EngineDraft], CheckResult]
 
 
-def engine_check(guidelines: Guidelines, draft: EngineDraft) -> CheckResult:
+def engine_check(
+    guidelines: Guidelines, draft: EngineDraft, history: HistoryIndex | None = None
+) -> CheckResult:
     from bot.engine.checker import get_checker
 
-    return get_checker(guidelines).check(draft)
+    return get_checker(guidelines).check(draft, history=history)
 
 
 class _Retry(Exception):
@@ -191,7 +196,11 @@ class WorkflowService:
     ) -> None:
         self.db = db
         self.guidelines = guidelines
-        self._check_fn = check
+        # Every revision is indexed; the default check searches it (the `duplicate` rule).
+        self.history = DatabaseHistory(db, clock)
+        self._check_fn: CheckFn = (
+            partial(engine_check, history=self.history) if check is engine_check else check
+        )
         self._clock = clock
 
     # ------------------------------------------------------------------ plumbing
@@ -340,6 +349,14 @@ class WorkflowService:
         )
         tx.session.add(rev)
         tx.session.flush()
+        record_revision(
+            tx.session,
+            brand_id=draft.brand_id,
+            draft_id=draft.id,
+            revision_id=rev.id,
+            text=text,
+            created_at=tx.now,
+        )
         return rev
 
     def _audit_checked(self, tx: _Tx, draft: Draft, rev: Revision, result: CheckResult) -> None:

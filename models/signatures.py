@@ -1,0 +1,42 @@
+"""Near-duplicate signatures of revisions: the index behind the `duplicate` rule.
+
+Each revision's MinHash signature is kept once, and its LSH band keys one row each, indexed by
+(brand, key, time): finding the earlier drafts similar to a new one is an index lookup of a few
+dozen keys, however long the history grows (see `bot.engine.history`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, UTCDateTime
+
+
+class RevisionSignature(Base):
+    __tablename__ = "revision_signatures"
+
+    revision_id: Mapped[int] = mapped_column(
+        ForeignKey("revisions.id"), primary_key=True, autoincrement=False
+    )
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), index=True)
+    brand_id: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Signatures of another version (hash count, hash functions) are not comparable.
+    version: Mapped[int] = mapped_column(SmallInteger)
+    minhash: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SignatureBand(Base):
+    __tablename__ = "signature_bands"
+    __table_args__ = (Index("ix_signature_bands_lookup", "brand_id", "band_key", "created_at"),)
+
+    revision_id: Mapped[int] = mapped_column(
+        ForeignKey("revision_signatures.revision_id"), primary_key=True, autoincrement=False
+    )
+    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    band_key: Mapped[int] = mapped_column(BigInteger)
+    brand_id: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
