@@ -22,6 +22,7 @@ from bot.cli.common import (
 from bot.cli.progress import Progress
 from bot.engine.checker import DraftError, get_checker
 from bot.engine.findings import CheckResult, Draft
+from bot.engine.history import InMemoryHistory
 from bot.guidelines.errors import GuidelineError, UnknownBrand
 from bot.guidelines.loader import GuidelineStore
 from bot.guidelines.model import KINDS, PLATFORMS
@@ -149,8 +150,17 @@ def _draft_of(item: Item) -> Draft:
     )
 
 
-def check_item(store: GuidelineStore, item: Item, submitter: str | None) -> Outcome:
-    """Check one draft; every problem with the item itself becomes `Outcome.error`."""
+def check_item(
+    store: GuidelineStore,
+    item: Item,
+    submitter: str | None,
+    history: InMemoryHistory | None = None,
+) -> Outcome:
+    """Check one draft; every problem with the item itself becomes `Outcome.error`.
+
+    With `history` (a batch), the draft is compared with the batch's earlier lines by the
+    `duplicate` rule, then added to it.
+    """
     if item.error is not None:
         return Outcome(item, error=item.error)
     brand = item.fields.get("brand")
@@ -159,7 +169,9 @@ def check_item(store: GuidelineStore, item: Item, submitter: str | None) -> Outc
             raise UsageError("brand: a brand id is required (--brand or a 'brand' field)")
         draft = _draft_of(item)
         guidelines = store.get(brand)
-        result = get_checker(guidelines).check(draft)
+        result = get_checker(guidelines).check(draft, history=history)
+        if history is not None:
+            history.add(brand, item.id, draft.text)
     except (UsageError, DraftError, UnknownBrand) as exc:
         return Outcome(item, brand=brand, error=f"{item.where}: {exc}")
     route = plan_route(guidelines, result, draft, submitter)
@@ -169,6 +181,8 @@ def check_item(store: GuidelineStore, item: Item, submitter: str | None) -> Outc
 def run(args: argparse.Namespace) -> int:
     store = guideline_store(args)
     defaults = _defaults(args)
+    # A batch is its own history: a line that copies an earlier line is a `duplicate`.
+    history = InMemoryHistory() if args.input else None
     if args.input:
         items: list[Item] | Iterator[Item] = _read_batch(args.input, defaults)
     else:
@@ -180,7 +194,7 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress(enabled=bool(args.input) and use_colour(sys.stderr))
     try:
         for item in items:
-            outcome = check_item(store, item, args.as_user)
+            outcome = check_item(store, item, args.as_user, history)
             progress.step()
             unreadable |= outcome.error is not None
             blocked |= outcome.result is not None and outcome.result.verdict == "block"

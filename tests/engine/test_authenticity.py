@@ -217,6 +217,17 @@ def test_boilerplate_options_builtin_and_allow(tmp_path: Path) -> None:
     assert len(findings(checker, "Thanks for reaching out!", "canned")) == 1
 
 
+def test_boilerplate_allow_also_silences_lemma_variants(tmp_path: Path) -> None:
+    allowing = IT.replace(
+        'phrases: ["la sua soddisfazione è il nostro obiettivo"]',
+        'allow: ["ci scusiamo per il disagio"]',
+    )
+    checker = _checker(tmp_path, "allow-it", allowing)
+    # "scusate per il disagio" is built in and lemma-matches the same words: allowed too
+    assert findings(checker, "Ci scusiamo per il disagio.", "frasi-fatte") == []
+    assert len(findings(checker, "Restiamo a disposizione.", "frasi-fatte")) == 1
+
+
 def test_boilerplate_level_is_the_brands(tmp_path: Path) -> None:
     strict = EN.replace("level: warning\n    phrases", "level: error\n    phrases")
     checker = _checker(tmp_path, "strict", strict)
@@ -339,7 +350,7 @@ EN_CONTEXT = "@TrailTest my StormShell zipper broke after two hikes, really disa
 def test_relevance_en_flags_a_reply_that_ignores_the_customer(en: Checker, reply: str) -> None:
     (found,) = findings(en, reply, "ignores-customer", kind="reply", context=EN_CONTEXT)
     assert (found.start, found.end) == (0, len(reply))
-    assert "stormshell" in found.message and "zipper" in found.message
+    assert "StormShell, zipper, broke" in found.message  # as the customer wrote them
 
 
 @pytest.mark.parametrize(
@@ -465,3 +476,24 @@ def test_values_block_in_check_json(tmp_path: Path, capsys: pytest.CaptureFixtur
     main([*common, "--brand", "casa", "Un caffè industriale, tostato a mano."])
     result = json.loads(capsys.readouterr().out)
     assert result["values"] == {"artigianalita": {"signals": 1, "contradictions": 1}}
+
+
+def test_check_batch_is_its_own_history(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "trail.yml").write_text(EN, encoding="utf-8")
+    batch = tmp_path / "drafts.jsonl"
+    lines = [
+        {"id": "a", "text": REPLY_A},
+        {"id": "b", "text": DIFFERENT},
+        {"id": "c", "text": REPLY_B},
+    ]
+    batch.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    common = ["check", "--guidelines-dir", str(tmp_path), "--brand", "trail", "--platform", "x"]
+    main([*common, "--format", "json", "--input", str(batch)])
+    results = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    dups = {r["id"]: [f for f in r["findings"] if f["rule"] == "copy-paste"] for r in results}
+    assert (dups["a"], dups["b"]) == ([], [])
+    assert "closest: draft a " in dups["c"][0]["message"]
+    # a single draft has no history: nothing to compare with
+    main([*common, "--format", "json", REPLY_B])
+    result = json.loads(capsys.readouterr().out)
+    assert [f for f in result["findings"] if f["rule"] == "copy-paste"] == []

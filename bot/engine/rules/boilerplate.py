@@ -43,17 +43,26 @@ class BoilerplateRule(Rule):
 
     def __init__(self, spec: RuleSpec, terms: TermCompiler) -> None:
         super().__init__(spec, terms)
-        allowed = {p.casefold() for p in self.option("allow")}
+        allow = list(self.option("allow"))
+        allowed = {p.casefold() for p in allow}
         builtin = stock_phrases(terms.lang) if self.option("builtin") else ()
         phrases = [p for p in builtin if p.casefold() not in allowed]
         phrases += list(self.option("phrases"))
         self.phrases = _with_apostrophe_variants(phrases)
         if self.phrases:
             terms.add(spec.id, self.phrases, self.option("match"))
+        # Allowed phrases are matched too, so that a built-in phrase that lemma-matches the
+        # same words ("scusate per il disagio" ~ "ci scusiamo per il disagio") stays quiet.
+        self.allow_key = f"{spec.id}\x1eallow"
+        if allow:
+            terms.add(self.allow_key, _with_apostrophe_variants(allow), self.option("match"))
 
     def find(self, doc: DraftDoc) -> list[Finding]:
         findings = []
+        allowed = {i for m in doc.matches_for(self.allow_key) for i in range(m.start, m.end)}
         for m in longest_first(doc.matches_for(self.spec.id)):
+            if allowed and not allowed.isdisjoint(range(m.start, m.end)):
+                continue
             start, end = doc.token_span(m.start, m.end)
             findings.append(self.finding(doc, start, end, doc.text[start:end]))
         return findings

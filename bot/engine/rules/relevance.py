@@ -76,10 +76,10 @@ class RelevanceRule(Rule):
         extra = {strip_accents(w.casefold()) for w in self.option("ignore")}
         self.generic = GENERIC_WORDS.get(self.lang, frozenset()) | extra
 
-    def _content(self, tokens: Iterable[Token]) -> list[str]:
-        """Lemmas of the content words, in order of first appearance."""
+    def _content(self, tokens: Iterable[Token]) -> dict[str, str]:
+        """Lemma -> first form written, of the content words, in order of first appearance."""
         lemmas = _lemmas(self.lang)
-        out: dict[str, None] = {}
+        out: dict[str, str] = {}
         for token in tokens:
             if not token.is_alpha or token.is_stop or len(token.text) < _MIN_LETTERS:
                 continue
@@ -87,8 +87,8 @@ class RelevanceRule(Rule):
             lemma = strip_accents(str(lemmas.get(lower, lower)).casefold())
             if lemma in self.generic or strip_accents(lower) in self.generic:
                 continue
-            out[lemma] = None
-        return list(out)
+            out.setdefault(lemma, token.text)
+        return out
 
     def _asks_specifics(self, doc: Doc) -> bool:
         start = 0
@@ -116,4 +116,4 @@ class RelevanceRule(Rule):
             return []
         if any(_has_figure(t) for t in doc.doc) or self._asks_specifics(doc.doc):
             return []
-        return [self.finding(doc, 0, len(doc.text), ", ".join(asked[:5]))]
+        return [self.finding(doc, 0, len(doc.text), ", ".join(list(asked.values())[:5]))]

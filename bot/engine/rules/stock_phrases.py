@@ -59,7 +59,6 @@ STOCK_PHRASES: dict[str, tuple[str, ...]] = {
         # deflection to another channel or team
         "please dm us",
         "please send us a dm",
-        "send us a dm",
         "please send us a direct message",
         "please send us a private message",
         "feel free to reach out",
