@@ -31,7 +31,10 @@ class RevisionSignature(Base):
 
 class SignatureBand(Base):
     __tablename__ = "signature_bands"
-    __table_args__ = (Index("ix_signature_bands_lookup", "brand_id", "band_key", "created_at"),)
+    # Covering: a lookup reads the revision ids from the index alone, never the table rows.
+    __table_args__ = (
+        Index("ix_signature_bands_lookup", "brand_id", "band_key", "created_at", "revision_id"),
+    )
 
     revision_id: Mapped[int] = mapped_column(
         ForeignKey("revision_signatures.revision_id"), primary_key=True, autoincrement=False

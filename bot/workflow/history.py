@@ -9,10 +9,10 @@ few candidate signatures in memory.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from bot.engine.history import (
@@ -66,6 +66,26 @@ def record_revision(
     )
 
 
+# Built once: SQLAlchemy then reuses the compiled SQL, and a lookup costs little more than the
+# database's own work. The band index is covering, so the subquery never reads band rows.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_signatures = RevisionSignature.__table__
+_bands = SignatureBand.__table__
+_CANDIDATES = select(_signatures.c.draft_id, _signatures.c.minhash, _signatures.c.created_at).where(
+    _signatures.c.revision_id.in_(
+        select(_bands.c.revision_id)
+        .where(
+            _bands.c.brand_id == bindparam("brand"),
+            _bands.c.band_key.in_(bindparam("keys", expanding=True)),
+            _bands.c.created_at >= bindparam("since"),
+        )
+        .distinct()
+    ),
+    _signatures.c.version == SIGNATURE_VERSION,
+    _signatures.c.draft_id != bindparam("exclude"),
+)
+
+
 class DatabaseHistory:
     """A `HistoryIndex` over the `revision_signatures` and `signature_bands` tables."""
 
@@ -86,21 +106,15 @@ class DatabaseHistory:
     ) -> list[Similar]:
         if not sig.bands:
             return []
-        bands = select(SignatureBand.revision_id).where(
-            SignatureBand.brand_id == brand_id, SignatureBand.band_key.in_(sig.bands)
-        )
-        if since is not None:
-            bands = bands.where(SignatureBand.created_at >= since)
-        stmt = select(
-            RevisionSignature.draft_id, RevisionSignature.minhash, RevisionSignature.created_at
-        ).where(
-            RevisionSignature.revision_id.in_(bands.distinct()),
-            RevisionSignature.version == SIGNATURE_VERSION,
-        )
-        if exclude_draft is not None and exclude_draft.isdigit():
-            stmt = stmt.where(RevisionSignature.draft_id != int(exclude_draft))
-        with self.db.reading() as session:
-            rows = session.execute(stmt).all()
+        params = {
+            "brand": brand_id,
+            "keys": list(sig.bands),
+            "since": since or _EPOCH,
+            "exclude": int(exclude_draft) if exclude_draft and exclude_draft.isdigit() else -1,
+        }
+        # A plain connection, not a session: nothing here is an ORM object.
+        with self.db.read_engine.connect() as conn:
+            rows = conn.execute(_CANDIDATES, params).all()
         if not rows:
             return []
         matrix = np.frombuffer(b"".join(r.minhash for r in rows), dtype="<u4").reshape(
@@ -109,7 +123,7 @@ class DatabaseHistory:
         scores = np.count_nonzero(matrix == sig.minhash, axis=1) / NUM_HASHES
         return best_per_draft(
             [
-                Similar(str(row.draft_id), float(score), row.created_at)
+                Similar(str(row.draft_id), score, row.created_at)
                 for row, score in zip(rows, scores.tolist(), strict=True)
                 if score >= min_similarity
             ]

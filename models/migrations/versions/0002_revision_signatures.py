@@ -57,7 +57,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("signature_bands", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_signature_bands_lookup", ["brand_id", "band_key", "created_at"], unique=False
+            "ix_signature_bands_lookup",
+            ["brand_id", "band_key", "created_at", "revision_id"],
+            unique=False,
         )
 
 
