@@ -47,6 +47,9 @@ class Checker:
             self.rules.append(cls(spec, self.terms))
         self.rules.extend(cls(guidelines, self.terms) for cls in BUILTIN_RULES)  # type: ignore[arg-type]
         self.values = ValuesRule(guidelines, self.terms)
+        self._value_keys = self.values.keys
+        self._no_values = self.values.counts_of_nothing()
+        self._applicable: dict[tuple[str, str], tuple[list[Rule], dict[str, Rule]]] = {}
         self.terms.build()
 
     def check(self, draft: Draft, history: HistoryIndex | None = None) -> CheckResult:
@@ -67,6 +70,27 @@ class Checker:
         for draft, norm, doc in zip(batch, norms, docs, strict=True):
             yield self._check_doc(draft, norm, doc, history)
 
+    def _rules_for(self, platform: str, kind: str) -> tuple[list[Rule], dict[str, Rule]]:
+        """The rules that apply to a platform and kind: those that always run, and those that
+        run only when their own terms matched (most drafts match none of them)."""
+        key = (platform, kind)
+        found = self._applicable.get(key)
+        if found is None:
+            always: list[Rule] = []
+            by_terms: dict[str, Rule] = {}
+            for rule in self.rules:
+                spec = rule.spec
+                if (spec.platforms and platform not in spec.platforms) or (
+                    spec.kinds and kind not in spec.kinds
+                ):
+                    continue
+                if rule.TERMS_ONLY:
+                    by_terms[spec.id] = rule
+                else:
+                    always.append(rule)
+            found = self._applicable[key] = (always, by_terms)
+        return found
+
     def _check_doc(
         self, draft: Draft, norm: Normalized, doc: Doc, history: HistoryIndex | None = None
     ) -> CheckResult:
@@ -79,23 +103,28 @@ class Checker:
             history=history,
             brand_id=self.guidelines.brand_id,
         )
+        always, by_terms = self._rules_for(draft.platform, draft.kind)
         findings: list[Finding] = []
-        for rule in self.rules:
-            spec = rule.spec
-            if rule.TERMS_ONLY and spec.id not in matches:
-                continue
-            if spec.platforms and draft.platform not in spec.platforms:
-                continue
-            if spec.kinds and draft.kind not in spec.kinds:
-                continue
+        for rule in always:
             findings.extend(rule.find(draft_doc))
-        findings.extend(self.values.find(draft_doc))
-        findings.sort(key=lambda f: (f.start, f.end, f.rule))
+        for key in matches:
+            term_rule = by_terms.get(key)
+            if term_rule is not None:
+                findings.extend(term_rule.find(draft_doc))
+        if matches and not self._value_keys.isdisjoint(matches):
+            findings.extend(self.values.find(draft_doc))
+            values = self.values.counts(draft_doc)
+        else:
+            values = self._no_values
+        if len(findings) > 1:
+            findings.sort(key=_position)
         return CheckResult(
-            findings=tuple(findings),
-            guidelines_sha256=self.guidelines.sha256,
-            values=self.values.counts(draft_doc),
+            findings=tuple(findings), guidelines_sha256=self.guidelines.sha256, values=values
         )
+
+
+def _position(finding: Finding) -> tuple[int, int, str]:
+    return (finding.start, finding.end, finding.rule)
 
 
 _cache: dict[tuple[str, str], Checker] = {}
