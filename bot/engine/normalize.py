@@ -38,7 +38,18 @@ _SEPARATED = re.compile(
 )
 _SEPARATOR_CHARS = frozenset(" .-_*\u00b7")
 # ASCII-only versions of the tests above: several times faster, and most drafts are ASCII.
-_MIXED_ASCII = re.compile(r"[A-Za-z][0134578@$]|[0134578][A-Za-z]")
+# `_CLASSES` turns letters into "a", swappable digits into "0" and @/$ into "@", so that a
+# letter touching a swappable character is a substring test on bytes.
+_CLASSES = bytes(
+    ord("a")
+    if chr(c).isalpha()
+    else ord("0")
+    if chr(c) in "0134578"
+    else ord("@")
+    if chr(c) in "@$"
+    else ord(" ")
+    for c in range(256)
+)
 _SEPARATED_HINT_ASCII = re.compile(
     r"\b[A-Za-z][ .*_-]{1,2}[A-Za-z][ .*_-]{1,2}[A-Za-z]\b", re.ASCII
 )
@@ -104,11 +115,22 @@ def _fold_char(char: str) -> str:
     return "".join(confusables.get(c, c) for c in folded if not _is_invisible(c))
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
 def _fold_unicode(text: str) -> tuple[list[str], list[int], list[int]]:
     chars: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    for i, char in enumerate(text):
+    done = 0
+    for found in _NON_ASCII.finditer(text):
+        i = found.start()
+        if i > done:  # copy the ASCII run before it in one go: it maps to itself
+            chars.extend(text[done:i])
+            starts.extend(range(done, i))
+            ends.extend(range(done + 1, i + 1))
+        done = i + 1
+        char = text[i]
         if unicodedata.combining(char):
             # A mark typed separately is decoration meant to break a word ("gua\u0301rantee"):
             # drop it. Precomposed letters ("è") are left alone; patterns carry accent-free
@@ -116,11 +138,14 @@ def _fold_unicode(text: str) -> tuple[list[str], list[int], list[int]]:
             if ends:
                 ends[-1] = i + 1
             continue
-        folded = _fold_char(char)
-        for piece in folded:
+        for piece in _fold_char(char):
             chars.append(piece)
             starts.append(i)
             ends.append(i + 1)
+    if done < len(text):
+        chars.extend(text[done:])
+        starts.extend(range(done, len(text)))
+        ends.extend(range(done + 1, len(text) + 1))
     return chars, starts, ends
 
 
@@ -167,25 +192,36 @@ def _join_separated(
     )
 
 
+def _disguise_hints(text: str) -> tuple[bool, bool]:
+    """Cheap tests: may `text` hold digits-for-letters, or separated letters? Links excluded."""
+    probe = _URL.sub(" ", text) if "://" in text or "www." in text else text
+    if probe.isascii():
+        classes = probe.encode("ascii").translate(_CLASSES)
+        mixed = b"a0" in classes or b"0a" in classes or b"a@" in classes
+        return mixed, _SEPARATED_HINT_ASCII.search(probe) is not None
+    return _MIXED.search(probe) is not None, _SEPARATED.search(probe) is not None
+
+
 def normalize(text: str) -> Normalized:
     """The matching form of `text`: case is kept (exact matching needs it), all else folded."""
     starts: list[int] | None = None
     ends: list[int] | None = None
     if text.isascii():
-        # Fast path: every character maps to itself, so offsets only change if letters are joined.
-        if not _MIXED_ASCII.search(text) and not _SEPARATED_HINT_ASCII.search(text):
-            return Normalized(original=text, text=text)
-        chars = list(text)
+        # Every character maps to itself: offsets only change if letters are joined.
+        current = text
     else:
-        chars, starts, ends = _fold_unicode(text)
-    current = text if starts is None else "".join(chars)
-    if _MIXED.search(current) and _swap_digits(chars, current):
-        current = "".join(chars)
-    if _SEPARATED.search(current):
-        if starts is None or ends is None:
-            starts, ends = list(range(len(text))), list(range(1, len(text) + 1))
-        chars, starts, ends = _join_separated(chars, starts, ends)
-        current = "".join(chars)
+        folded, starts, ends = _fold_unicode(text)
+        current = "".join(folded)
+    mixed, separated = _disguise_hints(current)
+    if mixed or separated:
+        chars = list(current)
+        if mixed and _swap_digits(chars, current):
+            current = "".join(chars)
+        if separated and _SEPARATED.search(current):
+            if starts is None or ends is None:
+                starts, ends = list(range(len(text))), list(range(1, len(text) + 1))
+            chars, starts, ends = _join_separated(chars, starts, ends)
+            current = "".join(chars)
     if starts is None or ends is None:
         return Normalized(original=text, text=current)
     return Normalized(original=text, text=current, starts=tuple(starts), ends=tuple(ends))
