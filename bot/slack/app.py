@@ -22,6 +22,7 @@ from bot.slack.backend import Backend
 logger = logging.getLogger("brandgate.slack")
 
 SLACK_API_URL = "https://slack.com/api/"
+LAZY_WORKERS = 4
 
 
 def api_base_url(settings: Settings) -> str:
@@ -99,8 +100,11 @@ def create_app(
         request_verification_enabled=not socket_mode,
         ignoring_self_events_enabled=True,
         logger=logging.getLogger("brandgate.slack.bolt"),
+        # Few lazy workers on purpose: the slow part is CPU (spaCy) and database writes, so more
+        # threads only add GIL and SQLite lock contention (benchmarks/slack_load.py: DM p95
+        # roughly halves going from 16 to 4 workers with 20 concurrent submitters).
         listener_executor=executor
-        or ThreadPoolExecutor(max_workers=16, thread_name_prefix="brandgate-lazy"),
+        or ThreadPoolExecutor(max_workers=LAZY_WORKERS, thread_name_prefix="brandgate-lazy"),
     )
     app.middleware(_ignore_bot_events)
 

@@ -18,6 +18,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -43,6 +44,8 @@ PERMANENT_ERRORS = {
     "restricted_action",
 }
 PERMANENT_RETRY_SECONDS = 3600.0
+# Delivery order within one draft's rows of a batch.
+KIND_ORDER = {"review_request": 0, "findings": 1, "outcome": 2, "decision_made": 3}
 # An update whose target is gone has nothing left to do.
 NOTHING_TO_DO = {"message_not_found"}
 
@@ -85,8 +88,14 @@ class Dispatcher:
         batch: int = 50,
         poll_interval: float = 2.0,
         clock: Callable[[], datetime] = _utcnow,
+        workers: int = 4,
     ) -> None:
         self.store = store
+        self._pool = (
+            ThreadPoolExecutor(max_workers=workers, thread_name_prefix="brandgate-deliver")
+            if workers > 1
+            else None
+        )
         self.client = client
         self.batch = batch
         self.poll_interval = poll_interval
@@ -95,17 +104,37 @@ class Dispatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()  # one pass at a time per process
+        self._count_lock = threading.Lock()
         self.delivered = 0
         self.failed = 0
 
     # -- one pass ------------------------------------------------------------------------------
     def dispatch_once(self, now: datetime | None = None) -> int:
-        """Claim due rows once and try each; returns how many rows were attempted."""
+        """Claim due rows once and try each; returns how many rows were attempted.
+
+        Rows of one draft are sent in order (an update needs the message it edits), different
+        drafts in parallel on `workers` threads: a Slack round trip, not the database, is what
+        each row waits for.
+        """
         with self._lock:
             now = now or self.clock()
             items = self.store.claim_due(now, self.batch)
+            groups: dict[Any, list[Any]] = {}
             for item in items:
-                self._deliver(item, now)
+                key = item.draft_id if item.draft_id is not None else ("row", item.id)
+                groups.setdefault(key, []).append(item)
+
+            def deliver_group(group: list[Any]) -> None:
+                # Approvers first: a review request depends on nothing, while an update of a
+                # review request (decision_made) must come after it.
+                for item in sorted(group, key=lambda i: (KIND_ORDER.get(i.kind, 2), i.id)):
+                    self._deliver(item, now)
+
+            if self._pool is None or len(groups) <= 1:
+                for group in groups.values():
+                    deliver_group(group)
+            else:
+                list(self._pool.map(deliver_group, groups.values()))
             return len(items)
 
     def run_until_idle(self, now: datetime | None = None, max_passes: int = 100) -> int:
@@ -125,22 +154,27 @@ class Dispatcher:
             self._failed(item, err, now)
             return
         except (SlackRequestError, OSError) as err:  # connection refused, timeouts, DNS
-            self.failed += 1
+            self._count(failed=1)
             self.store.mark_failed(item.id, f"connection: {type(err).__name__}: {err}", None, now)
             logger.warning("outbox %s (%s): connection error, will retry", item.id, item.kind)
             return
         except Exception as err:  # a rendering bug must not kill the loop or lose the row
-            self.failed += 1
+            self._count(failed=1)
             logger.exception("outbox %s (%s): cannot deliver", item.id, item.kind)
             self.store.mark_failed(
                 item.id, f"internal: {type(err).__name__}", PERMANENT_RETRY_SECONDS, now
             )
             return
-        self.delivered += 1
+        self._count(delivered=1)
         self.store.mark_delivered(item.id, result, now)
 
+    def _count(self, delivered: int = 0, failed: int = 0) -> None:
+        with self._count_lock:
+            self.delivered += delivered
+            self.failed += failed
+
     def _failed(self, item: Item, err: SlackApiError, now: datetime) -> None:
-        self.failed += 1
+        self._count(failed=1)
         status = err.response.status_code
         code = str(err.response.get("error") or status)
         retry_after: float | None = None
@@ -212,6 +246,11 @@ class Dispatcher:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+
+    def close(self) -> None:
+        self.stop()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
 
     def _loop(self) -> None:
         while not self._stop.is_set():

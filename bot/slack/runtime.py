@@ -43,12 +43,16 @@ class Runtime:
         db: Database | None = None,
         poll_interval: float = 2.0,
         executor: Executor | None = None,
+        delivery_workers: int = 2,
     ) -> Runtime:
         db = db or Database(settings.database_url)
         store = GuidelineStore(settings.guidelines_dir)
         backend = WorkflowBackend(WorkflowService(db, store), store)
         dispatcher = Dispatcher(
-            WorkflowOutbox(db), build_client(settings, retries=False), poll_interval=poll_interval
+            WorkflowOutbox(db),
+            build_client(settings, retries=False),
+            poll_interval=poll_interval,
+            workers=delivery_workers,
         )
         app = create_app(
             settings,
@@ -74,5 +78,5 @@ class Runtime:
         return HttpServer(self.app, host=host, port=port, threads=threads, health=self.health)
 
     def close(self) -> None:
-        self.dispatcher.stop()
+        self.dispatcher.close()
         self.db.dispose()

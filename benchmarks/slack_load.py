@@ -1,0 +1,253 @@
+"""Load on the Slack surface: concurrent agency users submitting over loopback HTTP.
+
+The real Bolt app is served by waitress on 127.0.0.1 and driven with correctly signed
+`/draft BRAND PLATFORM TEXT` requests; only Slack's Web API is faked (in this process). The
+outbox dispatcher runs in the background exactly as in `brandgate serve`. Measured:
+
+* ack latency: from sending the signed request to the HTTP answer (Slack allows 3 s);
+* submission → approver DM: from sending the request to the fake Slack receiving the approver's
+  review request for that draft.
+
+    python benchmarks/slack_load.py                       # SQLite and PostgreSQL
+    python benchmarks/slack_load.py --db sqlite --users 20 --per-user 10
+
+Targets (2-core machine): ack p99 <= 300 ms, DM p95 <= 1 s, no request over 3 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import re
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script from anywhere
+    sys.path.insert(0, str(ROOT))
+
+from bot.config import Settings  # noqa: E402
+from bot.slack.runtime import Runtime  # noqa: E402
+from models.testing import scratch_database_url  # noqa: E402
+from tests.slack.brands import ACME, BRAND1  # noqa: E402
+from tests.slack.fake_slack import FakeSlack  # noqa: E402
+from tests.slack.harness import BOT_TOKEN, SIGNING_SECRET  # noqa: E402
+from tests.slack.signed import SignedClient  # noqa: E402
+
+# 0: the app's defaults (what `brandgate serve` runs with)
+LAZY_WORKERS = int(os.environ.get("BENCH_LAZY_WORKERS", "0"))
+DELIVERY_WORKERS = int(os.environ.get("BENCH_DELIVERY_WORKERS", "2"))
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+MARK = re.compile(r"load-(\d+)-(\d+)")
+TEXT = "Trail report load-{u}-{i}: our new tent weighs 900 g and is cheap to carry."
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def _fake_slack_process(conn: Connection) -> None:
+    """Child process: the fake Slack API, so its CPU is not charged to the app's GIL."""
+    with FakeSlack() as fake:
+        conn.send(fake.url)
+        while (request := conn.recv()) != "stop":
+            if request == "dms":
+                conn.send(_review_dms(fake))
+            elif request == "warm":
+                fake.wait_for(lambda calls: (999, 0) in _review_dms(fake), 60, "warm-up DM")
+                conn.send(True)
+
+
+def _review_dms(fake: FakeSlack) -> dict[tuple[int, int], float]:
+    """When each marked draft's review request reached BRAND1 (system-wide monotonic clock)."""
+    seen: dict[tuple[int, int], float] = {}
+    for call in fake.calls_to("chat.postMessage"):
+        if call.params.get("channel") != BRAND1 or "needs your review" not in call.text:
+            continue
+        match = MARK.search(call.rendered())
+        if match:
+            seen.setdefault((int(match[1]), int(match[2])), call.at)
+    return seen
+
+
+def _clients_process(
+    url: str, response_base: str, users: int, per_user: int, think: float, conn: Connection
+) -> None:
+    """Child process: `users` agency users, each submitting `per_user` drafts in a row."""
+    client = SignedClient(url, SIGNING_SECRET, response_base)
+    sent: dict[tuple[int, int], float] = {}
+    acks: list[float] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+    gate = threading.Barrier(users)
+
+    def agency_user(u: int) -> None:
+        gate.wait()
+        for i in range(per_user):
+            t0 = time.monotonic()
+            resp = client.command("/draft", "acme x " + TEXT.format(u=u, i=i), user=f"ULOAD{u:03d}")
+            with lock:
+                sent[(u, i)] = t0
+                acks.append(resp.seconds)
+                if resp.status != 200:
+                    failures.append(f"{(u, i)}: HTTP {resp.status}")
+            if think:
+                time.sleep(think)  # pacing of a simulated user, not waiting for a result
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=users) as pool:
+        list(pool.map(agency_user, range(users)))
+    conn.send((sent, acks, failures, started))
+
+
+def run(
+    db_label: str, base_url: str | None, users: int, per_user: int, think: float
+) -> dict[str, Any]:
+    ctx = mp.get_context("spawn")
+    fake_conn, child_conn = ctx.Pipe()
+    fake_proc = ctx.Process(target=_fake_slack_process, args=(child_conn,), daemon=True)
+    fake_proc.start()
+    fake_url = fake_conn.recv()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            brands = Path(tmp) / "brands"
+            brands.mkdir()
+            # The test brand (rules of every kind, two approvers), open to any submitter.
+            bench = re.sub(r"(?m)^submitters:.*$", 'submitters: ["*"]', ACME)
+            (brands / "acme.yml").write_text(bench, encoding="utf-8")
+            with scratch_database_url(base_url, Path(tmp)) as db_url:
+                settings = Settings(
+                    slack_bot_token=BOT_TOKEN,
+                    slack_signing_secret=SIGNING_SECRET,
+                    slack_api_url=fake_url,
+                    database_url=db_url,
+                    guidelines_dir=brands,
+                )
+                runtime = Runtime.build(
+                    settings,
+                    poll_interval=1.0,
+                    executor=ThreadPoolExecutor(LAZY_WORKERS) if LAZY_WORKERS else None,
+                    delivery_workers=DELIVERY_WORKERS,
+                )
+                runtime.dispatcher.start()
+                server = runtime.http_server(host="127.0.0.1", port=0, threads=16).start()
+                response_base = fake_url.replace("/api/", "/respond/")
+                try:
+                    warm = SignedClient(server.url, SIGNING_SECRET, response_base).command(
+                        "/draft", "acme x " + TEXT.format(u=999, i=0), user="UWARMUP"
+                    )
+                    assert warm.status == 200, warm
+                    fake_conn.send("warm")
+                    fake_conn.recv()
+                    return _measure(
+                        db_label, server.url, response_base, fake_conn, users, per_user, think
+                    )
+                finally:
+                    server.stop()
+                    runtime.close()
+    finally:
+        fake_conn.send("stop")
+        fake_proc.join(10)
+
+
+def _measure(
+    label: str,
+    url: str,
+    response_base: str,
+    fake_conn: Connection,
+    users: int,
+    per_user: int,
+    think: float,
+) -> dict[str, Any]:
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(
+        target=_clients_process, args=(url, response_base, users, per_user, think, child)
+    )
+    proc.start()
+    sent, acks, failures, started = parent.recv()
+    proc.join(30)
+    total = users * per_user
+    deadline = time.monotonic() + 120
+    while True:  # poll the fake for the DMs; each poll is a cheap IPC round trip
+        fake_conn.send("dms")
+        delivered = fake_conn.recv()
+        if sum(1 for k in delivered if k[0] != 999) >= total or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    missing = sorted(set(sent) - set(delivered))
+    if missing:
+        print("missing", missing, "extra", sorted(set(delivered) - set(sent)), file=sys.stderr)
+    last = max(delivered.values())
+    dm = [delivered[k] - t0 for k, t0 in sent.items() if k in delivered]
+    return {
+        "db": label,
+        "users": users,
+        "submissions": total,
+        "delivered": len(dm),
+        "failures": failures,
+        "ack_ms": {
+            "p50": round(statistics.median(acks) * 1000, 1),
+            "p99": round(percentile(acks, 99) * 1000, 1),
+            "max": round(max(acks) * 1000, 1),
+        },
+        "dm_ms": {
+            "p50": round(statistics.median(dm) * 1000, 1),
+            "p95": round(percentile(dm, 95) * 1000, 1),
+            "max": round(max(dm) * 1000, 1),
+        },
+        "over_3s": sum(1 for a in acks if a > 3.0),
+        "submissions_per_s": round(total / (last - started), 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--pg-url", default=PG_URL)
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--per-user", type=int, default=10)
+    parser.add_argument(
+        "--think", type=float, default=0.0, help="seconds each user pauses between submissions"
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON lines only")
+    args = parser.parse_args(argv)
+
+    results = []
+    targets = {"sqlite": None, "postgresql": args.pg_url}
+    for label in ("sqlite", "postgresql") if args.db == "both" else (args.db,):
+        results.append(run(label, targets[label], args.users, args.per_user, args.think))
+    ok = True
+    for r in results:
+        meets = r["ack_ms"]["p99"] <= 300 and r["dm_ms"]["p95"] <= 1000 and r["over_3s"] == 0
+        meets = meets and r["delivered"] == r["submissions"]
+        ok = ok and meets and not r["failures"]
+        if args.json:
+            print(json.dumps(r))
+            continue
+        print(
+            f"{r['db']:<10} {r['users']} users x {r['submissions'] // r['users']}: "
+            f"ack p50 {r['ack_ms']['p50']} ms, p99 {r['ack_ms']['p99']} ms "
+            f"(max {r['ack_ms']['max']} ms, over 3 s: {r['over_3s']}); "
+            f"submission->DM p50 {r['dm_ms']['p50']} ms, p95 {r['dm_ms']['p95']} ms "
+            f"(max {r['dm_ms']['max']} ms); {r['submissions_per_s']} submissions/s; "
+            f"failures: {len(r['failures'])}; targets {'met' if meets else 'MISSED'}"
+        )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
