@@ -39,3 +39,21 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditPending(Base):
+    """Entries written but not yet chained (PostgreSQL): sealed into `audit_entries` right after
+    their transaction commits, in batches, so concurrent writers share one chain-head lock per
+    batch instead of one per entry (see bot/audit/log.py)."""
+
+    __tablename__ = "audit_pending"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    event: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(100))
+    brand_id: Mapped[str | None] = mapped_column(String(100))
+    draft_id: Mapped[int | None] = mapped_column(Integer)
+    revision: Mapped[int | None] = mapped_column(Integer)
+    guidelines_sha256: Mapped[str | None] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)

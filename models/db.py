@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
+AFTER_COMMIT = "after_commit"
 
 _upgraded: set[str] = set()
 _upgrade_lock = threading.Lock()
@@ -58,7 +59,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         )
         _install_sqlite_hooks(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # No pool_pre_ping: it costs a round trip per transaction; a dropped connection surfaces as
+    # an error on first use and the pool discards it.
+    return create_engine(url, **kwargs)
 
 
 class Database:
@@ -90,9 +93,16 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A session inside one write transaction: committed on success, rolled back on error."""
-        with self._sessions() as session, session.begin():
-            yield session
+        """A session inside one write transaction: committed on success, rolled back on error.
+
+        Callables in `session.info["after_commit"]` run once the commit succeeded (the audit
+        log uses this to seal the entries the transaction wrote).
+        """
+        with self._sessions() as session:
+            with session.begin():
+                yield session
+            for hook in session.info.pop(AFTER_COMMIT, ()):
+                hook()
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

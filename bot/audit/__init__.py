@@ -2,7 +2,7 @@
 
 from bot.audit.events import EVENTS, AuditEvent
 from bot.audit.export import export, iter_entries, parse_bound
-from bot.audit.log import AuditError, append, head
+from bot.audit.log import AuditError, append, head, seal
 from bot.audit.query import draft_history, match_text
 from bot.audit.verify import VerifyResult, verify
 
@@ -18,5 +18,6 @@ __all__ = [
     "iter_entries",
     "match_text",
     "parse_bound",
+    "seal",
     "verify",
 ]

@@ -1,85 +1,184 @@
 """Appending to the chain, safely from any number of threads and processes.
 
-Appends are serialised on the single `audit_head` row: `SELECT ... FOR UPDATE` on PostgreSQL; on
-SQLite every write transaction already holds the database write lock (BEGIN IMMEDIATE, see
-models/db.py). The primary key on `seq` and the unique hash are a second line of defence: even a
-broken lock could only make a transaction fail, never fork the chain or leave a gap.
+The chain has one head (`audit_head`: last seq and hash), so appends must be serialised; the
+question is only how long each writer holds the head.
 
-Call `append` last in a transaction: the head lock is then held only until the commit.
+- SQLite: every write transaction already holds the database write lock (BEGIN IMMEDIATE, see
+  models/db.py), so `append` chains the entries directly inside the caller's transaction.
+- PostgreSQL: holding the head row lock until commit would cap the log at one fsync per entry,
+  whatever the number of writers. So `append` writes the entries to `audit_pending` in the
+  caller's transaction (atomically with the state change they describe, with no lock), and
+  right after the commit `seal` moves every pending entry into the chain in batches, under an
+  advisory lock: one lock and one fsync per batch. The entries are chained within milliseconds;
+  `verify` reports any still pending and `brandgate audit verify` seals them first.
+
+Either way the primary key on `seq` and the unique hash are a second line of defence: even a
+broken lock could only make a transaction fail, never fork the chain or leave a gap.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import partial
+from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.audit.chain import canonical_json, entry_hash
 from bot.audit.events import AuditEvent
 from models import GENESIS_HASH, AuditEntry, AuditHead, utcnow
+from models.audit import AuditPending
+from models.db import AFTER_COMMIT, Database
+
+ENTRIES = AuditEntry.__table__
+HEAD = AuditHead.__table__
+PENDING = AuditPending.__table__
+_FIELDS = (
+    "created_at",
+    "event",
+    "actor",
+    "brand_id",
+    "draft_id",
+    "revision",
+    "guidelines_sha256",
+    "payload",
+)
+
+# The PostgreSQL advisory lock that serialises sealers: an arbitrary constant, and the schema,
+# because advisory locks are per database and several schemas may each hold a log.
+PG_SEAL_LOCK = 0x61756474
+_PG_LOCK_KEY = f"{PG_SEAL_LOCK}, hashtext(current_schema())"
+SEAL_BATCH = 2000
 
 
 class AuditError(RuntimeError):
     """The audit log cannot be appended to (e.g. its head row is missing)."""
 
 
-def _lock_head(session: Session) -> tuple[int, str]:
+def _lock_head(conn: Connection) -> tuple[int, str]:
     stmt = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)
-    if session.get_bind().dialect.name == "postgresql":
+    if _dialect(conn) == "postgresql":
         stmt = stmt.with_for_update()
-    row = session.execute(stmt).one_or_none()
+    row = conn.execute(stmt).one_or_none()
     if row is None:
         raise AuditError("audit_head row missing: run `brandgate db upgrade` on this database")
     return int(row.seq), str(row.hash)
 
 
+def _dialect(conn: Session | Connection) -> str:
+    bind = conn.get_bind() if isinstance(conn, Session) else conn
+    return bind.dialect.name
+
+
+def _chain(seq: int, prev: str, items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Give each item (entry fields without seq/hashes) its seq, prev_hash and hash."""
+    rows = []
+    for item in items:
+        seq += 1
+        digest = entry_hash(seq=seq, prev_hash=prev, **item)
+        rows.append({**item, "seq": seq, "prev_hash": prev, "hash": digest})
+        prev = digest
+    return rows
+
+
+def _write_chained(conn: Connection, items: Sequence[dict[str, Any]]) -> list[int]:
+    # Core statements on the table, not ORM bulk inserts: appends are hot.
+    seq, prev = _lock_head(conn)
+    rows = _chain(seq, prev, items)
+    conn.execute(insert(ENTRIES), rows)
+    conn.execute(
+        update(HEAD).where(HEAD.c.id == 1).values(seq=rows[-1]["seq"], hash=rows[-1]["hash"])
+    )
+    return [r["seq"] for r in rows]
+
+
+def _items(events: Sequence[AuditEvent], created_at: datetime) -> list[dict[str, Any]]:
+    return [
+        {
+            "created_at": created_at,
+            "event": ev.event,
+            "actor": ev.actor,
+            "brand_id": ev.brand_id,
+            "draft_id": ev.draft_id,
+            "revision": ev.revision,
+            "guidelines_sha256": ev.guidelines_sha256,
+            "payload": canonical_json(dict(ev.payload)),
+        }
+        for ev in events
+    ]
+
+
 def append(
-    session: Session, events: Iterable[AuditEvent], *, now: datetime | None = None
-) -> list[int]:
-    """Append `events` in order within the session's transaction; returns their seq numbers."""
+    session: Session,
+    events: Iterable[AuditEvent],
+    *,
+    now: datetime | None = None,
+    deferred: bool | None = None,
+) -> int:
+    """Append `events`, in order, within the session's transaction; returns how many.
+
+    `deferred` (default: on PostgreSQL) queues them for `seal`, which a `Database.transaction()`
+    runs right after its commit; otherwise they are chained at once.
+    """
     events = list(events)
     if not events:
-        return []
-    seq, prev = _lock_head(session)
-    # Stamped under the lock, so timestamps never go backwards along the chain.
-    created_at = now or utcnow()
-    rows = []
-    for ev in events:
-        seq += 1
-        payload = canonical_json(dict(ev.payload))
-        digest = entry_hash(
-            seq=seq,
-            created_at=created_at,
-            event=ev.event,
-            actor=ev.actor,
-            brand_id=ev.brand_id,
-            draft_id=ev.draft_id,
-            revision=ev.revision,
-            guidelines_sha256=ev.guidelines_sha256,
-            payload=payload,
-            prev_hash=prev,
-        )
-        rows.append(
-            {
-                "seq": seq,
-                "created_at": created_at,
-                "event": ev.event,
-                "actor": ev.actor,
-                "brand_id": ev.brand_id,
-                "draft_id": ev.draft_id,
-                "revision": ev.revision,
-                "guidelines_sha256": ev.guidelines_sha256,
-                "payload": payload,
-                "prev_hash": prev,
-                "hash": digest,
-            }
-        )
-        prev = digest
-    session.execute(insert(AuditEntry), rows)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
-    return [r["seq"] for r in rows]
+        return 0
+    if deferred is None:
+        deferred = _dialect(session) == "postgresql"
+    conn = session.connection()
+    if not deferred:
+        # Stamped under the lock, so timestamps never go backwards along the chain.
+        _write_chained(conn, _items(events, now or utcnow()))
+        return len(events)
+    conn.execute(insert(PENDING), _items(events, now or utcnow()))
+    hooks: list[Any] = session.info.setdefault(AFTER_COMMIT, [])
+    if not any(getattr(h, "func", None) is seal for h in hooks):
+        hooks.append(partial(seal, session.get_bind(), wait=False))
+    return len(events)
+
+
+def seal(
+    bind: Engine | Connection | Database, *, wait: bool = True, batch: int = SEAL_BATCH
+) -> int:
+    """Chain every pending entry (oldest first); returns how many this call sealed.
+
+    `wait=False` (the after-commit hook) returns at once if another process is sealing: that
+    sealer looks for pending entries again after releasing the lock, and ours were committed
+    before we tried it, so nothing is left behind.
+    """
+    engine = bind.engine if isinstance(bind, Database | Connection) else bind
+    total = 0
+    while True:
+        sealed = 0
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Advisory: taking it writes nothing, so a sealer with nothing to do is free.
+                if wait:
+                    conn.execute(text(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})"))
+                elif not conn.execute(
+                    text(f"SELECT pg_try_advisory_xact_lock({_PG_LOCK_KEY})")
+                ).scalar():
+                    return total
+            while True:
+                pending = conn.execute(select(PENDING).order_by(PENDING.c.id).limit(batch)).all()
+                if not pending:
+                    break
+                _write_chained(conn, [{k: getattr(p, k) for k in _FIELDS} for p in pending])
+                conn.execute(delete(PENDING).where(PENDING.c.id.in_([p.id for p in pending])))
+                sealed += len(pending)
+                if len(pending) < batch:
+                    break
+        total += sealed
+        # Lock released: look once more, for entries committed while we held it.
+        with engine.connect() as conn:
+            if not conn.execute(select(PENDING.c.id).limit(1)).first():
+                return total
+
+
+def pending_count(conn: Session | Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(AuditPending)).scalar() or 0)
 
 
 def head(session: Session) -> tuple[int, str]:
@@ -87,4 +186,4 @@ def head(session: Session) -> tuple[int, str]:
     return int(row.seq), str(row.hash)
 
 
-__all__ = ["GENESIS_HASH", "AuditError", "append", "head"]
+__all__ = ["GENESIS_HASH", "AuditError", "append", "head", "pending_count", "seal"]

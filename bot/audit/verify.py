@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, String, func, select, type_coerce
 
 from bot.audit.chain import entry_material, format_time
+from bot.audit.log import pending_count
 from models import GENESIS_HASH, AuditEntry, AuditHead
 from models.db import Database
 
@@ -23,10 +24,13 @@ class VerifyResult:
     #: seq of the first entry that is wrong or missing (None when ok)
     first_bad: int | None = None
     problem: str | None = None
+    #: entries written but not chained yet (PostgreSQL; `seal` chains them)
+    pending: int = 0
 
     def __str__(self) -> str:
         if self.ok:
-            return f"OK {self.count} entries"
+            waiting = f" ({self.pending} awaiting sealing)" if self.pending else ""
+            return f"OK {self.count} entries{waiting}"
         return f"FAIL entry {self.first_bad}: {self.problem}"
 
 
@@ -128,7 +132,7 @@ def verify_connection(connection: Connection) -> VerifyResult:
             return VerifyResult(False, count, count + 1, problem)
         problem = f"not recorded by the head (head is at entry {head.seq}): appended out of band"
         return VerifyResult(False, count, min(head.seq + 1, count), problem)
-    return VerifyResult(True, count)
+    return VerifyResult(True, count, pending=pending_count(connection))
 
 
 def verify(db: Database) -> VerifyResult:

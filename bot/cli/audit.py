@@ -9,7 +9,7 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
-from bot.audit import draft_history, export, match_text, parse_bound, verify
+from bot.audit import draft_history, export, match_text, parse_bound, seal, verify
 from bot.cli.common import EXIT_OK, EXIT_REFUSED, UsageError
 from bot.cli.dbargs import add_database_url, add_format, guarded, open_db, print_json
 
@@ -54,6 +54,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 def run_verify(args: argparse.Namespace) -> int:
     db = open_db(args)
     try:
+        seal(db)  # chain anything a crashed writer left pending (PostgreSQL)
         result = verify(db)
     finally:
         db.dispose()

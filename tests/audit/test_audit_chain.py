@@ -382,3 +382,28 @@ def test_fast_canonical_text_equals_json_dumps(
         }
     )
     assert fast == reference
+
+
+def test_entries_left_pending_by_a_crash_are_sealed_later(db: Database) -> None:
+    from sqlalchemy.orm import Session
+
+    from bot.audit import seal
+
+    _fill(db, 2)
+    # a writer that committed but died before sealing: a bare session runs no after-commit hook
+    with Session(db.engine) as session, session.begin():
+        append(session, [AuditEvent("submitted", "UCRASH", "acme")], deferred=True)
+    result = verify(db)
+    assert result.ok and result.count == 2 and result.pending == 1
+    assert str(result) == "OK 2 entries (1 awaiting sealing)"
+    assert seal(db) == 1
+    assert str(verify(db)) == "OK 3 entries"
+    assert seal(db) == 0
+
+
+def test_deferred_appends_are_sealed_after_commit(db: Database) -> None:
+    for i in range(3):
+        with db.transaction() as session:
+            append(session, [AuditEvent("checked", f"U{i}", "acme")] * 2, deferred=True)
+    result = verify(db)
+    assert result.ok and result.count == 6 and result.pending == 0
