@@ -139,6 +139,24 @@ def append(
     return len(events)
 
 
+def _seal_batches(engine: Engine, batch: int) -> int:
+    """Move pending entries into the chain, a batch per transaction (caller holds the lock)."""
+    total = 0
+    while True:
+        with engine.begin() as conn:
+            oldest = select(PENDING.c.id).order_by(PENDING.c.id).limit(batch)
+            taken = conn.execute(
+                delete(PENDING).where(PENDING.c.id.in_(oldest)).returning(*PENDING.c)
+            ).all()
+            if not taken:
+                return total
+            taken.sort(key=lambda p: p.id)
+            _write_chained(conn, [{k: getattr(p, k) for k in _FIELDS} for p in taken])
+        total += len(taken)
+        if len(taken) < batch:
+            return total
+
+
 def seal(
     bind: Engine | Connection | Database, *, wait: bool = True, batch: int = SEAL_BATCH
 ) -> int:
@@ -149,31 +167,24 @@ def seal(
     before we tried it, so nothing is left behind.
     """
     engine = bind.engine if isinstance(bind, Database | Connection) else bind
+    if engine.dialect.name != "postgresql":
+        return _seal_batches(engine, batch)  # SQLite's write lock serialises sealers
+    # A session-level advisory lock on an autocommit connection: one round trip to try it, and
+    # it writes nothing, so the many writers that find it taken cost the database almost nothing.
+    auto = engine.execution_options(isolation_level="AUTOCOMMIT")
     total = 0
-    while True:
-        sealed = 0
-        with engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                # Advisory: taking it writes nothing, so a sealer with nothing to do is free.
-                if wait:
-                    conn.execute(text(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})"))
-                elif not conn.execute(
-                    text(f"SELECT pg_try_advisory_xact_lock({_PG_LOCK_KEY})")
-                ).scalar():
-                    return total
-            while True:
-                pending = conn.execute(select(PENDING).order_by(PENDING.c.id).limit(batch)).all()
-                if not pending:
-                    break
-                _write_chained(conn, [{k: getattr(p, k) for k in _FIELDS} for p in pending])
-                conn.execute(delete(PENDING).where(PENDING.c.id.in_([p.id for p in pending])))
-                sealed += len(pending)
-                if len(pending) < batch:
-                    break
-        total += sealed
-        # Lock released: look once more, for entries committed while we held it.
-        with engine.connect() as conn:
-            if not conn.execute(select(PENDING.c.id).limit(1)).first():
+    with auto.connect() as lock_conn:
+        while True:
+            verb = "pg_advisory_lock" if wait else "pg_try_advisory_lock"
+            got = lock_conn.execute(text(f"SELECT {verb}({_PG_LOCK_KEY})")).scalar()
+            if not wait and not got:
+                return total
+            try:
+                total += _seal_batches(engine, batch)
+            finally:
+                lock_conn.execute(text(f"SELECT pg_advisory_unlock({_PG_LOCK_KEY})"))
+            # Lock released: look once more, for entries committed while we held it.
+            if not lock_conn.execute(select(PENDING.c.id).limit(1)).first():
                 return total
 
 
