@@ -67,20 +67,29 @@ def record_revision(
 
 
 # Built once: SQLAlchemy then reuses the compiled SQL, and a lookup costs little more than the
-# database's own work. The band index is covering, so the subquery never reads band rows.
+# database's own work. Two statements on purpose: the band index is covering, so the first reads
+# only the index; the second fetches exactly those signatures by primary key. As one joined
+# statement, PostgreSQL may prefer a hash join over a scan of every signature once it expects
+# a few thousand candidates, and a scan grows with the history.
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: the most recent candidate revisions compared per check (a reply pasted thousands of times in
+#: the window is reported as a copy of the latest ones); bounds the cost of the worst case
+CANDIDATE_CAP = 2000
 _signatures = RevisionSignature.__table__
 _bands = SignatureBand.__table__
-_CANDIDATES = select(_signatures.c.draft_id, _signatures.c.minhash, _signatures.c.created_at).where(
-    _signatures.c.revision_id.in_(
-        select(_bands.c.revision_id)
-        .where(
-            _bands.c.brand_id == bindparam("brand"),
-            _bands.c.band_key.in_(bindparam("keys", expanding=True)),
-            _bands.c.created_at >= bindparam("since"),
-        )
-        .distinct()
-    ),
+_CANDIDATE_IDS = (
+    select(_bands.c.revision_id)
+    .where(
+        _bands.c.brand_id == bindparam("brand"),
+        _bands.c.band_key.in_(bindparam("keys", expanding=True)),
+        _bands.c.created_at >= bindparam("since"),
+    )
+    .distinct()
+    .order_by(_bands.c.revision_id.desc())  # revision ids grow with time: latest first
+    .limit(CANDIDATE_CAP)
+)
+_SIGNATURES = select(_signatures.c.draft_id, _signatures.c.minhash, _signatures.c.created_at).where(
+    _signatures.c.revision_id.in_(bindparam("ids", expanding=True)),
     _signatures.c.version == SIGNATURE_VERSION,
     _signatures.c.draft_id != bindparam("exclude"),
 )
@@ -114,7 +123,10 @@ class DatabaseHistory:
         }
         # A plain connection, not a session: nothing here is an ORM object.
         with self.db.read_engine.connect() as conn:
-            rows = conn.execute(_CANDIDATES, params).all()
+            ids = conn.execute(_CANDIDATE_IDS, params).scalars().all()
+            if not ids:
+                return []
+            rows = conn.execute(_SIGNATURES, {"ids": ids, "exclude": params["exclude"]}).all()
         if not rows:
             return []
         matrix = np.frombuffer(b"".join(r.minhash for r in rows), dtype="<u4").reshape(
