@@ -217,7 +217,7 @@ def outcome(
     return {"text": f"Draft #{escape_mrkdwn(draft.id)}: {label}", "blocks": blocks}
 
 
-def receipt(draft: DraftInfo) -> Message:
+def receipt(draft: DraftInfo, *, mentions: bool = True) -> Message:
     """What the submitter sees right after submitting (or revising): findings and what's next."""
     value = ids.button_value(draft.id, draft.revision)
     blocks: list[dict[str, Any]] = [
@@ -235,21 +235,39 @@ def receipt(draft: DraftInfo) -> Message:
         blocks.append(_context(hint))
         blocks.append({"type": "actions", "block_id": "blocked", "elements": buttons})
     else:
-        blocks.append(_context(next_step(draft)))
+        blocks.append(_context(next_step(draft, mentions=mentions)))
     return {
         "text": f"Draft #{escape_mrkdwn(draft.id)}: {draft.state.replace('_', ' ')}",
         "blocks": blocks,
     }
 
 
-def next_step(draft: DraftInfo) -> str:
-    if draft.note:
-        return escape_mrkdwn(draft.note)
+def route_text(route: Iterable[Mapping[str, Any]], *, mentions: bool = True) -> str:
+    """The review stages; `mentions=False` (messages in shared channels) names approvers by id
+    in code style instead of mentioning them, so a receipt never pings anyone."""
+    stages = []
+    for s in route:
+        names = [
+            user(str(a)) if mentions else f"`{escape_mrkdwn(str(a))}`"
+            for a in s.get("approvers") or []
+        ]
+        who = ", ".join(names) or "nobody"
+        mode = " (all of)" if s.get("mode") == "all" else ""
+        stages.append(f"{s.get('stage')}. {escape_mrkdwn(str(s.get('group')))}{mode}: {who}")
+    return " → ".join(stages)
+
+
+def next_step(draft: DraftInfo, *, mentions: bool = True) -> str:
     if draft.state == "approved":
-        return ":white_check_mark: Approved, nobody needed to review it."
+        return ":white_check_mark: " + escape_mrkdwn(draft.note or "Approved.")
     if draft.state == "in_review":
-        who = ", ".join(user(u) for u in draft.pending_approvers)
-        return f":hourglass_flowing_sand: Sent for review{' to ' + who if who else ''}."
+        if draft.route:
+            return ":hourglass_flowing_sand: Sent for review: " + route_text(
+                draft.route, mentions=mentions
+            )
+        return ":hourglass_flowing_sand: Sent for review."
+    if draft.note:
+        return ":warning: " + escape_mrkdwn(draft.note)
     return f"State: {escape_mrkdwn(draft.state.replace('_', ' '))}."
 
 

@@ -40,19 +40,11 @@ class Delivery:
 
 
 def _note(p: Mapping[str, Any]) -> str | None:
+    """Plain text (escaped by the builders): why nobody, or nobody yet, was asked."""
     if p.get("auto_approved_by"):
-        policy = escape_mrkdwn(str(p["auto_approved_by"]))
-        return f":white_check_mark: Approved by the brand's policy ({policy}): no review needed."
+        return f"Approved by the brand's policy ({p['auto_approved_by']}): no review needed."
     if p.get("problem"):
-        return ":warning: " + str(p["problem"])
-    route = p.get("route") or []
-    if p.get("state") == "in_review" and route:
-        stages = []
-        for s in route:
-            who = ", ".join(user(str(a)) for a in s.get("approvers") or [])
-            mode = " (all of)" if s.get("mode") == "all" else ""
-            stages.append(f"{s.get('stage')}. {s.get('group')}{mode}: {who or 'nobody'}")
-        return ":hourglass_flowing_sand: Sent for review: " + " → ".join(stages)
+        return str(p["problem"])
     return None
 
 
@@ -129,8 +121,10 @@ def delivery(item: Any, lookups: Lookups) -> Delivery:
     if kind == "findings":
         draft = draft_from_payload(p)
         receipt_ts = origin.get("receipt_ts") if draft.revision == 1 else None
+        # Mentions only in the app's DM with the submitter, never in a shared channel thread.
+        in_dm = str(origin.get("channel") or "D").startswith("D")
         return Delivery(
-            messages.receipt(draft),
+            messages.receipt(draft, mentions=in_dm),
             channel=origin.get("channel") or item.recipient,
             thread_ts=origin.get("thread_ts"),
             update_ts=receipt_ts,

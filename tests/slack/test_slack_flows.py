@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from bot.slack import ids
@@ -348,3 +349,35 @@ def test_retry_after_a_restart_maps_to_the_same_draft(slack: Harness) -> None:
     second_receipt = slack.dms(OTHER_SUBMITTER)[1]
     deleted = slack.fake.calls_to("chat.delete")
     assert [c.params["ts"] for c in deleted] == [second_receipt.response["ts"]]
+
+
+def test_two_approvers_at_once_exactly_one_wins(slack: Harness) -> None:
+    draft = submit(slack, CLEAN_WITH_WARNING)
+    barrier = threading.Barrier(2)
+
+    def click(user: str, action: str) -> None:
+        barrier.wait()
+        slack.click(user, action, draft["id"], 1)
+
+    threads = [
+        threading.Thread(target=click, args=(BRAND1, ids.ACTION_APPROVE)),
+        threading.Thread(target=click, args=(BRAND2, ids.ACTION_APPROVE)),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    slack.deliver()
+    final = slack.draft(draft["id"])
+    assert final.state == "approved"
+    decisions = [d for s in final.route for d in s.decisions]
+    assert len(decisions) == 1
+    winner = decisions[0]["actor"]
+    loser = BRAND2 if winner == BRAND1 else BRAND1
+    notes = slack.private_notes()
+    assert any("Already decided by" in n and f"<@{winner}>" in n for n in notes), notes
+    assert slack.audit_events(draft["id"]).count("decided") == 1
+    # both approvers' messages end up showing the winner
+    for approver in (winner, loser):
+        (request,) = slack.review_requests(approver)
+        assert f"<@{winner}>" in _updates_of(slack, request)[-1].rendered()
