@@ -176,7 +176,8 @@ class InMemoryHistory:
     """A `HistoryIndex` in memory: band key -> row numbers, signatures in one growing matrix.
 
     A query gathers the rows of its BANDS buckets, keeps the brand's rows inside the window and
-    compares their signatures with one vectorised comparison.
+    compares their signatures with one vectorised comparison. Not thread-safe: one writer (a CLI
+    batch, a benchmark); the workflow uses the database-backed index.
     """
 
     def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
