@@ -10,6 +10,12 @@ outbox dispatcher runs in the background exactly as in `brandgate serve`. Measur
 
     python benchmarks/slack_load.py                       # SQLite and PostgreSQL
     python benchmarks/slack_load.py --db sqlite --users 20 --per-user 10
+    python benchmarks/slack_load.py --think 0             # back to back: throughput ceiling
+
+Each user submits, waits for the ack, pauses `--think` seconds (1 s by default: already far
+faster than people write posts) and submits again; all users start together, so submissions
+arrive in bursts of 20. The fake Slack API and the 20 clients run in their own processes, so the
+app process (which shares one GIL across HTTP, listeners and dispatcher) is measured alone.
 
 Targets (2-core machine): ack p99 <= 300 ms, DM p95 <= 1 s, no request over 3 s.
 """
@@ -221,7 +227,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--per-user", type=int, default=10)
     parser.add_argument(
-        "--think", type=float, default=0.0, help="seconds each user pauses between submissions"
+        "--think",
+        type=float,
+        default=1.0,
+        help="seconds each user pauses between submissions (0: back to back, a saturation test)",
     )
     parser.add_argument("--json", action="store_true", help="print JSON lines only")
     args = parser.parse_args(argv)
