@@ -381,3 +381,15 @@ def test_two_approvers_at_once_exactly_one_wins(slack: Harness) -> None:
     for approver in (winner, loser):
         (request,) = slack.review_requests(approver)
         assert f"<@{winner}>" in _updates_of(slack, request)[-1].rendered()
+
+
+def test_an_edit_that_is_still_blocked_is_refused_inline(slack: Harness) -> None:
+    draft = submit(slack, CLEAN_WITH_WARNING)
+    resp = slack.decide_with_modal(
+        BRAND1, ids.ACTION_EDIT, draft["id"], 1, {ids.BLOCK_TEXT: "We guarantee a dry night."}
+    )
+    body = resp.json()
+    assert body["response_action"] == "errors"
+    assert "Avoid absolute promises" in body["errors"][ids.BLOCK_TEXT]
+    slack.deliver()
+    assert slack.draft(draft["id"]).state == "in_review"

@@ -21,6 +21,7 @@ from bot.slack.backend import (
     Action,
     AlreadyDecided,
     BackendError,
+    DraftInfo,
     SubmitRequest,
 )
 from bot.slack.escape import user as mention
@@ -60,6 +61,28 @@ def submission_errors(svc: Services, user: str, view: dict[str, Any]) -> dict[st
             "Paste the message this reply answers: replies are checked against it."
         )
     return errors
+
+
+def edit_errors(svc: Services, actor: str, draft: DraftInfo, text: str) -> dict[str, str]:
+    """An edit is re-checked before it is approved: show its blocking errors in the modal
+    (the check takes milliseconds) instead of failing after the modal closed."""
+    try:
+        summary = svc.backend.check(
+            user=actor,
+            brand_id=draft.brand_id,
+            platform=draft.platform,
+            text=text,
+            kind=draft.kind,
+            sponsored=draft.sponsored,
+            context=draft.context,
+        )
+    except BackendError as err:
+        return {ids.BLOCK_TEXT: str(err)}
+    errors = [f for f in summary.findings if f.get("level") == "error"]
+    if not errors:
+        return {}
+    listed = "; ".join(str(f.get("message") or f.get("rule")) for f in errors)
+    return {ids.BLOCK_TEXT: ("The edit still has errors: " + listed)[:1900]}
 
 
 def refusal_text(err: BackendError) -> str:
@@ -132,9 +155,11 @@ def register(app: App) -> None:
         if not text_value(view, block):
             return {block: "This cannot be empty."}
         try:
-            svc.backend.assert_can_decide(target[0], target[1], actor=user_id(body))
+            draft = svc.backend.assert_can_decide(target[0], target[1], actor=user_id(body))
         except BackendError as err:
             return {block: refusal_text(err)}
+        if view["callback_id"] == ids.VIEW_EDIT:
+            return edit_errors(svc, user_id(body), draft, text_value(view, block))
         return {}
 
     def run_decision(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
