@@ -14,7 +14,7 @@ from tests.slack.harness import BOT_TOKEN, SIGNING_SECRET, Harness
 
 def test_direct_draft_command_submits_a_post(slack: Harness) -> None:
     resp = slack.client.command(
-        ids.CMD_DRAFT, "acme x Hello trail friends, new tents are in.", user=SUBMITTER
+        ids.CMD_DRAFT, "acme x Hello trail friends &amp; co, new tents are in.", user=SUBMITTER
     )
     assert resp.status == 200
     assert resp.json() == {
@@ -24,7 +24,7 @@ def test_direct_draft_command_submits_a_post(slack: Harness) -> None:
     slack.deliver()
     draft = slack.latest_draft(SUBMITTER)
     assert (draft["brand"], draft["platform"], draft["kind"]) == ("acme", "x", "post")
-    assert draft["text"] == "Hello trail friends, new tents are in."
+    assert draft["text"] == "Hello trail friends & co, new tents are in."
     assert len(slack.review_requests(BRAND1)) == 1
 
 

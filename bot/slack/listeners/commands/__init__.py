@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -12,16 +11,22 @@ from slack_sdk import WebClient
 from bot.slack import ids, messages, submission, views
 from bot.slack.backend import BackendError, BrandChoice, SubmitRequest
 from bot.slack.commands_parse import parse_check, parse_direct
+from bot.slack.escape import unescape_slack
 from bot.slack.listeners import services
 
 logger = logging.getLogger("brandgate.slack.commands")
+
+
+def command_text(command: dict[str, Any]) -> str:
+    """What the user typed: Slack sends &, < and > as entities even in command text."""
+    return unescape_slack(command.get("text") or "").strip()
 
 
 def register(app: App) -> None:
     svc = services(app)
 
     def ack_draft(ack: Ack, command: dict[str, Any]) -> None:
-        text = (command.get("text") or "").strip()
+        text = command_text(command)
         if not text:
             ack()
             return
@@ -33,7 +38,7 @@ def register(app: App) -> None:
 
     def run_draft(command: dict[str, Any], client: WebClient, respond: Respond) -> None:
         user = command["user_id"]
-        text = (command.get("text") or "").strip()
+        text = command_text(command)
         brands = svc.backend.brands_for(user)
         if not text:
             if not brands:
@@ -74,9 +79,7 @@ def register(app: App) -> None:
 
     def run_check(command: dict[str, Any], respond: Respond) -> None:
         user = command["user_id"]
-        brands, platform, text = parse_check(
-            command.get("text") or "", svc.backend.brands_for(user)
-        )
+        brands, platform, text = parse_check(command_text(command), svc.backend.brands_for(user))
         if not text:
             return
         if not brands:
@@ -101,7 +104,6 @@ def register(app: App) -> None:
             )
             respond(response_type="ephemeral", **msg)
 
-    lazy: Callable[..., None]
     for name, ack_fn, lazy in (
         (ids.CMD_DRAFT, ack_draft, run_draft),
         (ids.CMD_BRANDCHECK, ack_check, run_check),
