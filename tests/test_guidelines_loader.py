@@ -66,7 +66,8 @@ rules:
     type: pii
     level: error
     overridable: false
-    kinds: [email]
+    detect: [email]
+    kinds: [post]
 approvers:
   brand: [U01BRAND1, U01BRAND2]
   legal: [U01LEGAL1]
@@ -159,10 +160,10 @@ def test_valid_file_becomes_the_model(tmp_path: Path) -> None:
     assert exclamations is not None and exclamations.platforms == ("x",)
     assert exclamations.options["pattern"] == "!" and exclamations.options["max"] == 1
 
-    # pii's own `kinds` (kinds of personal data) replaces the common post/reply field
+    # pii's `detect` (kinds of personal data) sits beside the common post/reply `kinds`
     pii = g.rule("no-personal-data")
     assert pii is not None and pii.overridable is False
-    assert pii.options["kinds"] == ("email",) and pii.kinds == ()
+    assert pii.options["detect"] == ("email",) and pii.kinds == ("post",)
 
     assert g.approvers == {"brand": ("U01BRAND1", "U01BRAND2"), "legal": ("U01LEGAL1",)}
     assert g.routing_default == (Stage("brand"),)

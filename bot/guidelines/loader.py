@@ -802,8 +802,8 @@ def _rule_what(cls: type[Rule]) -> str:
 
 
 def _own_options(cls: type[Rule]) -> dict[str, OptionSpec]:
-    """The type's own fields. One named like a common field replaces it for that type (pii's
-    `kinds` lists kinds of personal data, not post/reply); `id` and `type` are never replaced."""
+    """The type's own fields. One named like a common field would replace it for that type;
+    `id` and `type` are never replaced."""
     return {k: v for k, v in cls.OPTIONS.items() if k not in ("id", "type")}
 
 
