@@ -24,9 +24,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.audit import AuditEvent, append, export, verify  # noqa: E402
-from models.db import Database  # noqa: E402
-from models.testing import scratch_database_url  # noqa: E402
+from bot.audit import AuditEvent, append, export, verify
+from models.db import Database
+from models.testing import scratch_database_url
 
 PAYLOAD = {
     "decision": "approve",
@@ -91,6 +91,41 @@ def bench_appends(
         "chain": str(result),
         "chain_ok": result.ok,
     }
+
+
+def _raw_writer(url: str, count: int, barrier: Any) -> None:
+    db = Database(url)
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("SELECT 1")
+        conn.commit()
+        barrier.wait()
+        for i in range(count):
+            conn.exec_driver_sql(f"INSERT INTO bench_raw VALUES ({i})")
+            conn.commit()
+    db.dispose()
+
+
+def bench_raw_commits(url: str, writers: int, per_writer: int) -> int:
+    """Bare one-row INSERT + COMMIT per transaction: what this machine's disk and CPUs allow."""
+    db = Database(url)
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS bench_raw (n INTEGER)")
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(writers + 1)
+    procs = [
+        ctx.Process(target=_raw_writer, args=(url, per_writer, barrier)) for _ in range(writers)
+    ]
+    for p in procs:
+        p.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for p in procs:
+        p.join()
+    elapsed = time.perf_counter() - started
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE bench_raw")
+    db.dispose()
+    return round(writers * per_writer / elapsed)
 
 
 def fill(db: Database, entries: int, batch: int = 2000) -> None:
@@ -166,11 +201,15 @@ def run_backend(name: str, base_url: str | None, args: argparse.Namespace) -> di
         with scratch_database_url(base_url, Path(tmp)) as url:
             Database(url).dispose()  # migrate once
             for writers in (1, 8):
+                raw = bench_raw_commits(url, writers, args.appends)
                 row = bench_appends(url, writers, args.appends)
+                row["raw_commits_per_s"] = raw
+                row["loadavg_1m"] = round(os.getloadavg()[0], 2)
                 report["appends"].append(row)
                 print(
                     f"  {name}: {writers} writer(s): {row['appends_per_s']} appends/s "
-                    f"({row['appends']} in {row['seconds']} s) — {row['chain']}",
+                    f"({row['appends']} in {row['seconds']} s) — {row['chain']}; "
+                    f"bare INSERT+COMMIT baseline {raw}/s; load {row['loadavg_1m']}",
                     flush=True,
                 )
         with scratch_database_url(base_url, Path(tmp)) as url:

@@ -23,7 +23,16 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from bot.audit.chain import canonical_json, entry_hash
@@ -139,21 +148,67 @@ def append(
     return len(events)
 
 
-def _seal_batches(engine: Engine, batch: int) -> int:
-    """Move pending entries into the chain, a batch per transaction (caller holds the lock)."""
+# One round trip takes the batch and the head (locked, in case anyone appends directly).
+_PG_TAKE = text(
+    """
+    WITH head AS (SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE),
+    taken AS (
+        DELETE FROM audit_pending
+        WHERE id IN (SELECT id FROM audit_pending ORDER BY id LIMIT :n)
+        RETURNING id, created_at, event, actor, brand_id, draft_id, revision,
+                  guidelines_sha256, payload
+    )
+    SELECT head.seq AS head_seq, head.hash AS head_hash, taken.*
+    FROM head CROSS JOIN taken ORDER BY taken.id
+    """
+)
+
+
+def _seal_once_pg(conn: Connection, batch: int) -> int:
+    """One batch, inside a transaction the caller opened with asynchronous commit.
+
+    Sealing only re-arranges entries that are already durable (their writers committed
+    synchronously), so a seal's commit need not wait for its own WAL flush: a crash can lose
+    only the latest seals, whose entries are then simply pending again and sealed anew. This
+    keeps the sealer off the fsync critical path.
+    """
+    taken = conn.execute(_PG_TAKE, {"n": batch}).all()
+    if not taken:
+        return 0
+    rows = _chain(
+        taken[0].head_seq, taken[0].head_hash, [{k: getattr(p, k) for k in _FIELDS} for p in taken]
+    )
+    # The insert rides along as a CTE of the head update: one more round trip, not two.
+    conn.execute(
+        update(HEAD)
+        .where(HEAD.c.id == 1)
+        .values(seq=rows[-1]["seq"], hash=rows[-1]["hash"])
+        .add_cte(insert(ENTRIES).values(rows).cte("sealed"))
+    )
+    return len(taken)
+
+
+def _seal_once(engine: Engine, batch: int) -> int:
+    """Move the oldest pending entries into the chain in one transaction; returns how many."""
+    with engine.begin() as conn:
+        oldest = select(PENDING.c.id).order_by(PENDING.c.id).limit(batch)
+        taken = conn.execute(
+            delete(PENDING).where(PENDING.c.id.in_(oldest)).returning(*PENDING.c)
+        ).all()
+        if not taken:
+            return 0
+        taken.sort(key=lambda p: p.id)
+        _write_chained(conn, [{k: getattr(p, k) for k in _FIELDS} for p in taken])
+        return len(taken)
+
+
+def _seal_all(engine: Engine, batch: int) -> int:
+    """Seal batch after batch while full ones come back (a short one means we caught up)."""
     total = 0
     while True:
-        with engine.begin() as conn:
-            oldest = select(PENDING.c.id).order_by(PENDING.c.id).limit(batch)
-            taken = conn.execute(
-                delete(PENDING).where(PENDING.c.id.in_(oldest)).returning(*PENDING.c)
-            ).all()
-            if not taken:
-                return total
-            taken.sort(key=lambda p: p.id)
-            _write_chained(conn, [{k: getattr(p, k) for k in _FIELDS} for p in taken])
-        total += len(taken)
-        if len(taken) < batch:
+        n = _seal_once(engine, batch)
+        total += n
+        if n < batch:
             return total
 
 
@@ -168,23 +223,32 @@ def seal(
     """
     engine = bind.engine if isinstance(bind, Database | Connection) else bind
     if engine.dialect.name != "postgresql":
-        return _seal_batches(engine, batch)  # SQLite's write lock serialises sealers
-    # A session-level advisory lock on an autocommit connection: one round trip to try it, and
-    # it writes nothing, so the many writers that find it taken cost the database almost nothing.
-    auto = engine.execution_options(isolation_level="AUTOCOMMIT")
+        return _seal_all(engine, batch)  # SQLite's write lock serialises sealers
+    # One autocommit connection does it all: a session-level advisory lock (one round trip to
+    # try, and it writes nothing, so the many writers that find it taken cost almost nothing),
+    # then explicit transactions for the batches.
+    verb = "pg_advisory_lock" if wait else "pg_try_advisory_lock"
     total = 0
-    with auto.connect() as lock_conn:
+    with engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
         while True:
-            verb = "pg_advisory_lock" if wait else "pg_try_advisory_lock"
-            got = lock_conn.execute(text(f"SELECT {verb}({_PG_LOCK_KEY})")).scalar()
-            if not wait and not got:
+            if not conn.exec_driver_sql(f"SELECT {verb}({_PG_LOCK_KEY})").scalar() and not wait:
                 return total
             try:
-                total += _seal_batches(engine, batch)
+                while True:
+                    conn.exec_driver_sql("BEGIN; SET LOCAL synchronous_commit TO OFF")
+                    try:
+                        n = _seal_once_pg(conn, batch)
+                    except BaseException:
+                        conn.exec_driver_sql("ROLLBACK")
+                        raise
+                    conn.exec_driver_sql("COMMIT")
+                    total += n
+                    if n < batch:
+                        break
             finally:
-                lock_conn.execute(text(f"SELECT pg_advisory_unlock({_PG_LOCK_KEY})"))
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_PG_LOCK_KEY})")
             # Lock released: look once more, for entries committed while we held it.
-            if not lock_conn.execute(select(PENDING.c.id).limit(1)).first():
+            if not conn.execute(select(PENDING.c.id).limit(1)).first():
                 return total
 
 
