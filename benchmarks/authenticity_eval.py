@@ -256,19 +256,25 @@ def latency(base_texts: list[str], history_size: int, queries: int, db: str | No
 
 
 def _report(label: str, fn: Callable[[str], int], probes: list[str]) -> None:
+    """Wall-clock percentiles, and this thread's CPU time: on a busy machine the wall clock
+    also counts the time the scheduler gave to other processes."""
     for text in probes[:50]:  # warm-up
         fn(text)
-    times = []
+    wall: list[float] = []
+    cpu: list[float] = []
     matched = 0
     for text in probes:
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         matched += fn(text) > 0
-        times.append(time.perf_counter() - started)
-    p50, p99, worst = _percentiles(times)
+        cpu.append(time.thread_time() - started_cpu)
+        wall.append(time.perf_counter() - started)
+    p50, p99, worst = _percentiles(wall)
+    cpu50, cpu99, _ = _percentiles(cpu)
     verdict = "meets" if p99 <= 5 else "MISSES"
     print(
-        f"  {label:<40} p50 {p50:.2f} ms  p99 {p99:.2f} ms  max {worst:.2f} ms  "
-        f"({matched}/{len(probes)} drafts flagged; {verdict} p99 <= 5 ms)"
+        f"  {label:<38} p50 {p50:.2f} ms  p99 {p99:.2f} ms  max {worst:.2f} ms  "
+        f"(CPU p50 {cpu50:.2f} p99 {cpu99:.2f} ms; {matched}/{len(probes)} flagged; "
+        f"wall p99 {verdict} 5 ms)"
     )
 
 
@@ -374,7 +380,11 @@ def main() -> int:
         help="also time the database-backed index (SQLite, or the PostgreSQL URL given)",
     )
     args = parser.parse_args()
-    print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"load average {load}"
+    )
     source = SHARED / "twcs_sample.csv"
     if source.is_file():
         tweets = load_tweets(source)
