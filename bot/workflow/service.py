@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -51,6 +51,7 @@ from models import (
     Decision,
     Draft,
     IdempotencyKey,
+    OutboxMessage,
     ReviewStage,
     Revision,
     StageApprover,
@@ -58,6 +59,7 @@ from models import (
 )
 from models import drafts as st
 from models import review as rv
+from models.audit import AuditPending
 from models.db import Database
 
 POLICY_ACTOR = "policy"
@@ -283,6 +285,16 @@ class WorkflowService:
             )
             .limit(1)
         )
+        if seen is None:  # maybe written by a concurrent transaction but not sealed yet
+            seen = tx.session.scalar(
+                select(AuditPending.id)
+                .where(
+                    AuditPending.guidelines_sha256 == g.sha256,
+                    AuditPending.event == ev.GUIDELINES_LOADED,
+                    AuditPending.brand_id == g.brand_id,
+                )
+                .limit(1)
+            )
         if seen is None:
             tx.audit(
                 ev.GUIDELINES_LOADED,
@@ -527,7 +539,7 @@ class WorkflowService:
         brand_name: str,
         *,
         previous: Revision | None = None,
-        only: str | None = None,
+        only: Collection[str] | None = None,
     ) -> None:
         rev = self._revision(tx.session, draft)
         if previous is None and rev.number > 1:
@@ -537,7 +549,7 @@ class WorkflowService:
             if s.number < stage.number:
                 earlier.extend(decision_json(d, s) for d in self._decisions(tx.session, s))
         for seat in stage.approvers:
-            if not seat.active or (only is not None and seat.user_id != only):
+            if not seat.active or (only is not None and seat.user_id not in only):
                 continue
             payload = base_payload(draft, rev, brand_name)
             payload.update(
@@ -555,12 +567,30 @@ class WorkflowService:
                 seat.user_id,
                 draft,
                 payload,
-                self._review_key(stage, seat.user_id),
+                f"s{stage.id}:r{rev.number}:{seat.user_id}",
             )
 
     @staticmethod
-    def _review_key(stage: ReviewStage, user: str) -> str:
-        return f"s{stage.id}:{user}"
+    def _latest_request(tx: _Tx, draft: Draft, stage: ReviewStage, user: str) -> str | None:
+        """Dedupe key of the last review request `user` got for `stage`: the message to update."""
+        prefix = f"{outbox.REVIEW_REQUEST}:s{stage.id}:"
+        queued = [
+            m["dedupe_key"]
+            for m in tx.messages
+            if m["recipient"] == user and m["dedupe_key"].startswith(prefix)
+        ]
+        if queued:
+            return queued[-1]
+        return tx.session.scalar(
+            select(OutboxMessage.dedupe_key)
+            .where(
+                OutboxMessage.draft_id == draft.id,
+                OutboxMessage.recipient == user,
+                OutboxMessage.dedupe_key.startswith(prefix, autoescape=True),
+            )
+            .order_by(OutboxMessage.id.desc())
+            .limit(1)
+        )
 
     def _settle_requests(
         self,
@@ -589,7 +619,7 @@ class WorkflowService:
                 reason=reason,
                 stage=stage.number,
                 stage_state=stage.state,
-                replaces=f"{outbox.REVIEW_REQUEST}:{self._review_key(stage, seat.user_id)}",
+                replaces=self._latest_request(tx, draft, stage, seat.user_id),
             )
             tx.notify(
                 outbox.DECISION_MADE,
@@ -1173,6 +1203,12 @@ class WorkflowService:
         )
         if next_stage is not None:
             self._request_review(tx, draft, next_stage, g_name)
+        elif kind == rv.EDIT_APPROVE and not complete:
+            # An `all` stage whose text just changed: the members still to decide see the edit.
+            decided = {d.actor for d in self._decisions(session, stage)}
+            self._request_review(
+                tx, draft, stage, g_name, only={u for u in active if u not in decided}
+            )
         if draft.state in (st.APPROVED, st.REJECTED, st.CHANGES_REQUESTED):
             payload = self._payload(session, draft, g_name)
             payload.update(outcome=draft.state, decided_by=actor, reason=reason, by_policy=False)
@@ -1226,7 +1262,7 @@ class WorkflowService:
                 brand_name=brand_name,
                 users=[actor],
             )
-            self._request_review(tx, draft, stage, brand_name, only=to)
+            self._request_review(tx, draft, stage, brand_name, only={to})
             return build_view(tx.session, draft)
 
     # ------------------------------------------------------------------ reading

@@ -294,3 +294,21 @@ def test_list_show_history_and_match(service: WorkflowService, db: Database) -> 
     assert original[0]["approved"] is False  # that text was edited before approval
     assert match_text(db, "never written") == []
     assert service.counts() == {"approved": 2, "in_review": 1}
+
+
+def test_edit_in_an_all_stage_asks_the_others_again(service: WorkflowService, db: Database) -> None:
+    draft = _submit(service, platform="linkedin")
+    view = service.edit_and_approve(draft, actor="UBRAND1", text=CLEAN + " Tested in rain.")
+    assert view.state == "in_review" and view.revision == 2
+    again = [
+        m
+        for m in outbox_rows(db, draft)
+        if m.kind == "review_request" and m.recipient == "UBRAND2" and m.revision == 2
+    ]
+    assert len(again) == 1
+    assert again[0].payload["diff"]["from_revision"] == 1
+    assert service.approve(draft, actor="UBRAND2", expected_revision=2).state == "approved"
+    settled = [
+        m for m in outbox_rows(db, draft) if m.kind == "decision_made" and m.recipient == "UBRAND2"
+    ]
+    assert settled[-1].payload["replaces"] == again[0].dedupe_key
