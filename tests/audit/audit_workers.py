@@ -18,3 +18,12 @@ def append_many(url: str, worker: int, count: int, barrier: Any) -> None:
                 [AuditEvent("submitted", f"U{worker}", "acme", draft_id=i, payload={"i": i})],
             )
     db.dispose()
+
+
+def open_fresh(url: str, barrier: Any) -> None:
+    """First use of an empty database by several processes at once: each upgrades or waits."""
+    barrier.wait()
+    db = Database(url)
+    with db.transaction() as session:
+        append(session, [AuditEvent("guidelines_loaded", "brandgate", "acme")])
+    db.dispose()

@@ -407,3 +407,19 @@ def test_deferred_appends_are_sealed_after_commit(db: Database) -> None:
             append(session, [AuditEvent("checked", f"U{i}", "acme")] * 2, deferred=True)
     result = verify(db)
     assert result.ok and result.count == 6 and result.pending == 0
+
+
+def test_first_use_by_several_processes_at_once(db_url: str) -> None:
+    from audit_workers import open_fresh
+
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(3)
+    procs = [ctx.Process(target=open_fresh, args=(db_url, barrier)) for _ in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    db = Database(db_url)
+    assert str(verify(db)) == "OK 3 entries"
+    db.dispose()
