@@ -12,7 +12,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import numpy as np
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import BigInteger, ColumnElement, Integer, Select, any_, bindparam, insert, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from bot.engine.history import (
@@ -66,32 +67,48 @@ def record_revision(
     )
 
 
-# Built once: SQLAlchemy then reuses the compiled SQL, and a lookup costs little more than the
-# database's own work. Two statements on purpose: the band index is covering, so the first reads
-# only the index; the second fetches exactly those signatures by primary key. As one joined
-# statement, PostgreSQL may prefer a hash join over a scan of every signature once it expects
-# a few thousand candidates, and a scan grows with the history.
+# Built once, so that SQLAlchemy reuses the compiled SQL. The band index is covering: finding
+# the candidate revisions reads the index alone. SQLite then fetches their signatures by primary
+# key within the same statement. PostgreSQL gets two statements with array parameters instead:
+# as one joined statement it may prefer a hash join over a scan of every signature once it
+# expects a few thousand candidates, and a scan grows with the history.
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: the most recent candidate revisions compared per check (a reply pasted thousands of times in
 #: the window is reported as a copy of the latest ones); bounds the cost of the worst case
 CANDIDATE_CAP = 2000
 _signatures = RevisionSignature.__table__
 _bands = SignatureBand.__table__
-_CANDIDATE_IDS = (
-    select(_bands.c.revision_id)
-    .where(
-        _bands.c.brand_id == bindparam("brand"),
-        _bands.c.band_key.in_(bindparam("keys", expanding=True)),
-        _bands.c.created_at >= bindparam("since"),
+_COLUMNS = (_signatures.c.draft_id, _signatures.c.minhash, _signatures.c.created_at)
+_SAME_VERSION = _signatures.c.version == SIGNATURE_VERSION
+_NOT_EXCLUDED = _signatures.c.draft_id != bindparam("exclude")
+
+
+def _candidate_ids(keys: ColumnElement[bool]) -> Select[tuple[int]]:
+    return (
+        select(_bands.c.revision_id)
+        .where(
+            _bands.c.brand_id == bindparam("brand"),
+            keys,
+            _bands.c.created_at >= bindparam("since"),
+        )
+        .distinct()
+        .order_by(_bands.c.revision_id.desc())  # revision ids grow with time: latest first
+        .limit(CANDIDATE_CAP)
     )
-    .distinct()
-    .order_by(_bands.c.revision_id.desc())  # revision ids grow with time: latest first
-    .limit(CANDIDATE_CAP)
+
+
+_ONE_STATEMENT = select(*_COLUMNS).where(
+    _signatures.c.revision_id.in_(
+        _candidate_ids(_bands.c.band_key.in_(bindparam("keys", expanding=True)))
+    ),
+    _SAME_VERSION,
+    _NOT_EXCLUDED,
 )
-_SIGNATURES = select(_signatures.c.draft_id, _signatures.c.minhash, _signatures.c.created_at).where(
-    _signatures.c.revision_id.in_(bindparam("ids", expanding=True)),
-    _signatures.c.version == SIGNATURE_VERSION,
-    _signatures.c.draft_id != bindparam("exclude"),
+_PG_IDS = _candidate_ids(_bands.c.band_key == any_(bindparam("keys", type_=ARRAY(BigInteger))))
+_PG_SIGNATURES = select(*_COLUMNS).where(
+    _signatures.c.revision_id == any_(bindparam("ids", type_=ARRAY(Integer))),
+    _SAME_VERSION,
+    _NOT_EXCLUDED,
 )
 
 
@@ -123,10 +140,15 @@ class DatabaseHistory:
         }
         # A plain connection, not a session: nothing here is an ORM object.
         with self.db.read_engine.connect() as conn:
-            ids = conn.execute(_CANDIDATE_IDS, params).scalars().all()
-            if not ids:
-                return []
-            rows = conn.execute(_SIGNATURES, {"ids": ids, "exclude": params["exclude"]}).all()
+            if conn.dialect.name == "postgresql":
+                ids = list(conn.execute(_PG_IDS, params).scalars())
+                if not ids:
+                    return []
+                rows = conn.execute(
+                    _PG_SIGNATURES, {"ids": ids, "exclude": params["exclude"]}
+                ).all()
+            else:
+                rows = conn.execute(_ONE_STATEMENT, params).all()
         if not rows:
             return []
         matrix = np.frombuffer(b"".join(r.minhash for r in rows), dtype="<u4").reshape(
