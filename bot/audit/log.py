@@ -9,8 +9,10 @@ question is only how long each writer holds the head.
   whatever the number of writers. So `append` writes the entries to `audit_pending` in the
   caller's transaction (atomically with the state change they describe, with no lock), and
   right after the commit `seal` moves every pending entry into the chain in batches, under an
-  advisory lock: one lock and one fsync per batch. The entries are chained within milliseconds;
-  `verify` reports any still pending and `brandgate audit verify` seals them first.
+  advisory lock, in one server-side call (migration 0004) whose commit need not wait for a
+  flush. Writers queue for it only while the server runs that one statement. The entries are
+  chained before `Database.transaction()` returns; if a writer dies in between, `verify`
+  reports them as pending and the next seal (or `brandgate audit verify`) chains them.
 
 Either way the primary key on `seq` and the unique hash are a second line of defence: even a
 broken lock could only make a transaction fail, never fork the chain or leave a gap.
@@ -55,10 +57,10 @@ _FIELDS = (
     "payload",
 )
 
-# The PostgreSQL advisory lock that serialises sealers: an arbitrary constant, and the schema,
-# because advisory locks are per database and several schemas may each hold a log.
+# The PostgreSQL advisory lock that serialises sealers (taken inside brandgate_audit_seal, see
+# migration 0004): this constant and hashtext(current_schema()), because advisory locks are per
+# database and several schemas may each hold a log.
 PG_SEAL_LOCK = 0x61756474
-_PG_LOCK_KEY = f"{PG_SEAL_LOCK}, hashtext(current_schema())"
 SEAL_BATCH = 2000
 
 
@@ -144,48 +146,8 @@ def append(
     conn.execute(insert(PENDING), _items(events, now or utcnow()))
     hooks: list[Any] = session.info.setdefault(AFTER_COMMIT, [])
     if not any(getattr(h, "func", None) is seal for h in hooks):
-        hooks.append(partial(seal, session.get_bind(), wait=False))
+        hooks.append(partial(seal, session.get_bind()))
     return len(events)
-
-
-# One round trip takes the batch and the head (locked, in case anyone appends directly).
-_PG_TAKE = text(
-    """
-    WITH head AS (SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE),
-    taken AS (
-        DELETE FROM audit_pending
-        WHERE id IN (SELECT id FROM audit_pending ORDER BY id LIMIT :n)
-        RETURNING id, created_at, event, actor, brand_id, draft_id, revision,
-                  guidelines_sha256, payload
-    )
-    SELECT head.seq AS head_seq, head.hash AS head_hash, taken.*
-    FROM head CROSS JOIN taken ORDER BY taken.id
-    """
-)
-
-
-def _seal_once_pg(conn: Connection, batch: int) -> int:
-    """One batch, inside a transaction the caller opened with asynchronous commit.
-
-    Sealing only re-arranges entries that are already durable (their writers committed
-    synchronously), so a seal's commit need not wait for its own WAL flush: a crash can lose
-    only the latest seals, whose entries are then simply pending again and sealed anew. This
-    keeps the sealer off the fsync critical path.
-    """
-    taken = conn.execute(_PG_TAKE, {"n": batch}).all()
-    if not taken:
-        return 0
-    rows = _chain(
-        taken[0].head_seq, taken[0].head_hash, [{k: getattr(p, k) for k in _FIELDS} for p in taken]
-    )
-    # The insert rides along as a CTE of the head update: one more round trip, not two.
-    conn.execute(
-        update(HEAD)
-        .where(HEAD.c.id == 1)
-        .values(seq=rows[-1]["seq"], hash=rows[-1]["hash"])
-        .add_cte(insert(ENTRIES).values(rows).cte("sealed"))
-    )
-    return len(taken)
 
 
 def _seal_once(engine: Engine, batch: int) -> int:
@@ -217,38 +179,30 @@ def seal(
 ) -> int:
     """Chain every pending entry (oldest first); returns how many this call sealed.
 
-    `wait=False` (the after-commit hook) returns at once if another process is sealing: that
-    sealer looks for pending entries again after releasing the lock, and ours were committed
-    before we tried it, so nothing is left behind.
+    With `wait` (the after-commit hook), every entry committed before the call is chained when
+    it returns. `wait=False` returns at once if another process is sealing; then that sealer
+    is the one to chain them.
     """
     engine = bind.engine if isinstance(bind, Database | Connection) else bind
     if engine.dialect.name != "postgresql":
         return _seal_all(engine, batch)  # SQLite's write lock serialises sealers
-    # One autocommit connection does it all: a session-level advisory lock (one round trip to
-    # try, and it writes nothing, so the many writers that find it taken cost almost nothing),
-    # then explicit transactions for the batches.
-    verb = "pg_advisory_lock" if wait else "pg_try_advisory_lock"
+    # One server-side call per batch (migration 0004), on an autocommit connection: it takes
+    # the advisory lock (or, with wait=False, gives up at once: -1), chains the batch with the
+    # same canonical JSON as chain.py and commits asynchronously. The lock is held only while
+    # the server runs that one statement, so writers queueing for it wait very little.
     total = 0
     with engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
         while True:
-            if not conn.exec_driver_sql(f"SELECT {verb}({_PG_LOCK_KEY})").scalar() and not wait:
+            n = conn.execute(
+                text("SELECT brandgate_audit_seal(:n, :wait)"), {"n": batch, "wait": wait}
+            ).scalar_one()
+            if n < 0:
                 return total
-            try:
-                while True:
-                    conn.exec_driver_sql("BEGIN; SET LOCAL synchronous_commit TO OFF")
-                    try:
-                        n = _seal_once_pg(conn, batch)
-                    except BaseException:
-                        conn.exec_driver_sql("ROLLBACK")
-                        raise
-                    conn.exec_driver_sql("COMMIT")
-                    total += n
-                    if n < batch:
-                        break
-            finally:
-                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_PG_LOCK_KEY})")
-            # Lock released: look once more, for entries committed while we held it.
-            if not conn.execute(select(PENDING.c.id).limit(1)).first():
+            total += n
+            if n == batch:
+                continue
+            # Having waited for the lock, we saw everything committed before we asked.
+            if wait or not conn.execute(select(PENDING.c.id).limit(1)).first():
                 return total
 
 

@@ -423,3 +423,29 @@ def test_first_use_by_several_processes_at_once(db_url: str) -> None:
     db = Database(db_url)
     assert str(verify(db)) == "OK 3 entries"
     db.dispose()
+
+
+def test_sealed_entries_with_awkward_content_verify(db: Database) -> None:
+    """The PostgreSQL sealer builds the canonical JSON in SQL: it must match Python's exactly."""
+    from bot.audit import seal
+
+    awkward = [
+        AuditEvent(
+            'qu"ote\\back',
+            "tab\tnew\nline\r\x01\x1f",
+            "ünï 🚀 \u2028",
+            draft_id=0,
+            revision=None,
+            guidelines_sha256=None,
+            payload={"text": 'He said "hi"\n', "n": [1.5, None, True], "é": {"z": 1, "a": 2}},
+        ),
+        AuditEvent("decided", "U1", None, draft_id=None, revision=12, payload={}),
+    ]
+    with db.transaction() as session:
+        append(session, awkward, deferred=True)
+    with db.transaction() as session:
+        append(session, [AuditEvent("checked", "U2", "acme")], deferred=True)
+    seal(db)
+    result = verify(db)
+    assert result.ok, str(result)
+    assert result.count == 3 and result.pending == 0
