@@ -8,6 +8,7 @@ serialised across threads and processes exactly like `SELECT ... FOR UPDATE` doe
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 AFTER_COMMIT = "after_commit"
@@ -102,7 +105,12 @@ class Database:
             with session.begin():
                 yield session
             for hook in session.info.pop(AFTER_COMMIT, ()):
-                hook()
+                try:
+                    hook()
+                except Exception:
+                    # The transaction is committed: its work stands. A failed follow-up (e.g.
+                    # sealing audit entries) is retried by the next one, so report, don't raise.
+                    log.warning("after-commit hook %r failed", hook, exc_info=True)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
