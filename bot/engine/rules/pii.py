@@ -24,6 +24,30 @@ _NUMBERISH = re.compile(r"(?<![\w#/.,])(?:\+|00)?\d(?:[\d \u00a0().\-/]*\d)?(?![
 # and an address has a character, "@", a domain and a dot (handles like "@brand" do not).
 _DIGIT = re.compile(r"\d")
 _EMAIL_HINT = re.compile(r"[\w.+-]@[\w-]+\.")
+# Digits -> "0", the separators numbers are written with -> " ", anything else -> "x":
+# a phone or card number is then a stretch without "x" holding at least 8 zeros.
+_NUMBER_CLASSES = bytes(
+    ord("0") if chr(c).isdigit() else ord(" ") if chr(c) in " ().-/+" else ord("x")
+    for c in range(256)
+)
+
+
+def _enough_digits(text: str) -> bool:
+    if text.isascii():
+        classes = text.encode("ascii").translate(_NUMBER_CLASSES)
+        return any(run.count(b"0") >= 8 for run in classes.split(b"x"))
+    return len(_DIGIT.findall(text)) >= 8
+
+
+def _may_hold_email(text: str) -> bool:
+    at = text.find("@", 1)
+    while at != -1:  # a handle ("@brand") starts a word; an address has text before its "@"
+        if text[at - 1].isalnum() or text[at - 1] in "._+-":
+            return _EMAIL_HINT.search(text) is not None
+        at = text.find("@", at + 1)
+    return False
+
+
 _DATE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
 _SEPARATORS = re.compile(r"[^\d+]")
 
@@ -72,15 +96,16 @@ class PiiRule(Rule):
     def __init__(self, spec: RuleSpec, terms: TermCompiler) -> None:
         super().__init__(spec, terms)
         self.kinds = frozenset(self.option("detect"))
+        self.numbers = bool(self.kinds & {"phone", "card"})
         self.allowed = {_canonical(a) for a in self.option("allow")}
 
     def _candidates(self, text: str) -> Iterator[tuple[str, int, int]]:
         emails = []
-        if "email" in self.kinds and _EMAIL_HINT.search(text):
+        if "email" in self.kinds and _may_hold_email(text):
             for m in _EMAIL.finditer(text):
                 emails.append((m.start(), m.end()))
                 yield "email", m.start(), m.end()
-        if self.kinds & {"phone", "card"} and len(_DIGIT.findall(text)) >= 8:
+        if self.numbers and _enough_digits(text):
             for m in _NUMBERISH.finditer(text):
                 if any(s <= m.start() < e for s, e in emails):
                     continue
