@@ -136,5 +136,10 @@ def verify_connection(connection: Connection) -> VerifyResult:
 
 
 def verify(db: Database) -> VerifyResult:
-    with db.read_engine.connect() as connection, connection.begin():
-        return verify_connection(connection)
+    with db.read_engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            # One snapshot for the entries, the head and the pending count: appends committed
+            # while we stream must not look like a head that ran ahead of its entries.
+            connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            return verify_connection(connection)

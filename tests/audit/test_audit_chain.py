@@ -449,3 +449,32 @@ def test_sealed_entries_with_awkward_content_verify(db: Database) -> None:
     result = verify(db)
     assert result.ok, str(result)
     assert result.count == 3 and result.pending == 0
+
+
+def test_verify_while_others_append(db: Database) -> None:
+    import threading
+
+    _fill(db, 50)
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def writer(w: int) -> None:
+        try:
+            while not stop.is_set():
+                with db.transaction() as session:
+                    append(session, [AuditEvent("checked", f"W{w}", "acme")])
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(3)]
+    for t in threads:
+        t.start()
+    try:
+        results = [verify(db) for _ in range(10)]
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert errors == []
+    assert all(r.ok for r in results), [str(r) for r in results if not r.ok]
+    assert str(verify(db)).startswith("OK ")
