@@ -143,10 +143,17 @@ def append(
         # Stamped under the lock, so timestamps never go backwards along the chain.
         _write_chained(conn, _items(events, now or utcnow()))
         return len(events)
-    conn.execute(insert(PENDING), _items(events, now or utcnow()))
+    ids = conn.execute(
+        insert(PENDING).returning(PENDING.c.id), _items(events, now or utcnow())
+    ).scalars()
+    upto = max(ids)
     hooks: list[Any] = session.info.setdefault(AFTER_COMMIT, [])
-    if not any(getattr(h, "func", None) is seal for h in hooks):
-        hooks.append(partial(seal, session.get_bind()))
+    for i, hook in enumerate(hooks):
+        if getattr(hook, "func", None) is seal:  # one seal per transaction, up to our newest
+            hooks[i] = partial(seal, session.get_bind(), upto=max(upto, hook.keywords["upto"]))
+            break
+    else:
+        hooks.append(partial(seal, session.get_bind(), upto=upto))
     return len(events)
 
 
@@ -175,18 +182,23 @@ def _seal_all(engine: Engine, batch: int) -> int:
 
 
 def seal(
-    bind: Engine | Connection | Database, *, wait: bool = True, batch: int = SEAL_BATCH
+    bind: Engine | Connection | Database,
+    *,
+    wait: bool = True,
+    batch: int = SEAL_BATCH,
+    upto: int | None = None,
 ) -> int:
     """Chain every pending entry (oldest first); returns how many this call sealed.
 
     With `wait` (the after-commit hook), every entry committed before the call is chained when
     it returns. `wait=False` returns at once if another process is sealing; then that sealer
-    is the one to chain them.
+    is the one to chain them. `upto` (PostgreSQL): the caller only needs the entries up to
+    this pending id chained, and returns as soon as they are, whoever chained them.
     """
     engine = bind.engine if isinstance(bind, Database | Connection) else bind
     if engine.dialect.name != "postgresql":
         return _seal_all(engine, batch)  # SQLite's write lock serialises sealers
-    # One server-side call per batch (migration 0004), on an autocommit connection: it takes
+    # One server-side call per batch (migrations 0004-5), on an autocommit connection: it takes
     # the advisory lock (or, with wait=False, gives up at once: -1), chains the batch with the
     # same canonical JSON as chain.py and commits asynchronously. The lock is held only while
     # the server runs that one statement, so writers queueing for it wait very little.
@@ -194,7 +206,8 @@ def seal(
     with engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
         while True:
             n = conn.execute(
-                text("SELECT brandgate_audit_seal(:n, :wait)"), {"n": batch, "wait": wait}
+                text("SELECT brandgate_audit_seal(:n, :wait, :upto)"),
+                {"n": batch, "wait": wait, "upto": upto},
             ).scalar_one()
             if n < 0:
                 return total
