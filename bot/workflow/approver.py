@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from bot.audit import events as ev
 from bot.engine.findings import CheckResult
@@ -29,6 +30,7 @@ from bot.workflow.errors import (
     InvalidTransition,
     NotAllowed,
     NotOverridable,
+    UnknownDraft,
 )
 from bot.workflow.messages import diff_payload
 from bot.workflow.steps import WorkflowSteps
@@ -47,13 +49,13 @@ class ApproverActions(WorkflowSteps):
     # ------------------------------------------------------------------ approver actions
 
     def _seat(
-        self, tx: _Tx, draft: Draft, actor: str, expected_revision: int | None
+        self, session: Session, draft: Draft, actor: str, expected_revision: int | None
     ) -> ReviewStage:
         """The open stage `actor` may decide now, or the refusal that explains why not."""
-        stages = self._stages(tx.session, draft)
+        stages = self._stages(session, draft)
         if draft.state != st.IN_REVIEW:
             if draft.state in DECIDED_STATES:
-                decisions = [d for s in stages for d in self._decisions(tx.session, s)]
+                decisions = [d for s in stages for d in self._decisions(session, s)]
                 if decisions:
                     last = max(decisions, key=lambda d: (d.created_at, d.id))
                     raise AlreadyDecided(last.actor, last.created_at, last.decision)
@@ -64,7 +66,7 @@ class ApproverActions(WorkflowSteps):
             )
         pending = next(s for s in stages if s.number == draft.current_stage)
         if actor in [a.user_id for a in pending.approvers if a.active]:
-            mine = [d for d in self._decisions(tx.session, pending) if d.actor == actor]
+            mine = [d for d in self._decisions(session, pending) if d.actor == actor]
             if mine:
                 raise AlreadyDecided(actor, mine[0].created_at, mine[0].decision)
             if expected_revision is not None and expected_revision != draft.current_revision:
@@ -75,7 +77,7 @@ class ApproverActions(WorkflowSteps):
             return pending
         for stage in stages:
             if stage.number < pending.number and actor in [a.user_id for a in stage.approvers]:
-                decisions = self._decisions(tx.session, stage)
+                decisions = self._decisions(session, stage)
                 if decisions:
                     last = decisions[-1]
                     raise AlreadyDecided(last.actor, last.created_at, last.decision)
@@ -92,6 +94,23 @@ class ApproverActions(WorkflowSteps):
             f"(stage {pending.number}: {pending.group_name})"
         )
 
+    def can_decide(
+        self, draft_id: int, *, actor: str, expected_revision: int | None = None
+    ) -> DraftView:
+        """Raise what `decide` would raise for `actor` now (NotAllowed, AlreadyDecided,
+        InvalidTransition, UnknownDraft), changing nothing; else the draft as it is.
+
+        Adapters ask before opening a form, so nobody types a reason they cannot submit;
+        `decide` checks again under the lock either way.
+        """
+        actor = _required(actor, "the approver")
+        with self.db.reading() as session:
+            draft = session.get(Draft, draft_id)
+            if draft is None:
+                raise UnknownDraft(draft_id)
+            self._seat(session, draft, actor, expected_revision)
+            return build_view(session, draft)
+
     def decide(
         self,
         draft_id: int,
@@ -102,12 +121,15 @@ class ApproverActions(WorkflowSteps):
         text: str | None = None,
         expected_revision: int | None = None,
         override_reason: str | None = None,
+        idempotency_key: str | None = None,
     ) -> DraftView:
         """Approve, reject (reason), request changes (comment) or edit-and-approve (text).
 
         Exactly one decision wins a stage in `any` mode; whoever comes second gets
         AlreadyDecided naming the winner. `expected_revision` (e.g. from a Slack button) refuses
-        a decision on a text that has since been revised.
+        a decision on a text that has since been revised. With `idempotency_key`, a repeat
+        returns the first call's outcome (`replayed=True`, with its `decision`) and writes
+        nothing.
         """
         kind = DECISION_ALIASES.get(decision.strip().lower().replace("-", "_"))
         if kind is None:
@@ -121,6 +143,44 @@ class ApproverActions(WorkflowSteps):
             reason = _required(reason, "a comment when requesting changes")
         elif kind == rv.EDIT_APPROVE:
             text = _required(text, "the edited text")
+        request = {
+            "action": "decide",
+            "draft": draft_id,
+            "decision": kind,
+            "reason": reason,
+            "text": text,
+            "expected_revision": expected_revision,
+            "override_reason": override_reason,
+        }
+        return self._idempotent(
+            actor,
+            idempotency_key,
+            request,
+            lambda: self._decide(
+                draft_id,
+                actor,
+                kind,
+                reason,
+                text,
+                expected_revision,
+                override_reason,
+                idempotency_key,
+                request,
+            ),
+        )
+
+    def _decide(
+        self,
+        draft_id: int,
+        actor: str,
+        kind: str,
+        reason: str | None,
+        text: str | None,
+        expected_revision: int | None,
+        override_reason: str | None,
+        key: str | None,
+        request: dict[str, Any],
+    ) -> DraftView:
         for _ in range(_RETRIES):
             result: CheckResult | None = None
             base_number: int | None = None
@@ -141,9 +201,10 @@ class ApproverActions(WorkflowSteps):
             try:
                 with self._tx() as tx:
                     draft = self._lock(tx, draft_id)
-                    stage = self._seat(tx, draft, actor, expected_revision)
+                    stage = self._seat(tx.session, draft, actor, expected_revision)
                     if base_number is not None and draft.current_revision != base_number:
                         raise _Retry
+                    self._claim_key(tx, actor, key, request, draft.id)
                     return self._apply_decision(
                         tx, draft, stage, actor, kind, reason, text, result, override_reason
                     )
@@ -323,7 +384,7 @@ class ApproverActions(WorkflowSteps):
         to = _required(to, "the delegate")
         with self._tx() as tx:
             draft = self._lock(tx, draft_id)
-            stage = self._seat(tx, draft, actor, None)
+            stage = self._seat(tx.session, draft, actor, None)
             if to == draft.submitter:
                 raise NotAllowed("a submitter never approves their own draft")
             seats = {a.user_id: a for a in stage.approvers}

@@ -11,9 +11,11 @@ from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.audit import events as ev
+from bot.audit.chain import canonical_json
 from bot.audit.events import AuditEvent
 from bot.audit.log import append as audit_append
 from bot.engine.findings import CheckResult, Finding
@@ -22,15 +24,18 @@ from bot.engine.history import HistoryIndex
 from bot.guidelines.model import Guidelines
 from bot.workflow import outbox
 from bot.workflow.errors import (
+    IdempotencyConflict,
     InvalidRequest,
     UnknownDraft,
 )
 from bot.workflow.history import DatabaseHistory
 from bot.workflow.messages import base_payload
+from bot.workflow.views import DraftView, build_view, decision_json
 from models import (
     AuditEntry,
     Decision,
     Draft,
+    IdempotencyKey,
     ReviewStage,
     Revision,
     utcnow,
@@ -150,6 +155,11 @@ def _stored_result(rev: Revision) -> CheckResult:
     )
 
 
+def request_sha256(request: dict[str, Any]) -> str:
+    """Fingerprint of a request, so a reused idempotency key with other arguments is refused."""
+    return hashlib.sha256(canonical_json(request).encode()).hexdigest()
+
+
 def _text_sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -194,6 +204,74 @@ class WorkflowCore:
                 outbox.enqueue(session, now=tx.now, **message)
             session.flush()
             audit_append(session, tx.events)
+
+    # ------------------------------------------------------------------ idempotency
+
+    def _idempotent(
+        self, actor: str, key: str | None, request: dict[str, Any], run: Callable[[], DraftView]
+    ) -> DraftView:
+        """Run `run` once per (actor, key): a repeat returns the first outcome, replayed.
+
+        `run` must call `_claim_key` inside its transaction, so the key and the change commit
+        together; a twin that slipped past the first look fails there and is replayed here.
+        """
+        if not key:
+            return run()
+        digest = request_sha256(request)
+        replay = self._replay(actor, key, digest)
+        if replay is not None:
+            return replay
+        try:
+            return run()
+        except (_Replay, IntegrityError):
+            replay = self._replay(actor, key, digest)
+            if replay is None:
+                raise
+            return replay
+
+    def _claim_key(
+        self, tx: _Tx, actor: str, key: str | None, request: dict[str, Any], draft_id: int
+    ) -> None:
+        if not key:
+            return
+        if tx.session.get(IdempotencyKey, (actor, key)) is not None:
+            raise _Replay
+        tx.session.add(
+            IdempotencyKey(
+                submitter=actor,
+                key=key,
+                request_sha256=request_sha256(request),
+                draft_id=draft_id,
+                created_at=tx.now,
+            )
+        )
+        tx.session.flush()  # a concurrent twin fails here (PostgreSQL)
+
+    def _replay(self, actor: str, key: str, digest: str) -> DraftView | None:
+        """The draft a used key names, as it is now (with the decision it recorded, if any)."""
+        with self.db.reading() as session:
+            row = session.get(IdempotencyKey, (actor, key))
+            if row is None:
+                return None
+            if row.request_sha256 != digest:
+                raise IdempotencyConflict(
+                    f"idempotency key {key!r} was already used by {actor} for another "
+                    f"request (draft {row.draft_id})"
+                )
+            draft = session.get(Draft, row.draft_id)
+            assert draft is not None
+            # A decision is written in the same transaction as its key, so with the same time.
+            decision = session.scalars(
+                select(Decision).where(
+                    Decision.draft_id == draft.id,
+                    Decision.actor == actor,
+                    Decision.created_at == row.created_at,
+                )
+            ).first()
+            recorded = None
+            if decision is not None:
+                recorded = decision_json(decision, session.get(ReviewStage, decision.stage_id))
+            return build_view(session, draft, replayed=True, decision=recorded)
 
     def _lock(self, tx: _Tx, draft_id: int) -> Draft:
         draft = tx.session.scalars(

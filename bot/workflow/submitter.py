@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
 from bot.audit import events as ev
-from bot.audit.chain import canonical_json
 from bot.guidelines.model import KINDS, PLATFORMS
 from bot.workflow.core import (
     _RETRIES,
@@ -19,9 +17,9 @@ from bot.workflow.core import (
     _Retry,
     _stored_result,
     _unblockable,
+    request_sha256,
 )
 from bot.workflow.errors import (
-    IdempotencyConflict,
     InvalidRequest,
     InvalidTransition,
     NotAllowed,
@@ -70,19 +68,17 @@ class SubmitterActions(WorkflowSteps):
         g = self.guidelines.get(brand)
         if not g.may_submit(submitter):
             raise NotAllowed(f"{submitter} may not submit drafts for brand {brand}")
-        request_hash = hashlib.sha256(
-            canonical_json(
-                {
-                    "brand": brand,
-                    "platform": platform,
-                    "kind": kind,
-                    "sponsored": sponsored,
-                    "context": context,
-                    "notes": notes,
-                    "text": text,
-                }
-            ).encode()
-        ).hexdigest()
+        request_hash = request_sha256(
+            {
+                "brand": brand,
+                "platform": platform,
+                "kind": kind,
+                "sponsored": sponsored,
+                "context": context,
+                "notes": notes,
+                "text": text,
+            }
+        )
         if idempotency_key:
             replay = self._replay(submitter, idempotency_key, request_hash)
             if replay is not None:
@@ -167,20 +163,6 @@ class SubmitterActions(WorkflowSteps):
                 raise
             return replay
 
-    def _replay(self, submitter: str, key: str, request_hash: str) -> DraftView | None:
-        with self.db.reading() as session:
-            row = session.get(IdempotencyKey, (submitter, key))
-            if row is None:
-                return None
-            if row.request_sha256 != request_hash:
-                raise IdempotencyConflict(
-                    f"idempotency key {key!r} was already used by {submitter} for another "
-                    f"submission (draft {row.draft_id})"
-                )
-            draft = session.get(Draft, row.draft_id)
-            assert draft is not None
-            return build_view(session, draft, replayed=True)
-
     # ------------------------------------------------------------------ submitter actions
 
     def _own(self, draft: Draft, actor: str, action: str) -> None:
@@ -189,9 +171,30 @@ class SubmitterActions(WorkflowSteps):
                 f"only the submitter ({draft.submitter}) may {action} draft {draft.id}"
             )
 
-    def override(self, draft_id: int, *, actor: str, reason: str) -> DraftView:
-        """Send a blocked draft to its approvers anyway, with a written reason."""
+    def override(
+        self, draft_id: int, *, actor: str, reason: str, idempotency_key: str | None = None
+    ) -> DraftView:
+        """Send a blocked draft to its approvers anyway, with a written reason.
+
+        With `idempotency_key`, a repeat returns the draft as it is now (`replayed=True`).
+        """
         reason = _required(reason, "an override reason")
+        request = {"action": "override", "draft": draft_id, "reason": reason}
+        return self._idempotent(
+            actor,
+            idempotency_key,
+            request,
+            lambda: self._override(draft_id, actor, reason, idempotency_key, request),
+        )
+
+    def _override(
+        self,
+        draft_id: int,
+        actor: str,
+        reason: str,
+        key: str | None,
+        request: dict[str, Any],
+    ) -> DraftView:
         with self._tx() as tx:
             draft = self._lock(tx, draft_id)
             self._own(draft, actor, "override")
@@ -204,6 +207,7 @@ class SubmitterActions(WorkflowSteps):
                     f"draft {draft.id} has errors that cannot be overridden "
                     f"({_unblockable(result)})"
                 )
+            self._claim_key(tx, actor, key, request, draft.id)
             g = self.guidelines.get(draft.brand_id)
             self._note_guidelines(tx, g)
             draft.updated_at = tx.now
@@ -220,8 +224,39 @@ class SubmitterActions(WorkflowSteps):
         text: str,
         notes: str | None = None,
         override_reason: str | None = None,
+        idempotency_key: str | None = None,
     ) -> DraftView:
-        """A new revision by the submitter: re-checked, then blocked or routed afresh."""
+        """A new revision by the submitter: re-checked, then blocked or routed afresh.
+
+        With `idempotency_key`, a repeat (a retried Slack delivery, even after a restart) adds
+        no second revision and returns the draft as it is now (`replayed=True`).
+        """
+        request = {
+            "action": "revise",
+            "draft": draft_id,
+            "text": text,
+            "notes": notes,
+            "override_reason": override_reason,
+        }
+        return self._idempotent(
+            actor,
+            idempotency_key,
+            request,
+            lambda: self._revise(
+                draft_id, actor, text, notes, override_reason, idempotency_key, request
+            ),
+        )
+
+    def _revise(
+        self,
+        draft_id: int,
+        actor: str,
+        text: str,
+        notes: str | None,
+        override_reason: str | None,
+        key: str | None,
+        request: dict[str, Any],
+    ) -> DraftView:
         for _ in range(_RETRIES):
             draft, base = self._peek(draft_id)
             self._own(draft, actor, "revise")
@@ -248,6 +283,7 @@ class SubmitterActions(WorkflowSteps):
                     draft = self._lock(tx, draft_id)
                     if draft.current_revision != base.number or draft.state not in REVISABLE:
                         raise _Retry
+                    self._claim_key(tx, actor, key, request, draft.id)
                     previous = self._revision(tx.session, draft)
                     self._close_round(tx, draft, decision="superseded", actor=actor, reason=None)
                     # The old route belongs to the old text; a blocked revision has none.
