@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Iterable, Iterator
 
 from spacy.tokens import Doc
@@ -61,13 +62,19 @@ class Checker:
     def check_many(
         self, drafts: Iterable[Draft], history: HistoryIndex | None = None
     ) -> Iterator[CheckResult]:
-        """Like `check` over many drafts, tokenizing in batches."""
-        batch = list(drafts)
-        for draft in batch:
-            validate_text(draft.text)
-        norms = [normalize(d.text) for d in batch]
-        docs = self.nlp.tokenizer.pipe(n.text for n in norms)
-        for draft, norm, doc in zip(batch, norms, docs, strict=True):
+        """Like `check` over many drafts, streamed: nothing is held beyond the draft at hand,
+        so a batch of any size runs in flat memory (and the garbage collector stays idle)."""
+        waiting: deque[tuple[Draft, Normalized]] = deque()
+
+        def matching_texts() -> Iterator[str]:
+            for draft in drafts:
+                validate_text(draft.text)
+                norm = normalize(draft.text)
+                waiting.append((draft, norm))
+                yield norm.text
+
+        for doc in self.nlp.tokenizer.pipe(matching_texts()):
+            draft, norm = waiting.popleft()
             yield self._check_doc(draft, norm, doc, history)
 
     def _rules_for(self, platform: str, kind: str) -> tuple[list[Rule], dict[str, Rule]]:

@@ -172,24 +172,252 @@ def best_per_draft(found: Sequence[Similar]) -> list[Similar]:
     return sorted(best.values(), key=lambda s: (-s.similarity, -s.created_at.timestamp()))
 
 
-class InMemoryHistory:
-    """A `HistoryIndex` in memory: band key -> row numbers, signatures in one growing matrix.
+#: Candidates compared per query at most: the latest ones in the window. A reply pasted thousands
+#: of times is then reported as a copy of its latest copies; the comparison of each candidate is
+#: exact (the MinHash estimate against the threshold), only how many are compared is bounded.
+CANDIDATE_CAP = 2000
+#: Rows appended one by one go to a small open part (a dict of buckets); at TAIL_ROWS it is sealed
+#: into a segment of sorted band keys, and equal-sized segments are merged up to SEGMENT_ROWS.
+TAIL_ROWS = 1024
+SEGMENT_ROWS = 32768
 
-    A query gathers the rows of its BANDS buckets, keeps the brand's rows inside the window and
-    compares their signatures with one vectorised comparison. Not thread-safe: one writer (a CLI
-    batch, a benchmark); the workflow uses the database-backed index.
+_KEY_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+_KEY_SEEDS = (np.arange(1, BANDS + 1, dtype=np.uint64) * np.uint64(0xD6E8FEB86659FD93))[None, :]
+
+
+def band_keys(minhashes: np.ndarray) -> np.ndarray:
+    """In-memory LSH band keys of MinHash signatures: (n, NUM_HASHES) uint32 -> (n, BANDS) int64.
+
+    Equal bands give equal keys, like `Signature.bands`, but computed for many rows at once (a
+    history loaded from the database is keyed in a few milliseconds). A collision of two
+    different bands only adds a candidate, which the exact comparison then rejects.
+    """
+    values = minhashes.reshape(-1, BANDS, ROWS).astype(np.uint64)
+    keys = np.repeat(_KEY_SEEDS, len(values), axis=0)
+    for j in range(ROWS):
+        keys ^= values[:, :, j]
+        keys *= _KEY_MULTIPLIER
+        keys ^= keys >> np.uint64(29)
+    return keys.view(np.int64)
+
+
+@dataclass(slots=True)
+class _Segment:
+    """Sealed rows: band keys sorted (with the row each belongs to), signatures, stamps, ids."""
+
+    keys: np.ndarray  # (n * BANDS,) int64, sorted
+    rows: np.ndarray  # (n * BANDS,) int32: the row of each key
+    matrix: np.ndarray  # (n, NUM_HASHES) uint32
+    stamps: np.ndarray  # (n,) float64, POSIX seconds
+    draft_ids: list[str]
+    max_stamp: float
+
+    @classmethod
+    def build(cls, matrix: np.ndarray, stamps: np.ndarray, draft_ids: list[str]) -> _Segment:
+        flat = band_keys(matrix).ravel()
+        order = np.argsort(flat, kind="stable")
+        return cls(
+            keys=flat[order],
+            rows=(order // BANDS).astype(np.int32),
+            matrix=matrix,
+            stamps=stamps,
+            draft_ids=draft_ids,
+            max_stamp=float(stamps.max()) if len(stamps) else float("-inf"),
+        )
+
+    @classmethod
+    def merge(cls, a: _Segment, b: _Segment) -> _Segment:
+        keys = np.concatenate([a.keys, b.keys])
+        # Two sorted runs: the stable sort (timsort) merges them in linear time.
+        order = np.argsort(keys, kind="stable")
+        rows = np.concatenate([a.rows, b.rows + np.int32(len(a.stamps))])
+        return cls(
+            keys=keys[order],
+            rows=rows[order],
+            matrix=np.concatenate([a.matrix, b.matrix]),
+            stamps=np.concatenate([a.stamps, b.stamps]),
+            draft_ids=a.draft_ids + b.draft_ids,
+            max_stamp=max(a.max_stamp, b.max_stamp),
+        )
+
+    def __len__(self) -> int:
+        return len(self.stamps)
+
+    def candidates(self, query_keys: np.ndarray) -> np.ndarray:
+        """The rows sharing at least one band key with the query, ascending."""
+        lo = np.searchsorted(self.keys, query_keys, side="left")
+        hi = np.searchsorted(self.keys, query_keys, side="right")
+        counts = hi - lo
+        total = int(counts.sum())
+        if not total:
+            return np.empty(0, dtype=np.int32)
+        # Positions lo[i] .. hi[i] - 1 of every range, without a Python loop.
+        starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+        return np.unique(self.rows[starts + np.arange(total)])
+
+
+class BrandIndex:
+    """One brand's signatures, searchable by band key; rows in arrival order.
+
+    Sealed segments (sorted band keys, `np.searchsorted` per query) plus an open tail (a dict
+    of buckets) for rows added one at a time. Whole segments are dropped once all their rows
+    are older than the window (`evict`), so memory follows the window. Not thread-safe: the
+    owner serialises access (`InMemoryHistory` has one writer, `DatabaseHistory` locks).
+    """
+
+    def __init__(self) -> None:
+        self._segments: list[_Segment] = []
+        self._tail_buckets: dict[int, list[int]] = defaultdict(list)
+        self._tail_matrix = np.zeros((64, NUM_HASHES), dtype=np.uint32)
+        self._tail_stamps = np.zeros(64, dtype=np.float64)
+        self._tail_ids: list[str] = []
+        self._sealed_rows = 0
+
+    def __len__(self) -> int:
+        return self._sealed_rows + len(self._tail_ids)
+
+    @property
+    def segments(self) -> int:
+        return len(self._segments) + bool(self._tail_ids)
+
+    def add(self, draft_id: str, minhash: np.ndarray, stamp: float) -> None:
+        row = len(self._tail_ids)
+        if row == len(self._tail_matrix):  # grow by doubling: amortised O(1) per add
+            self._tail_matrix = np.concatenate(
+                [self._tail_matrix, np.zeros_like(self._tail_matrix)]
+            )
+            self._tail_stamps = np.concatenate(
+                [self._tail_stamps, np.zeros_like(self._tail_stamps)]
+            )
+        self._tail_matrix[row] = minhash
+        self._tail_stamps[row] = stamp
+        self._tail_ids.append(draft_id)
+        for key in band_keys(minhash).ravel().tolist():
+            self._tail_buckets[key].append(row)
+        if len(self._tail_ids) >= TAIL_ROWS:
+            self._seal()
+
+    def add_many(self, draft_ids: list[str], matrix: np.ndarray, stamps: np.ndarray) -> None:
+        """Many rows at once (a load from the database): sealed straight into segments."""
+        if len(draft_ids) < TAIL_ROWS:
+            for i, draft_id in enumerate(draft_ids):
+                self.add(draft_id, matrix[i], float(stamps[i]))
+            return
+        self._seal()
+        for start in range(0, len(draft_ids), SEGMENT_ROWS):
+            end = start + SEGMENT_ROWS
+            segment = _Segment.build(
+                np.ascontiguousarray(matrix[start:end]),
+                np.ascontiguousarray(stamps[start:end]),
+                draft_ids[start:end],
+            )
+            self._segments.append(segment)
+            self._sealed_rows += len(segment)
+
+    def _seal(self) -> None:
+        n = len(self._tail_ids)
+        if not n:
+            return
+        self._segments.append(
+            _Segment.build(
+                self._tail_matrix[:n].copy(), self._tail_stamps[:n].copy(), self._tail_ids
+            )
+        )
+        self._sealed_rows += n
+        self._tail_buckets = defaultdict(list)
+        self._tail_matrix = np.zeros((64, NUM_HASHES), dtype=np.uint32)
+        self._tail_stamps = np.zeros(64, dtype=np.float64)
+        self._tail_ids = []
+        # Like a binary counter: a few small recent segments, older ones up to SEGMENT_ROWS.
+        segs = self._segments
+        while (
+            len(segs) >= 2
+            and len(segs[-2]) <= len(segs[-1])
+            and len(segs[-2]) + len(segs[-1]) <= SEGMENT_ROWS
+        ):
+            segs[-2:] = [_Segment.merge(segs[-2], segs[-1])]
+
+    def evict(self, before: float) -> int:
+        """Drop the segments (and the tail) whose rows are all older than `before`; returns how
+        many rows went. Rows at or after `before` always stay."""
+        dropped = 0
+        kept = []
+        for segment in self._segments:
+            if segment.max_stamp < before:
+                dropped += len(segment)
+            else:
+                kept.append(segment)
+        self._segments = kept
+        self._sealed_rows -= dropped
+        n = len(self._tail_ids)
+        if n and float(self._tail_stamps[:n].max()) < before:
+            dropped += n
+            self._tail_buckets = defaultdict(list)
+            self._tail_ids = []
+        return dropped
+
+    def search(
+        self,
+        minhash: np.ndarray,
+        since: float | None,
+        min_similarity: float,
+        exclude_draft: str | None = None,
+        cap: int = CANDIDATE_CAP,
+    ) -> list[Similar]:
+        """Rows at or after `since` that share a band with `minhash` and are at least
+        `min_similarity` similar to it (exactly, by the MinHash estimate); at most `cap`
+        candidates are compared, the latest first. One entry per draft, most similar first."""
+        query_keys = band_keys(minhash)[0]
+        floor = float("-inf") if since is None else since
+        found: list[Similar] = []
+        budget = cap
+        n = len(self._tail_ids)
+        parts: list[tuple[np.ndarray, np.ndarray, list[str], np.ndarray]] = []
+        if n:
+            lists = [self._tail_buckets.get(k) for k in query_keys.tolist()]
+            lists = [r for r in lists if r]
+            if lists:
+                rows = np.unique(np.fromiter(itertools.chain.from_iterable(lists), np.int64))
+                parts.append((rows, self._tail_matrix, self._tail_ids, self._tail_stamps))
+        for segment in reversed(self._segments):  # newest first
+            parts_rows = segment.candidates(query_keys) if segment.max_stamp >= floor else None
+            if parts_rows is not None and len(parts_rows):
+                parts.append((parts_rows, segment.matrix, segment.draft_ids, segment.stamps))
+        for rows, matrix, draft_ids, stamps in parts:
+            if budget <= 0:
+                break
+            rows = rows[stamps[rows] >= floor]
+            if len(rows) > budget:
+                rows = rows[-budget:]  # rows are in arrival order: keep the latest
+            budget -= len(rows)
+            if not len(rows):
+                continue
+            scores = np.count_nonzero(matrix[rows] == minhash, axis=1) / NUM_HASHES
+            keep = scores >= min_similarity
+            for r, s in zip(rows[keep].tolist(), scores[keep].tolist(), strict=True):
+                if draft_ids[r] != exclude_draft:
+                    found.append(Similar(draft_ids[r], s, _utc(float(stamps[r]))))
+        return best_per_draft(found)
+
+
+def _utc(stamp: float) -> datetime:
+    return datetime.fromtimestamp(stamp, UTC)
+
+
+class InMemoryHistory:
+    """A `HistoryIndex` in memory: one `BrandIndex` per brand.
+
+    Not thread-safe: one writer (a CLI batch, a benchmark). The workflow uses
+    `bot.workflow.history.DatabaseHistory`, which keeps the same per-brand indexes in step with
+    the database and locks around them.
     """
 
     def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
         self._clock = clock
-        self._buckets: dict[tuple[str, int], list[int]] = defaultdict(list)
-        self._matrix = np.zeros((1024, NUM_HASHES), dtype=np.uint32)
-        self._stamps = np.zeros(1024, dtype=np.float64)
-        self._draft_ids: list[str] = []
-        self._created: list[datetime] = []
+        self._brands: dict[str, BrandIndex] = {}
 
     def __len__(self) -> int:
-        return len(self._draft_ids)
+        return sum(len(index) for index in self._brands.values())
 
     def now(self) -> datetime:
         return self._clock() if self._clock else datetime.now(UTC)
@@ -200,17 +428,10 @@ class InMemoryHistory:
         sig = signature(text_or_sig) if isinstance(text_or_sig, str) else text_or_sig
         if not sig.bands:
             return
-        row = len(self._draft_ids)
-        if row == len(self._matrix):  # grow by doubling: amortised O(1) per add
-            self._matrix = np.concatenate([self._matrix, np.zeros_like(self._matrix)])
-            self._stamps = np.concatenate([self._stamps, np.zeros_like(self._stamps)])
-        created = at or self.now()
-        self._matrix[row] = sig.minhash
-        self._stamps[row] = created.timestamp()
-        self._draft_ids.append(draft_id)
-        self._created.append(created)
-        for key in sig.bands:
-            self._buckets[(brand_id, key)].append(row)
+        index = self._brands.get(brand_id)
+        if index is None:
+            index = self._brands[brand_id] = BrandIndex()
+        index.add(draft_id, sig.minhash, (at or self.now()).timestamp())
 
     def query(
         self,
@@ -220,18 +441,9 @@ class InMemoryHistory:
         min_similarity: float,
         exclude_draft: str | None = None,
     ) -> list[Similar]:
-        lists = [self._buckets.get((brand_id, key)) for key in sig.bands]
-        lists = [rows for rows in lists if rows]
-        if not lists:
+        index = self._brands.get(brand_id)
+        if index is None or not sig.bands:
             return []
-        rows = np.unique(np.concatenate([np.asarray(r, dtype=np.int64) for r in lists]))
-        if since is not None:
-            rows = rows[self._stamps[rows] >= since.timestamp()]
-        scores = np.count_nonzero(self._matrix[rows] == sig.minhash, axis=1) / NUM_HASHES
-        keep = scores >= min_similarity
-        found = [
-            Similar(self._draft_ids[r], float(s), self._created[r])
-            for r, s in zip(rows[keep].tolist(), scores[keep].tolist(), strict=True)
-            if self._draft_ids[r] != exclude_draft
-        ]
-        return best_per_draft(found)
+        return index.search(
+            sig.minhash, None if since is None else since.timestamp(), min_similarity, exclude_draft
+        )

@@ -32,10 +32,15 @@ _NUMBER_CLASSES = bytes(
 )
 
 
+_NUMBER_RUN = re.compile(rb"0[0 ]*")
+
+
 def _enough_digits(text: str) -> bool:
     if text.isascii():
         classes = text.encode("ascii").translate(_NUMBER_CLASSES)
-        return any(run.count(b"0") >= 8 for run in classes.split(b"x"))
+        if classes.count(b"0") < 8:
+            return False
+        return any(run.count(b"0") >= 8 for run in _NUMBER_RUN.findall(classes))
     return len(_DIGIT.findall(text)) >= 8
 
 
