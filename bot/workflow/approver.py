@@ -201,10 +201,12 @@ class ApproverActions(WorkflowSteps):
             try:
                 with self._tx() as tx:
                     draft = self._lock(tx, draft_id)
+                    # First, under the lock: a twin that got here first is a replay, not a
+                    # refusal (a refusal below rolls the claim back with everything else).
+                    self._claim_key(tx, actor, key, request, draft.id)
                     stage = self._seat(tx.session, draft, actor, expected_revision)
                     if base_number is not None and draft.current_revision != base_number:
                         raise _Retry
-                    self._claim_key(tx, actor, key, request, draft.id)
                     return self._apply_decision(
                         tx, draft, stage, actor, kind, reason, text, result, override_reason
                     )

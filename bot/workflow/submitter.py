@@ -197,6 +197,7 @@ class SubmitterActions(WorkflowSteps):
     ) -> DraftView:
         with self._tx() as tx:
             draft = self._lock(tx, draft_id)
+            self._claim_key(tx, actor, key, request, draft.id)  # first: see decide
             self._own(draft, actor, "override")
             if draft.state != st.BLOCKED:
                 raise InvalidTransition(f"draft {draft.id} is {draft.state}, not blocked")
@@ -207,7 +208,6 @@ class SubmitterActions(WorkflowSteps):
                     f"draft {draft.id} has errors that cannot be overridden "
                     f"({_unblockable(result)})"
                 )
-            self._claim_key(tx, actor, key, request, draft.id)
             g = self.guidelines.get(draft.brand_id)
             self._note_guidelines(tx, g)
             draft.updated_at = tx.now
@@ -281,9 +281,9 @@ class SubmitterActions(WorkflowSteps):
             try:
                 with self._tx() as tx:
                     draft = self._lock(tx, draft_id)
+                    self._claim_key(tx, actor, key, request, draft.id)  # first: see decide
                     if draft.current_revision != base.number or draft.state not in REVISABLE:
                         raise _Retry
-                    self._claim_key(tx, actor, key, request, draft.id)
                     previous = self._revision(tx.session, draft)
                     self._close_round(tx, draft, decision="superseded", actor=actor, reason=None)
                     # The old route belongs to the old text; a blocked revision has none.
