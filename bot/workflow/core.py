@@ -383,7 +383,20 @@ class WorkflowCore:
         )
 
     def _payload(self, session: Session, draft: Draft, brand_name: str) -> dict[str, Any]:
-        return base_payload(draft, self._revision(session, draft), brand_name)
+        return base_payload(
+            draft,
+            self._revision(session, draft),
+            brand_name,
+            max_chars=self._max_chars(draft),
+        )
+
+    def _max_chars(self, draft: Draft) -> int | None:
+        """The brand's character limit for the draft's platform, if its file sets one."""
+        try:
+            limits = self.guidelines.get(draft.brand_id).platforms.get(draft.platform)
+        except Exception:  # like _brand_name: a broken file must not stop notifications
+            return None
+        return limits.max_chars if limits is not None else None
 
     def _brand_name(self, draft: Draft) -> str:
         try:

@@ -2,7 +2,7 @@
 
 Every payload carries the draft's identity and content (`draft`, `brand`, `brand_name`,
 `platform`, `kind`, `sponsored`, `submitter`, `revision`, `text`, `context`, `notes`, `verdict`,
-`findings`, `values`, `origin`, `state`) plus, by kind:
+`findings`, `values`, `max_chars`, `origin`, `state`) plus, by kind:
 
 - `review_request` (to each approver of the stage now open): `stage`, `group`, `mode`,
   `approvers`, `override_reason`, `diff` (vs the previous revision, or null), `earlier`
@@ -51,7 +51,9 @@ def diff_payload(previous: Revision | None, current: Revision) -> dict[str, Any]
     }
 
 
-def base_payload(draft: Draft, revision: Revision, brand_name: str) -> dict[str, Any]:
+def base_payload(
+    draft: Draft, revision: Revision, brand_name: str, *, max_chars: int | None = None
+) -> dict[str, Any]:
     return {
         "draft": draft.id,
         "brand": draft.brand_id,
@@ -70,6 +72,9 @@ def base_payload(draft: Draft, revision: Revision, brand_name: str) -> dict[str,
         # {"<value id>": {"signals": n, "contradictions": m}}: how the draft sits with the
         # brand's values, for approvers (revisions checked before this field existed: {})
         "values": revision.check_result.get("values", {}),
+        # the brand's limit for this platform (None: the file sets none, adapters use the
+        # platform's published default)
+        "max_chars": max_chars,
         "origin": draft.origin,
         "state": draft.state,
     }

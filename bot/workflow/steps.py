@@ -250,10 +250,11 @@ class WorkflowSteps(WorkflowCore):
         for s in self._stages(tx.session, draft):
             if s.number < stage.number:
                 earlier.extend(decision_json(d, s) for d in self._decisions(tx.session, s))
+        max_chars = self._max_chars(draft)
         for seat in stage.approvers:
             if not seat.active or (only is not None and seat.user_id not in only):
                 continue
-            payload = base_payload(draft, rev, brand_name)
+            payload = base_payload(draft, rev, brand_name, max_chars=max_chars)
             payload.update(
                 stage=stage.number,
                 group=stage.group_name,
