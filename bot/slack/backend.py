@@ -83,6 +83,10 @@ class DraftInfo:
     updated_at: datetime | None = None
     #: why nobody was asked (auto-approved by a policy entry, or no eligible approver)
     note: str | None = None
+    #: how the draft sits with the brand's values: {"<value id>": {"signals", "contradictions"}}
+    values: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    #: the brand's character limit for the platform (None: the platform's published default)
+    max_chars: int | None = None
 
     @property
     def blocked(self) -> bool:
@@ -170,8 +174,9 @@ class Backend(Protocol):
 
     def get(self, draft_id: str) -> DraftInfo: ...
 
-    def assert_can_decide(self, draft_id: str, revision: int, *, actor: str) -> DraftInfo:
-        """Raise NotPermitted / AlreadyDecided unless `actor` may decide this revision now."""
+    def can_decide(self, draft_id: str, revision: int, *, actor: str) -> DraftInfo:
+        """Raise NotPermitted / AlreadyDecided / BackendError unless `actor` may decide this
+        revision now (the workflow's own rules, read-only); else the draft."""
         ...
 
     def decide(

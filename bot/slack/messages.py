@@ -7,9 +7,11 @@ user-written text goes through `escape` (mrkdwn) or `richtext` (literal); the to
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from bot.engine.platforms import DEFAULT_MAX_CHARS, weighted_length
 from bot.slack import ids
 from bot.slack.backend import CheckSummary, DraftInfo
 from bot.slack.escape import escape_mrkdwn, escape_plain, quote, user
@@ -76,15 +78,54 @@ def draft_label(draft: DraftInfo) -> str:
     return f"Draft #{escape_mrkdwn(draft.id)} · {brand} · {draft.platform} {draft.kind}"
 
 
+# States in which the submitter may still take a draft back (the workflow decides for real).
+WITHDRAWABLE = ("submitted", "blocked", "in_review", "changes_requested")
+# "draft 12" in a finding (the duplicate rule names the closest earlier draft)
+_DRAFT_REF = re.compile(r"\b([Dd]raft) (\d+)\b")
+
+
+def character_count(draft: DraftInfo) -> str:
+    """The length as "n/limit characters", counted the platform's way (X weighs links and wide
+    characters); bold over the limit, so an approver notices before approving."""
+    count = weighted_length(draft.text, draft.platform)
+    limit = draft.max_chars or DEFAULT_MAX_CHARS.get(draft.platform)
+    if limit is None:
+        return f"{count} characters"
+    shown = f"{count}/{limit} characters"
+    return f"*{shown}*" if count > limit else shown
+
+
 def meta_line(draft: DraftInfo) -> str:
     parts = [
         f"by {user(draft.submitter)}",
         f"revision {draft.revision}",
-        f"{len(draft.text)} characters",
+        character_count(draft),
     ]
     if draft.sponsored:
         parts.append("sponsored")
     return " · ".join(parts)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def values_line(values: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """A line like "Values — honest: 2 signals · *1 contradiction*". Values the draft never
+    touches are left out (None if it touches none); contradictions are bold: they betray a value."""
+    parts = []
+    for value_id, counts in values.items():
+        signals = int(counts.get("signals") or 0)
+        contradictions = int(counts.get("contradictions") or 0)
+        if not signals and not contradictions:
+            continue
+        shown = []
+        if signals:
+            shown.append(_plural(signals, "signal"))
+        if contradictions:
+            shown.append(f"*{_plural(contradictions, 'contradiction')}*")
+        parts.append(f"{escape_mrkdwn(str(value_id))}: {' · '.join(shown)}")
+    return "Values — " + "; ".join(parts) if parts else None
 
 
 def findings_text(findings: Iterable[Mapping[str, Any]]) -> str:
@@ -95,6 +136,8 @@ def findings_text(findings: Iterable[Mapping[str, Any]]) -> str:
             escape_mrkdwn(str(f.get("rule"))),
             escape_mrkdwn(str(f.get("message") or "")),
         )
+        # "draft #12" is how every message names a draft, so an approver can find it.
+        message = _DRAFT_REF.sub(r"\1 #\2", message)
         line = f"{icon} `{rule}` {message}"
         if f.get("text"):
             line += f" — “{escape_mrkdwn(str(f['text']))}”"
@@ -146,9 +189,11 @@ def review_request(
     stage_txt = ""
     if stage:
         stage_txt = f"stage {stage.get('stage', '?')}: {escape_mrkdwn(str(stage.get('group', '')))}"
+    values = values_line(draft.values)
     blocks = [
         _section(f":inbox_tray: *{draft_label(draft)}* needs your review"),
         _context(meta_line(draft), stage_txt),
+        *([_context(values)] if values else []),
         *([_context(earlier)] if earlier else []),
         *_draft_body(draft),
         {
@@ -200,21 +245,35 @@ def outcome(
         blocks.append(_section("*Approved text:*"))
         blocks.append(highlighted(draft.text))
     if label == "Changes requested":
+        value = ids.button_value(draft.id, draft.revision)
         blocks.append(
             {
                 "type": "actions",
                 "block_id": "revise",
                 "elements": [
-                    _button(
-                        "Revise",
-                        ids.ACTION_REVISE,
-                        ids.button_value(draft.id, draft.revision),
-                        "primary",
-                    )
+                    _button("Revise", ids.ACTION_REVISE, value, "primary"),
+                    _withdraw_button(value),
                 ],
             }
         )
     return {"text": f"Draft #{escape_mrkdwn(draft.id)}: {label}", "blocks": blocks}
+
+
+def _withdraw_button(value: str) -> dict[str, Any]:
+    button = _button("Withdraw", ids.ACTION_WITHDRAW, value)
+    button["confirm"] = {
+        "title": {"type": "plain_text", "text": "Withdraw this draft?"},
+        "text": {"type": "plain_text", "text": "Approvers will no longer be asked to review it."},
+        "confirm": {"type": "plain_text", "text": "Withdraw"},
+        "deny": {"type": "plain_text", "text": "Keep it"},
+        "style": "danger",
+    }
+    return button
+
+
+def withdrawn(draft: DraftInfo) -> Message:
+    """The submitter's private confirmation after Withdraw."""
+    return notice(f":wastebasket: *{draft_label(draft)}* was withdrawn.")
 
 
 def receipt(draft: DraftInfo, *, mentions: bool = True) -> Message:
@@ -232,10 +291,15 @@ def receipt(draft: DraftInfo, *, mentions: bool = True) -> Message:
             hint = "Fix the errors, or submit anyway with a written reason."
         else:
             hint = "These errors cannot be overridden: revise the draft."
+        buttons.append(_withdraw_button(value))
         blocks.append(_context(hint))
         blocks.append({"type": "actions", "block_id": "blocked", "elements": buttons})
     else:
         blocks.append(_context(next_step(draft, mentions=mentions)))
+        if draft.state in WITHDRAWABLE:
+            blocks.append(
+                {"type": "actions", "block_id": "withdraw", "elements": [_withdraw_button(value)]}
+            )
     return {
         "text": f"Draft #{escape_mrkdwn(draft.id)}: {draft.state.replace('_', ' ')}",
         "blocks": blocks,

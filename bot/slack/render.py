@@ -74,6 +74,8 @@ def draft_from_payload(p: Mapping[str, Any]) -> DraftInfo:
         pending_approvers=tuple(p.get("approvers") or ()),
         origin=p.get("origin") or {},
         note=_note(p),
+        values=p.get("values") or {},
+        max_chars=p.get("max_chars"),
     )
 
 

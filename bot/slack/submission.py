@@ -47,9 +47,6 @@ def _post_receipt(client: WebClient, user: str, origin: Mapping[str, Any]) -> tu
 
 def submit(svc: Services, client: WebClient, request: SubmitRequest) -> None:
     """Run a submission end to end (called from lazy listeners, after the ack)."""
-    if not svc.seen.first("submit:" + request.idempotency_key):
-        logger.info("duplicate submission %s ignored", request.idempotency_key)
-        return
     channel, thread_ts, receipt_ts = _post_receipt(client, request.submitter, request.origin)
     # The workflow queues the findings; the dispatcher fills this receipt with them (receipt_ts).
     origin = {

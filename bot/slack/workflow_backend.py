@@ -153,7 +153,8 @@ class WorkflowBackend:
         draft = EngineDraft(
             text=text, platform=platform or "x", kind=kind, sponsored=sponsored, context=context
         )
-        result = get_checker(g).check(draft)
+        # The workflow's history, so the preview also reports near-duplicates of earlier drafts.
+        result = get_checker(g).check(draft, history=self.service.history)
         plan = plan_route(g, result, draft, submitter=user)
         return CheckSummary(
             verdict=result.verdict,
@@ -187,11 +188,17 @@ class WorkflowBackend:
 
     def override(self, draft_id: str, *, actor: str, reason: str, key: str) -> DraftInfo:
         with translated():
-            return to_info(self.service.override(self._id(draft_id), actor=actor, reason=reason))
+            view = self.service.override(
+                self._id(draft_id), actor=actor, reason=reason, idempotency_key=key or None
+            )
+        return to_info(view)
 
     def revise(self, draft_id: str, *, actor: str, text: str, key: str) -> DraftInfo:
         with translated():
-            return to_info(self.service.revise(self._id(draft_id), actor=actor, text=text))
+            view = self.service.revise(
+                self._id(draft_id), actor=actor, text=text, idempotency_key=key or None
+            )
+        return to_info(view)
 
     def withdraw(self, draft_id: str, *, actor: str) -> DraftInfo:
         with translated():
@@ -201,33 +208,14 @@ class WorkflowBackend:
         with translated():
             return to_info(self.service.get(self._id(draft_id), with_revisions=False))
 
-    def assert_can_decide(self, draft_id: str, revision: int, *, actor: str) -> DraftInfo:
-        """A read-only pre-check mirroring the workflow's rules, so a modal is never opened for
-        someone who could not submit it; `decide` re-checks under a lock either way."""
+    def can_decide(self, draft_id: str, revision: int, *, actor: str) -> DraftInfo:
+        """Asked before a decision modal opens, so nobody types a reason they cannot submit;
+        the rules are the workflow's (`WorkflowService.can_decide`), never a copy."""
         with translated():
-            view = self.service.get(self._id(draft_id), with_revisions=False)
-        decisions = [d for s in view.route for d in s.decisions]
-        if view.state in DECIDED_STATES and decisions:
-            last = decisions[-1]
-            raise AlreadyDecided(f"already decided by {last['actor']}", by=last["actor"])
-        if view.state != "in_review" or view.current_stage is None:
-            raise BackendError(
-                f"Draft #{view.id} is {view.state.replace('_', ' ')}: nothing to decide."
+            view = self.service.can_decide(
+                self._id(draft_id), actor=actor, expected_revision=revision
             )
-        stage = next(s for s in view.route if s.stage == view.current_stage)
-        if actor in stage.approvers:
-            mine = [d for d in stage.decisions if d.get("actor") == actor]
-            if mine:
-                raise AlreadyDecided("you already decided", by=actor)
-            if revision != view.revision:
-                raise BackendError(
-                    f"Draft #{view.id} is now at revision {view.revision} "
-                    f"(this message shows revision {revision})."
-                )
-            return to_info(view)
-        if actor == view.submitter:
-            raise NotPermitted("A submitter never approves their own draft.")
-        raise NotPermitted(f"You are not an assigned approver of draft #{view.id}.")
+        return to_info(view)
 
     def decide(
         self,
@@ -248,6 +236,7 @@ class WorkflowBackend:
                 reason=comment,
                 text=edited_text,
                 expected_revision=revision,
+                idempotency_key=key or None,
             )
         return to_info(view)
 

@@ -138,7 +138,7 @@ def test_review_request_buttons_carry_draft_and_revision() -> None:
 def test_blocked_receipt_hides_submit_anyway_when_not_overridable() -> None:
     msg = messages.receipt(_draft(state="blocked", overridable=False))
     (actions,) = [b for b in msg["blocks"] if b["type"] == "actions"]
-    assert [e["action_id"] for e in actions["elements"]] == [ids.ACTION_REVISE]
+    assert [e["action_id"] for e in actions["elements"]] == [ids.ACTION_REVISE, ids.ACTION_WITHDRAW]
 
 
 def test_submit_modal_preselects_a_single_brand_and_round_trips_metadata() -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 from bot.slack import ids
 from tests.slack.brands import BRAND1, BRAND2, LEGAL, OTHER_SUBMITTER, STRANGER, SUBMITTER
-from tests.slack.fake_slack import Call
+from tests.slack.fake_slack import Call, FakeSlack
 from tests.slack.harness import Harness
 
 CLEAN_WITH_WARNING = "Our new tent is cheap and weighs 900 g."
@@ -46,7 +47,7 @@ def test_modal_submission_to_approval_told_in_thread_and_audited(slack: Harness)
         (request,) = slack.review_requests(approver)
         shown = request.rendered()
         assert CLEAN_WITH_WARNING in shown
-        assert "cheap" in shown and f"{len(CLEAN_WITH_WARNING)} characters" in shown
+        assert "cheap" in shown and f"{len(CLEAN_WITH_WARNING)}/280 characters" in shown
         actions = {
             el["action_id"]
             for b in request.blocks
@@ -158,7 +159,7 @@ def test_blocked_draft_then_submit_anyway_with_reason(slack: Harness) -> None:
     buttons = {
         el["action_id"] for b in findings.blocks if b["type"] == "actions" for el in b["elements"]
     }
-    assert buttons == {ids.ACTION_REVISE, ids.ACTION_OVERRIDE}
+    assert buttons == {ids.ACTION_REVISE, ids.ACTION_OVERRIDE, ids.ACTION_WITHDRAW}
     assert slack.review_requests(LEGAL) == []
 
     slack.click(SUBMITTER, ids.ACTION_OVERRIDE, draft["id"], 1)
@@ -186,7 +187,7 @@ def test_unoverridable_block_offers_no_submit_anyway(slack: Harness) -> None:
     buttons = {
         el["action_id"] for b in findings.blocks if b["type"] == "actions" for el in b["elements"]
     }
-    assert buttons == {ids.ACTION_REVISE}
+    assert buttons == {ids.ACTION_REVISE, ids.ACTION_WITHDRAW}
     # A crafted click on "Submit anyway" is refused privately.
     slack.click(SUBMITTER, ids.ACTION_OVERRIDE, draft["id"], 1)
     slack.settle()
@@ -331,19 +332,22 @@ def _mrkdwn_objects(node: Any) -> list[dict[str, Any]]:
     return found
 
 
-def test_retry_after_a_restart_maps_to_the_same_draft(slack: Harness) -> None:
+def test_retry_after_a_restart_maps_to_the_same_draft(
+    slack: Harness, fake_slack: FakeSlack, db_url: str, guidelines_dir: Path
+) -> None:
     """The database, not process memory, guarantees one draft per Slack submission."""
     view = slack.open_draft_modal(OTHER_SUBMITTER)
     values = {ids.BLOCK_BRAND: "acme", ids.BLOCK_PLATFORM: "x", ids.BLOCK_TEXT: "Hello trail."}
     slack.client.view_submission(user=OTHER_SUBMITTER, view=view, values=values)
     slack.deliver()
-    from bot.slack.listeners import SeenKeys, services
-
-    services(slack.runtime.app).seen = SeenKeys()  # as if the process had restarted
-    slack.client.view_submission(
-        user=OTHER_SUBMITTER, view=view, values=values, headers={"X-Slack-Retry-Num": "2"}
-    )
-    slack.deliver()
+    restarted = Harness(fake_slack, db_url, guidelines_dir)  # a new process, same database
+    try:
+        restarted.client.view_submission(
+            user=OTHER_SUBMITTER, view=view, values=values, headers={"X-Slack-Retry-Num": "2"}
+        )
+        restarted.deliver()
+    finally:
+        restarted.close()
     assert len(slack.runtime.backend.service.list(submitter=OTHER_SUBMITTER)) == 1
     # The retry's placeholder receipt was removed again.
     second_receipt = slack.dms(OTHER_SUBMITTER)[1]

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-import time
 import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App
@@ -26,36 +23,10 @@ from bot.slack.backend import Backend
 logger = logging.getLogger("brandgate.slack.listeners")
 
 
-class SeenKeys:
-    """Idempotency keys this process already handled, so a retried request (X-Slack-Retry-Num or
-    a double click) skips even the Slack calls. The backend's own idempotency is the guarantee;
-    this only avoids doing visible work twice within one process."""
-
-    def __init__(self, ttl: float = 3600.0, size: int = 10_000) -> None:
-        self._ttl, self._size = ttl, size
-        self._keys: OrderedDict[str, float] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def first(self, key: str) -> bool:
-        """True the first time `key` is seen (within the TTL)."""
-        now = time.monotonic()
-        with self._lock:
-            while self._keys:
-                _oldest, at = next(iter(self._keys.items()))
-                if now - at < self._ttl and len(self._keys) < self._size:
-                    break
-                self._keys.popitem(last=False)
-            if key in self._keys:
-                return False
-            self._keys[key] = now
-            return True
-
-
 @dataclass
 class Services:
     backend: Backend
     notify: Callable[[], None] = lambda: None
-    seen: SeenKeys = field(default_factory=SeenKeys)
 
 
 _bound: weakref.WeakKeyDictionary[App, Services] = weakref.WeakKeyDictionary()

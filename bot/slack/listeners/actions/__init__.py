@@ -1,4 +1,4 @@
-"""Buttons: the approvers' four decisions and the submitter's Revise / Submit anyway.
+"""Buttons: the approvers' four decisions and the submitter's Revise / Submit anyway / Withdraw.
 
 Every click is checked against the workflow with the clicking user's id before anything
 happens; anyone else gets a private refusal and nothing changes. Buttons that need text open a
@@ -28,6 +28,19 @@ def _target(action: dict[str, Any]) -> tuple[str, int] | None:
         return None
 
 
+def approve_key(body: dict[str, Any], action: dict[str, Any]) -> str:
+    """Idempotency key of an Approve click: the button (draft and revision) on one message.
+
+    A double click sends two requests with different action_ts/trigger_id, and a retried
+    delivery repeats one of them; all name the same message and button, so the workflow
+    records one decision and replays the rest. The message ts keeps apart the requests the
+    same person gets for two stages of one revision.
+    """
+    container = body.get("container") or {}
+    message_ts = container.get("message_ts") or (body.get("message") or {}).get("ts") or ""
+    return f"approve:{action.get('value')}:{message_ts}"
+
+
 def register(app: App) -> None:
     svc = services(app)
 
@@ -45,8 +58,7 @@ def register(app: App) -> None:
                 target[1],
                 actor=actor,
                 action="approve",
-                # a double click or a retried request carries the same action_ts
-                key=f"act:{actor}:{action.get('action_ts') or body.get('trigger_id')}",
+                key=approve_key(body, action),
             )
         except BackendError as err:
             tell_privately(client, body, refusal_message(err))
@@ -60,7 +72,7 @@ def register(app: App) -> None:
         if target is None:
             return
         try:
-            draft = svc.backend.assert_can_decide(target[0], target[1], actor=user_id(body))
+            draft = svc.backend.can_decide(target[0], target[1], actor=user_id(body))
         except BackendError as err:
             tell_privately(client, body, refusal_message(err))
             return
@@ -121,7 +133,22 @@ def register(app: App) -> None:
             )
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
+    def withdraw(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        target = _target(action)
+        if target is None:
+            return
+        try:
+            # The workflow checks that only the submitter withdraws, and in which states.
+            draft = svc.backend.withdraw(target[0], actor=user_id(body))
+        except BackendError as err:
+            tell_privately(client, body, refusal_message(err))
+            return
+        finally:
+            svc.notify()  # approvers' review requests are updated through the outbox
+        tell_privately(client, body, messages.withdrawn(draft))
+
     app.action(ids.ACTION_APPROVE)(ack=ack_only, lazy=[approve])
+    app.action(ids.ACTION_WITHDRAW)(ack=ack_only, lazy=[withdraw])
     for action_id in (ids.ACTION_REJECT, ids.ACTION_CHANGES, ids.ACTION_EDIT):
         app.action(action_id)(ack=ack_only, lazy=[open_decision_modal])
     for action_id in (ids.ACTION_REVISE, ids.ACTION_OVERRIDE):

@@ -155,7 +155,7 @@ def register(app: App) -> None:
         if not text_value(view, block):
             return {block: "This cannot be empty."}
         try:
-            draft = svc.backend.assert_can_decide(target[0], target[1], actor=user_id(body))
+            draft = svc.backend.can_decide(target[0], target[1], actor=user_id(body))
         except BackendError as err:
             return {block: refusal_text(err)}
         if view["callback_id"] == ids.VIEW_EDIT:
@@ -204,10 +204,9 @@ def register(app: App) -> None:
         target = _target(view)
         if target is None or validate_submitter(body, view):
             return
+        # The key is stored with the revision: a retried delivery, even after a restart,
+        # replays instead of revising twice.
         actor, key = user_id(body), view_key(view)
-        # revise/override carry no idempotency key in the workflow: de-duplicate retries here
-        if not svc.seen.first(key):
-            return
         try:
             if view["callback_id"] == ids.VIEW_REVISE:
                 text = text_value(view, ids.BLOCK_TEXT)
