@@ -193,3 +193,87 @@ def test_redacting_filter() -> None:
     assert flt.redact("xoxb-1-2-abc xapp-1-A-b super-secret-value") == (
         "xoxb-[redacted] xapp-[redacted] [redacted]"
     )
+
+
+# -- brand values, character counts, draft references ----------------------------------------
+
+
+def _contexts(message: dict[str, Any]) -> list[str]:
+    return [el["text"] for b in message["blocks"] if b["type"] == "context" for el in b["elements"]]
+
+
+def test_review_request_shows_the_values_the_draft_touches() -> None:
+    values = {
+        "honest": {"signals": 2, "contradictions": 1},
+        "calm": {"signals": 0, "contradictions": 0},
+        "bold": {"signals": 1, "contradictions": 0},
+        "<!here>": {"signals": 0, "contradictions": 3},
+    }
+    line = next(
+        c for c in _contexts(messages.review_request(_draft(values=values))) if "Values" in c
+    )
+    assert line.startswith("Values — honest: 2 signals · *1 contradiction*; bold: 1 signal; ")
+    assert "calm" not in line  # all-zero values are hidden
+    assert "*3 contradictions*" in line and "<!here>" not in line  # value ids are escaped
+
+
+def test_review_request_without_value_hits_has_no_values_line() -> None:
+    for values in ({}, {"calm": {"signals": 0, "contradictions": 0}}):
+        msg = messages.review_request(_draft(values=values))
+        assert not any("Values" in c for c in _contexts(msg))
+    assert messages.values_line({"x": {"signals": 0, "contradictions": 0}}) is None
+
+
+def test_character_count_uses_the_brand_limit_or_the_platform_default() -> None:
+    text = "Trail test https://example.com/a/very/long/path/that/x/counts/as/23"
+    on_x = _draft(text=text, platform="x", max_chars=None)
+    assert f"{23 + len('Trail test ')}/280 characters" in messages.meta_line(on_x)
+    brand_limit = _draft(text="abc", platform="linkedin", max_chars=100)
+    assert "3/100 characters" in messages.meta_line(brand_limit)
+    default = _draft(text="abc", platform="threads", max_chars=None)
+    assert "3/500 characters" in messages.meta_line(default)
+    over = _draft(text="x" * 12, platform="x", max_chars=10)
+    assert "*12/10 characters*" in messages.meta_line(over)
+    # wide characters weigh 2 on X only
+    assert "4/280 characters" in messages.meta_line(_draft(text="日本", platform="x"))
+
+
+def test_render_carries_values_and_max_chars_from_the_payload() -> None:
+    payload = {
+        "draft": 4,
+        "revision": 1,
+        "platform": "x",
+        "text": "hi",
+        "values": {"honest": {"signals": 1, "contradictions": 0}},
+        "max_chars": 140,
+    }
+    info = render.draft_from_payload(payload)
+    assert info.max_chars == 140 and info.values == payload["values"]
+    assert "2/140 characters" in messages.meta_line(info)
+
+
+def test_a_duplicate_finding_names_the_draft_as_a_reference() -> None:
+    finding = {
+        "rule": "no-repeats",
+        "level": "warning",
+        "message": "Near-duplicate of 2 earlier draft(s) of the last 30 days; closest: draft 12 "
+        "(91% similar).",
+    }
+    text = messages.findings_text([finding])
+    assert "closest: draft #12 (91% similar)" in text
+    assert "2 earlier draft(s)" in text  # only "draft N" becomes a reference
+
+
+def test_receipt_offers_withdraw_while_the_draft_is_open() -> None:
+    for state in ("submitted", "in_review", "blocked"):
+        msg = messages.receipt(_draft(state=state))
+        buttons = [
+            e["action_id"] for b in msg["blocks"] if b["type"] == "actions" for e in b["elements"]
+        ]
+        assert ids.ACTION_WITHDRAW in buttons, state
+    for state in ("approved", "withdrawn", "rejected"):
+        msg = messages.receipt(_draft(state=state))
+        assert not any(b["type"] == "actions" for b in msg["blocks"]), state
+    outcome = messages.outcome(_draft(state="changes_requested"), by="UB1", action="changes")
+    (actions,) = [b for b in outcome["blocks"] if b["type"] == "actions"]
+    assert [e["action_id"] for e in actions["elements"]] == [ids.ACTION_REVISE, ids.ACTION_WITHDRAW]
