@@ -16,6 +16,7 @@ from bot.workflow.outbox import (
     claim_due,
     delivered_result,
     mark_delivered,
+    mark_delivered_many,
     mark_failed,
     pending_count,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "claim_due",
     "delivered_result",
     "mark_delivered",
+    "mark_delivered_many",
     "mark_failed",
     "pending_count",
 ]

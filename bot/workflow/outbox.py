@@ -9,11 +9,12 @@ that dies mid-delivery only delays its messages. PostgreSQL claims with `FOR UPD
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from models import OutboxMessage, utcnow
@@ -132,18 +133,34 @@ def mark_delivered(
     now: datetime | None = None,
 ) -> None:
     """Record a successful delivery and what it produced (e.g. Slack channel and ts)."""
-    with db.transaction() as session:
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id)
-            .values(
-                delivered_at=now or utcnow(),
-                next_attempt_at=None,
-                result=result,
-                last_error=None,
-                claim_token=None,
-            )
+    mark_delivered_many(db, [(message_id, result)], now=now)
+
+
+def mark_delivered_many(
+    db: Database,
+    deliveries: Iterable[tuple[int, dict[str, Any] | None]],
+    *,
+    now: datetime | None = None,
+) -> None:
+    """Record several deliveries (message id, result) in one transaction: a dispatcher that
+    sent a batch pays for one commit instead of one per message."""
+    rows = [{"message_id": mid, "message_result": result} for mid, result in deliveries]
+    if not rows:
+        return
+    table = OutboxMessage.__table__
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("message_id"))
+        .values(
+            delivered_at=now or utcnow(),
+            next_attempt_at=None,
+            result=bindparam("message_result"),
+            last_error=None,
+            claim_token=None,
         )
+    )
+    with db.transaction() as session:
+        session.connection().execute(stmt, rows)  # one executemany
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -156,23 +173,28 @@ def mark_failed(
     error: str,
     *,
     retry_after: float | None = None,
-    max_attempts: int = MAX_ATTEMPTS,
+    max_attempts: int | None = MAX_ATTEMPTS,
+    permanent: bool = False,
     now: datetime | None = None,
 ) -> datetime | None:
     """Record a failed attempt; returns when it will be retried (None: given up).
 
     `retry_after` (e.g. Slack's Retry-After on HTTP 429) wins over the exponential backoff, and a
-    rate-limited attempt never counts towards giving up.
+    rate-limited attempt never counts towards giving up. `max_attempts=None` never gives up
+    (the backoff is capped at BACKOFF_MAX_SECONDS); `permanent=True` gives up now, for errors
+    that retrying cannot fix. Either way `error` is kept in `last_error`.
     """
     now = now or utcnow()
     with db.transaction() as session:
         row = session.get(OutboxMessage, message_id, with_for_update=True)
         if row is None or row.delivered_at is not None:
             return None
-        if retry_after is not None:
-            when: datetime | None = now + timedelta(seconds=max(retry_after, 0.0))
+        if permanent:
+            when: datetime | None = None
+        elif retry_after is not None:
+            when = now + timedelta(seconds=max(retry_after, 0.0))
             row.attempts = max(row.attempts - 1, 0)
-        elif row.attempts >= max_attempts:
+        elif max_attempts is not None and row.attempts >= max_attempts:
             when = None
         else:
             when = now + timedelta(seconds=backoff_seconds(row.attempts))

@@ -3,6 +3,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+from sqlalchemy import event
 from wfhelpers import CLEAN
 
 from bot.workflow import (
@@ -10,11 +11,12 @@ from bot.workflow import (
     claim_due,
     delivered_result,
     mark_delivered,
+    mark_delivered_many,
     mark_failed,
     pending_count,
 )
-from bot.workflow.outbox import backoff_seconds
-from models import utcnow
+from bot.workflow.outbox import BACKOFF_MAX_SECONDS, backoff_seconds
+from models import OutboxMessage, utcnow
 from models.db import Database
 
 
@@ -82,3 +84,66 @@ def test_concurrent_dispatchers_never_share_a_message(
         t.join()
     assert len(seen) == len(set(seen)) == total
     assert pending_count(db) == 0
+
+
+def _row(db: Database, message_id: int) -> OutboxMessage:
+    with db.reading() as session:
+        row = session.get(OutboxMessage, message_id)
+        assert row is not None
+        return row
+
+
+def test_max_attempts_none_never_gives_up(service: WorkflowService, db: Database) -> None:
+    service.submit(submitter="UAGENCY1", brand="acme", platform="x", text=CLEAN)
+    now = utcnow()
+    target = claim_due(db, limit=1, now=now)[0].id
+    for attempt in range(1, 26):
+        when = mark_failed(db, target, f"boom {attempt}", max_attempts=None, now=now)
+        assert when is not None and when - now <= timedelta(seconds=BACKOFF_MAX_SECONDS)
+        now = when
+        (again,) = [m for m in claim_due(db, limit=10, now=now) if m.id == target]
+        assert again.attempts == attempt + 1
+    assert _row(db, target).last_error == "boom 25"
+    # the default still gives up
+    assert mark_failed(db, target, "boom", now=now) is None
+
+
+def test_a_permanent_failure_gives_up_at_once_and_keeps_the_error(
+    service: WorkflowService, db: Database
+) -> None:
+    service.submit(submitter="UAGENCY1", brand="acme", platform="x", text=CLEAN)
+    now = utcnow()
+    target = claim_due(db, limit=1, now=now)[0].id
+    when = mark_failed(
+        db, target, "slack: channel_not_found", max_attempts=None, permanent=True, now=now
+    )
+    assert when is None
+    row = _row(db, target)
+    assert (row.next_attempt_at, row.delivered_at) == (None, None)
+    assert row.last_error == "slack: channel_not_found"
+    assert target not in [m.id for m in claim_due(db, limit=10, now=now + timedelta(days=30))]
+    assert pending_count(db) == 2
+
+
+def test_mark_delivered_many_in_one_transaction(service: WorkflowService, db: Database) -> None:
+    service.submit(submitter="UAGENCY1", brand="acme", platform="x", text=CLEAN)
+    claimed = claim_due(db, limit=10)
+    results = [(m.id, {"channel": f"D{i}", "ts": f"{i}.0"}) for i, m in enumerate(claimed)]
+    commits: list[object] = []
+
+    def count_commit(conn: object) -> None:
+        commits.append(conn)
+
+    event.listen(db.engine, "commit", count_commit)
+    try:
+        mark_delivered_many(db, results[:2])
+    finally:
+        event.remove(db.engine, "commit", count_commit)
+    assert len(commits) == 1
+    assert pending_count(db) == 1
+    for (message_id, result), item in zip(results[:2], claimed, strict=False):
+        assert delivered_result(db, item.dedupe_key) == result
+        row = _row(db, message_id)
+        assert row.claim_token is None and row.next_attempt_at is None
+    assert _row(db, claimed[2].id).delivered_at is None
+    mark_delivered_many(db, [])  # nothing to do, no error
