@@ -1,9 +1,9 @@
 """The narrow interface the Slack surface needs from the rest of brandgate.
 
-Listeners and the dispatcher only ever talk to a `Backend` and an `OutboxStore`; the adapter in
-`bot.slack.workflow_backend` implements them over `bot.workflow` and `models`. Keeping the seam
-here means no business rule lives in a listener, and the Slack layer can be read (and tested)
-without knowing how drafts are stored.
+Listeners only ever talk to a `Backend` (and the dispatcher to its `Store`, see dispatcher.py);
+the adapters in `bot.slack.workflow_backend` and `bot.slack.outbox_store` implement them over
+`bot.workflow` and `models`. Keeping the seam here means no business rule lives in a listener,
+and the Slack layer can be read (and tested) without knowing how drafts are stored.
 
 Everything crossing the seam is plain data (dataclasses of str/int/dict), because the same shapes
 travel through outbox payloads as JSON.
@@ -192,29 +192,3 @@ class Backend(Protocol):
     ) -> DraftInfo: ...
 
     def home(self, user: str) -> HomeData: ...
-
-
-@dataclass(frozen=True)
-class OutboxItem:
-    id: int
-    kind: str
-    recipient: str
-    draft_id: str | None
-    revision: int | None
-    payload: Mapping[str, Any]
-    attempts: int = 0
-    result: Mapping[str, Any] | None = None
-
-
-class OutboxStore(Protocol):
-    def claim_due(self, now: datetime, limit: int) -> list[OutboxItem]:
-        """Due, undelivered messages, leased so no other dispatcher takes them meanwhile."""
-        ...
-
-    def mark_delivered(self, item_id: int, result: Mapping[str, Any]) -> None: ...
-
-    def mark_failed(self, item_id: int, error: str, retry_after: float) -> None: ...
-
-    def delivered(self, draft_id: str, kind: str) -> list[OutboxItem]:
-        """Delivered messages of `kind` for a draft, with their result (channel, ts)."""
-        ...

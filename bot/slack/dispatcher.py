@@ -3,11 +3,14 @@
 The workflow writes outbox rows in the same transaction as the state change that causes them;
 this module only turns rows into Slack calls. Guarantees:
 
-* never twice: a row is leased by `claim_due` before it is sent and marked delivered right after;
-  the client used here has no automatic retries (a blind retry of chat.postMessage after a 5xx
-  could post twice), so every retry goes through the outbox schedule instead;
+* never twice: a row is leased by `claim_due` before it is sent and marked delivered at the end
+  of the pass that sent it (all of the pass's rows in one transaction); the client used here has
+  no automatic retries (a blind retry of chat.postMessage after a 5xx could post twice), so
+  every retry goes through the outbox schedule instead;
 * nothing lost: a failed send is rescheduled (Retry-After honoured on 429, exponential backoff
-  otherwise), and since the schedule lives in the database a restart simply resumes it;
+  otherwise, with no attempt limit), and since the schedule lives in the database a restart
+  simply resumes it. Only errors that no retry can fix (`PERMANENT_ERRORS`: a channel we may not
+  post to, a revoked token, a message Slack refuses) give up, with the error recorded;
 * deterministic to test: `dispatch_once(now)` / `run_until_idle(now)` do one pass with an explicit
   clock; `start()` runs the same pass in a thread, woken by `notify()` after each state change.
 """
@@ -30,20 +33,25 @@ from bot.slack.render import Delivery
 
 logger = logging.getLogger("brandgate.slack.dispatcher")
 
-# Slack errors that will not heal by retrying the same call: give the row a long retry instead of
-# hammering Slack (an operator can fix the channel/token and the message still goes out).
+# Slack errors that will not heal by retrying the same call: the row is marked failed for good,
+# with the error in `last_error` for an operator to see.
 PERMANENT_ERRORS = {
     "channel_not_found",
     "not_in_channel",
     "is_archived",
     "user_not_found",
+    "invalid_auth",
+    "not_authed",
+    "account_inactive",
+    "token_revoked",
     "invalid_blocks",
     "msg_too_long",
     "no_text",
     "cant_update_message",
     "restricted_action",
 }
-PERMANENT_RETRY_SECONDS = 3600.0
+# A bug of ours (rendering) may be fixed by a deploy: retry those hourly rather than give up.
+INTERNAL_RETRY_SECONDS = 3600.0
 # Delivery order within one draft's rows of a batch.
 KIND_ORDER = {"review_request": 0, "findings": 1, "outcome": 2, "decision_made": 3}
 # An update whose target is gone has nothing left to do.
@@ -64,10 +72,18 @@ class Item(Protocol):
 class Store(Protocol):
     def claim_due(self, now: datetime, limit: int) -> list[Any]: ...
 
-    def mark_delivered(self, item_id: int, result: Mapping[str, Any], now: datetime) -> None: ...
+    def mark_delivered_many(
+        self, deliveries: list[tuple[int, Mapping[str, Any]]], now: datetime
+    ) -> None: ...
 
     def mark_failed(
-        self, item_id: int, error: str, retry_after: float | None, now: datetime
+        self,
+        item_id: int,
+        error: str,
+        retry_after: float | None,
+        now: datetime,
+        *,
+        permanent: bool = False,
     ) -> datetime | None: ...
 
     def result_of(self, dedupe_key: str) -> Mapping[str, Any] | None: ...
@@ -77,6 +93,33 @@ class Store(Protocol):
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class _Pass:
+    """What one pass delivered, recorded together at its end (one transaction, not one per
+    message). Until then it answers `result_of` itself, so a later row of the same pass (a
+    decision_made editing a review request sent moments ago) finds the message it edits."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._results: dict[str, Mapping[str, Any]] = {}
+        self.delivered: list[tuple[int, Mapping[str, Any]]] = []
+
+    def add(self, item: Item, result: Mapping[str, Any]) -> None:
+        with self._lock:
+            self.delivered.append((item.id, result))
+            if item.dedupe_key:
+                self._results[item.dedupe_key] = result
+
+    def result_of(self, dedupe_key: str) -> Mapping[str, Any] | None:
+        with self._lock:
+            if dedupe_key in self._results:
+                return self._results[dedupe_key]
+        return self.store.result_of(dedupe_key)
+
+    def settlement_of(self, draft_id: Any, dedupe_key: str) -> Mapping[str, Any] | None:
+        return self.store.settlement_of(draft_id, dedupe_key)
 
 
 class Dispatcher:
@@ -124,17 +167,24 @@ class Dispatcher:
                 key = item.draft_id if item.draft_id is not None else ("row", item.id)
                 groups.setdefault(key, []).append(item)
 
+            done = _Pass(self.store)
+
             def deliver_group(group: list[Any]) -> None:
                 # Approvers first: a review request depends on nothing, while an update of a
                 # review request (decision_made) must come after it.
                 for item in sorted(group, key=lambda i: (KIND_ORDER.get(i.kind, 2), i.id)):
-                    self._deliver(item, now)
+                    self._deliver(item, now, done)
 
-            if self._pool is None or len(groups) <= 1:
-                for group in groups.values():
-                    deliver_group(group)
-            else:
-                list(self._pool.map(deliver_group, groups.values()))
+            try:
+                if self._pool is None or len(groups) <= 1:
+                    for group in groups.values():
+                        deliver_group(group)
+                else:
+                    list(self._pool.map(deliver_group, groups.values()))
+            finally:
+                # Whatever went out is recorded, even if a group failed unexpectedly.
+                if done.delivered:
+                    self.store.mark_delivered_many(done.delivered, now)
             return len(items)
 
     def run_until_idle(self, now: datetime | None = None, max_passes: int = 100) -> int:
@@ -147,11 +197,11 @@ class Dispatcher:
                 break
         return total
 
-    def _deliver(self, item: Item, now: datetime) -> None:
+    def _deliver(self, item: Item, now: datetime, done: _Pass) -> None:
         try:
-            result = self._send(item)
+            result = self._perform(render.delivery(item, done))
         except SlackApiError as err:
-            self._failed(item, err, now)
+            self._failed(item, err, now, done)
             return
         except (SlackRequestError, OSError) as err:  # connection refused, timeouts, DNS
             self._count(failed=1)
@@ -162,38 +212,36 @@ class Dispatcher:
             self._count(failed=1)
             logger.exception("outbox %s (%s): cannot deliver", item.id, item.kind)
             self.store.mark_failed(
-                item.id, f"internal: {type(err).__name__}", PERMANENT_RETRY_SECONDS, now
+                item.id, f"internal: {type(err).__name__}", INTERNAL_RETRY_SECONDS, now
             )
             return
         self._count(delivered=1)
-        self.store.mark_delivered(item.id, result, now)
+        done.add(item, result)
 
     def _count(self, delivered: int = 0, failed: int = 0) -> None:
         with self._count_lock:
             self.delivered += delivered
             self.failed += failed
 
-    def _failed(self, item: Item, err: SlackApiError, now: datetime) -> None:
+    def _failed(self, item: Item, err: SlackApiError, now: datetime, done: _Pass) -> None:
         self._count(failed=1)
         status = err.response.status_code
         code = str(err.response.get("error") or status)
+        if code in NOTHING_TO_DO:
+            done.add(item, {"skipped": code})
+            return
+        if status != 429 and code in PERMANENT_ERRORS:
+            self.store.mark_failed(item.id, f"slack: {code}", None, now, permanent=True)
+            logger.error("outbox %s (%s): %s, given up", item.id, item.kind, code)
+            return
         retry_after: float | None = None
         if status == 429:
             header = _header(err.response.headers, "Retry-After")
             retry_after = float(header) if header and header.isdigit() else 1.0
-        elif code in PERMANENT_ERRORS:
-            retry_after = PERMANENT_RETRY_SECONDS
-        elif code in NOTHING_TO_DO:
-            self.store.mark_delivered(item.id, {"skipped": code}, now)
-            return
         when = self.store.mark_failed(item.id, f"slack: {code}", retry_after, now)
         logger.warning("outbox %s (%s): %s, retry at %s", item.id, item.kind, code, when)
 
     # -- Slack calls per kind ---------------------------------------------------------------
-    def _send(self, item: Item) -> dict[str, Any]:
-        delivery = render.delivery(item, self.store)
-        return self._perform(delivery)
-
     def _perform(self, d: Delivery) -> dict[str, Any]:
         if d.update_targets is not None:
             updated = []

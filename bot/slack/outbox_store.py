@@ -12,10 +12,6 @@ from bot.workflow import outbox
 from models import OutboxMessage
 from models.db import Database
 
-# A Slack outage must delay messages, never drop them: keep retrying (the backoff is capped at an
-# hour by the workflow) instead of giving up after the workflow's default attempt count.
-NEVER_GIVE_UP = 1_000_000
-
 
 class WorkflowOutbox:
     def __init__(self, db: Database, *, lease_seconds: float = 60.0) -> None:
@@ -28,11 +24,30 @@ class WorkflowOutbox:
     def mark_delivered(self, item_id: int, result: Mapping[str, Any], now: datetime) -> None:
         outbox.mark_delivered(self.db, item_id, result=dict(result), now=now)
 
+    def mark_delivered_many(
+        self, deliveries: list[tuple[int, Mapping[str, Any]]], now: datetime
+    ) -> None:
+        outbox.mark_delivered_many(self.db, [(i, dict(r)) for i, r in deliveries], now=now)
+
     def mark_failed(
-        self, item_id: int, error: str, retry_after: float | None, now: datetime
+        self,
+        item_id: int,
+        error: str,
+        retry_after: float | None,
+        now: datetime,
+        *,
+        permanent: bool = False,
     ) -> datetime | None:
+        # A Slack outage must delay messages, never drop them: no attempt limit (the backoff is
+        # capped by the workflow); only errors that retrying cannot fix give up (`permanent`).
         return outbox.mark_failed(
-            self.db, item_id, error, retry_after=retry_after, max_attempts=NEVER_GIVE_UP, now=now
+            self.db,
+            item_id,
+            error,
+            retry_after=retry_after,
+            max_attempts=None,
+            permanent=permanent,
+            now=now,
         )
 
     def result_of(self, dedupe_key: str) -> Mapping[str, Any] | None:

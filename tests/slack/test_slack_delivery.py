@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
 
 from bot.slack import ids
 from bot.slack.app import build_client
 from bot.slack.dispatcher import Dispatcher
 from bot.slack.outbox_store import WorkflowOutbox
+from bot.workflow.outbox import BACKOFF_MAX_SECONDS, MAX_ATTEMPTS
 from tests.slack.brands import BRAND1, BRAND2, SUBMITTER
 from tests.slack.harness import Harness
 
@@ -132,3 +135,72 @@ def test_outcome_falls_back_to_a_dm_when_the_thread_is_unreachable(slack: Harnes
     ]
     assert any("Approved" in r for r in replies), replies
     assert all(r.delivered_at is not None for r in slack.outbox())
+
+
+class CountingStore(WorkflowOutbox):
+    """The real store, remembering how deliveries were recorded."""
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.batches: list[list[int]] = []
+
+    def mark_delivered(self, item_id: int, result: Mapping[str, Any], now: datetime) -> None:
+        raise AssertionError("the dispatcher records deliveries per pass")
+
+    def mark_delivered_many(
+        self, deliveries: list[tuple[int, Mapping[str, Any]]], now: datetime
+    ) -> None:
+        self.batches.append([item_id for item_id, _ in deliveries])
+        super().mark_delivered_many(deliveries, now)
+
+
+def test_one_pass_records_its_deliveries_together(slack: Harness) -> None:
+    queue_drafts(slack, 1)
+    draft = slack.latest_draft(SUBMITTER)
+    # Decided before anything went out: the same pass posts the review requests and then edits
+    # them (decision_made), which needs the ts of messages sent earlier in that pass.
+    slack.runtime.backend.service.approve(draft["id"], actor=BRAND1)
+    store = CountingStore(slack.runtime.db)
+    dispatcher = Dispatcher(store, build_client(slack.settings, retries=False), workers=1)
+    rows = slack.outbox()
+    assert dispatcher.dispatch_once(slack.clock()) == len(rows)
+    assert [sorted(b) for b in store.batches] == [sorted(r.id for r in rows)]
+    assert all(r.delivered_at is not None for r in slack.outbox())
+    for approver in (BRAND1, BRAND2):
+        (request,) = slack.review_requests(approver) or slack.dms(approver)
+        edits = [
+            c
+            for c in slack.fake.calls_to("chat.update")
+            if c.params["channel"] == request.response["channel"]
+            and c.params["ts"] == request.response["ts"]
+        ]
+        assert edits and f"<@{BRAND1}>" in edits[-1].rendered()
+    assert dispatcher.dispatch_once(slack.clock() + timedelta(hours=1)) == 0
+
+
+def test_a_long_outage_is_retried_past_any_attempt_limit(slack: Harness) -> None:
+    queue_drafts(slack, 1)
+    slack.fake.fail_next(3 * (MAX_ATTEMPTS + 3), status=500)
+    for _ in range(MAX_ATTEMPTS + 3):
+        slack.runtime.dispatcher.run_until_idle(slack.clock())
+        slack.clock.advance(BACKOFF_MAX_SECONDS + 1)
+    assert all(r.delivered_at is None and r.attempts > MAX_ATTEMPTS for r in slack.outbox())
+    assert all(r.next_attempt_at is not None for r in slack.outbox())
+    slack.runtime.dispatcher.run_until_idle(slack.clock())
+    assert all(r.delivered_at is not None for r in slack.outbox())
+    assert sorted(delivered_posts(slack).values()) == [1, 1]
+
+
+def test_a_permanent_error_gives_up_with_the_error_recorded(slack: Harness) -> None:
+    slack.fake.channel_errors[BRAND2] = "channel_not_found"
+    queue_drafts(slack, 1)
+    slack.runtime.dispatcher.run_until_idle(slack.clock())
+    rows = {r.recipient: r for r in slack.outbox() if r.kind == "review_request"}
+    failed = rows[BRAND2]
+    assert failed.delivered_at is None and failed.next_attempt_at is None
+    assert failed.last_error == "slack: channel_not_found"
+    assert rows[BRAND1].delivered_at is not None
+    # never tried again, however long we wait
+    posts_before = len(slack.fake.calls_to("chat.postMessage", ok_only=False))
+    assert slack.runtime.dispatcher.run_until_idle(slack.clock() + timedelta(days=3)) == 0
+    assert len(slack.fake.calls_to("chat.postMessage", ok_only=False)) == posts_before
