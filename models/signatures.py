@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, SmallInteger, String
+from sqlalchemy import (
+    BigInteger,
+    FetchedValue,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    SmallInteger,
+    String,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime
@@ -17,6 +25,13 @@ from models.base import Base, UTCDateTime
 
 class RevisionSignature(Base):
     __tablename__ = "revision_signatures"
+    # Per-process indexes load a brand's window, then read only what was committed since
+    # (`bot.workflow.history.DatabaseHistory`; migration 0006).
+    __table_args__ = (
+        Index("ix_revision_signatures_brand_created", "brand_id", "created_at"),
+        Index("ix_revision_signatures_brand_revision", "brand_id", "revision_id"),
+        Index("ix_revision_signatures_brand_txid", "brand_id", "txid"),
+    )
 
     revision_id: Mapped[int] = mapped_column(
         ForeignKey("revisions.id"), primary_key=True, autoincrement=False
@@ -27,6 +42,9 @@ class RevisionSignature(Base):
     # Signatures of another version (hash count, hash functions) are not comparable.
     version: Mapped[int] = mapped_column(SmallInteger)
     minhash: Mapped[bytes] = mapped_column(LargeBinary)
+    # PostgreSQL: the inserting transaction's id, set by the database (a server default, never
+    # by the application), so readers can follow commits in order. SQLite: empty.
+    txid: Mapped[int | None] = mapped_column(BigInteger, server_default=FetchedValue())
 
 
 class SignatureBand(Base):

@@ -7,8 +7,10 @@ of two texts, and into LSH band keys: two texts with similarity >= ~0.5 share at
 key with high probability, texts with little in common almost never do. An index keyed by band
 therefore returns the few plausible matches without scanning the history.
 
-The engine stays pure: it defines the `HistoryIndex` protocol and an in-memory index (tests, CLI
-batches, benchmarks); the workflow provides a database-backed one.
+The engine stays pure: it defines the `HistoryIndex` protocol, `BrandIndex` (one brand's
+signatures in memory: sorted band keys in segments, searched with `np.searchsorted`) and
+`InMemoryHistory` over it (tests, CLI batches, benchmarks); the workflow's database-backed index
+keeps a `BrandIndex` per brand in step with the database.
 """
 
 from __future__ import annotations
@@ -365,8 +367,9 @@ class BrandIndex:
         cap: int = CANDIDATE_CAP,
     ) -> list[Similar]:
         """Rows at or after `since` that share a band with `minhash` and are at least
-        `min_similarity` similar to it (exactly, by the MinHash estimate); at most `cap`
-        candidates are compared, the latest first. One entry per draft, most similar first."""
+        `min_similarity` similar to it (exactly, by the MinHash estimate), other than
+        `exclude_draft`'s; at most `cap` candidates are compared, the latest ones. One entry per
+        draft, most similar first."""
         query_keys = band_keys(minhash)[0]
         floor = float("-inf") if since is None else since
         found: list[Similar] = []
@@ -387,6 +390,8 @@ class BrandIndex:
             if budget <= 0:
                 break
             rows = rows[stamps[rows] >= floor]
+            if exclude_draft is not None and len(rows):
+                rows = rows[[draft_ids[r] != exclude_draft for r in rows.tolist()]]
             if len(rows) > budget:
                 rows = rows[-budget:]  # rows are in arrival order: keep the latest
             budget -= len(rows)
@@ -394,9 +399,10 @@ class BrandIndex:
                 continue
             scores = np.count_nonzero(matrix[rows] == minhash, axis=1) / NUM_HASHES
             keep = scores >= min_similarity
-            for r, s in zip(rows[keep].tolist(), scores[keep].tolist(), strict=True):
-                if draft_ids[r] != exclude_draft:
-                    found.append(Similar(draft_ids[r], s, _utc(float(stamps[r]))))
+            found.extend(
+                Similar(draft_ids[r], s, _utc(float(stamps[r])))
+                for r, s in zip(rows[keep].tolist(), scores[keep].tolist(), strict=True)
+            )
         return best_per_draft(found)
 
 
