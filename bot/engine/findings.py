@@ -70,7 +70,7 @@ class ValueCount:
     contradictions: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # treated as immutable; not frozen because a frozen init is slower
 class CheckResult:
     findings: tuple[Finding, ...]
     guidelines_sha256: str

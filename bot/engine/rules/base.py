@@ -72,6 +72,7 @@ class Rule:
         self.terms = terms
         default = MESSAGES.get(terms.lang, MESSAGES["en"]).get(self.TYPE, self.DEFAULT_MESSAGE)
         self._template = (spec.message or default).split("%s")
+        self._messages: dict[tuple[str, ...], str] = {}
 
     def find(self, doc: DraftDoc) -> list[Finding]:
         raise NotImplementedError
@@ -89,17 +90,27 @@ class Rule:
         suggestion: str | None = None,
     ) -> Finding:
         """A finding over original-text offsets, its message filled Vale-style from `args`."""
+        spec = self.spec
         return Finding(
-            rule=self.spec.id,
-            level=self.spec.level,
-            category=self.spec.category,
-            start=start,
-            end=end,
-            text=doc.text[start:end],
-            message=_fill(self._template, args),
-            suggestion=suggestion,
-            overridable=self.spec.overridable,
+            spec.id,
+            spec.level,
+            spec.category,
+            start,
+            end,
+            doc.norm.original[start:end],
+            self.message(args),
+            suggestion,
+            spec.overridable,
         )
+
+    def message(self, args: tuple[str, ...]) -> str:
+        """The filled message; the same words recur across drafts, so fillings are memoised."""
+        cached = self._messages.get(args)
+        if cached is None:
+            cached = _fill(self._template, args)
+            if len(self._messages) < _MESSAGE_CACHE_SIZE:
+                self._messages[args] = cached
+        return cached
 
 
 def format_message(template: str, args: tuple[str, ...]) -> str:
@@ -116,6 +127,8 @@ def _fill(parts: list[str], args: tuple[str, ...]) -> str:
         out.append(part)
     return "".join(out)
 
+
+_MESSAGE_CACHE_SIZE = 4096
 
 RULE_TYPES: dict[str, type[Rule]] = {}
 
