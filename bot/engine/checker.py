@@ -102,22 +102,17 @@ class Checker:
         self, draft: Draft, norm: Normalized, doc: Doc, history: HistoryIndex | None = None
     ) -> CheckResult:
         matches = self.terms.match(doc)
-        draft_doc = DraftDoc(
-            draft=draft,
-            norm=norm,
-            doc=doc,
-            matches=matches,
-            history=history,
-            brand_id=self.guidelines.brand_id,
-        )
+        draft_doc = DraftDoc(draft, norm, doc, matches, history, self.guidelines.brand_id)
         always, by_terms = self._rules_for(draft.platform, draft.kind)
         findings: list[Finding] = []
         for rule in always:
-            findings.extend(rule.find(draft_doc))
+            found = rule.find(draft_doc)
+            if found:
+                findings += found
         for key in matches:
             term_rule = by_terms.get(key)
             if term_rule is not None:
-                findings.extend(term_rule.find(draft_doc))
+                findings += term_rule.find(draft_doc)
         if matches and not self._value_keys.isdisjoint(matches):
             findings.extend(self.values.find(draft_doc))
             values = self.values.counts(draft_doc)

@@ -111,6 +111,7 @@ class TermCompiler:
         self._pending: list[tuple[str, int, list[str], str]] = []
         self._has_lower = False
         self._has_orth = False
+        self._active: list[PhraseMatcher] = []
 
     def add(self, key: str, terms: Sequence[str], mode: str = "lemma") -> None:
         """Register `terms` under `key`; matches come back as TermMatch(term index, ...)."""
@@ -136,6 +137,11 @@ class TermCompiler:
             self._lower.add(match_key, list(self._phrase_docs(lowered, variants)))
             self._has_lower = True
         self._pending.clear()
+        self._active = [
+            matcher
+            for matcher, used in ((self._lower, self._has_lower), (self._orth, self._has_orth))
+            if used
+        ]
 
     def _phrase_docs(self, base: list[str], variants: list[list[str]]) -> Iterable[Doc]:
         for combo in _combinations(base, variants):
@@ -146,13 +152,17 @@ class TermCompiler:
                 yield Doc(self.nlp.vocab, words=hyphenated)
 
     def match(self, doc: Doc) -> dict[str, list[TermMatch]]:
-        found: dict[str, list[TermMatch]] = defaultdict(list)
-        for matcher, used in ((self._lower, self._has_lower), (self._orth, self._has_orth)):
-            if not used:
-                continue
+        found: dict[str, list[TermMatch]] = {}
+        keys = self._keys
+        for matcher in self._active:
             for key_hash, start, end in matcher(doc):
-                key, index = self._keys[key_hash]
-                found[key].append(TermMatch(index, start, end))
+                key, index = keys[key_hash]
+                hit = TermMatch(index, start, end)
+                same_key = found.get(key)
+                if same_key is None:
+                    found[key] = [hit]
+                else:
+                    same_key.append(hit)
         return found
 
 

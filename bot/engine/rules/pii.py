@@ -120,6 +120,10 @@ class PiiRule(Rule):
 
     def find(self, doc: DraftDoc) -> list[Finding]:
         text = doc.text
+        if not (self.numbers and _enough_digits(text)) and not (
+            "email" in self.kinds and _may_hold_email(text)
+        ):
+            return []
         return [
             self.finding(doc, start, end, message(self.terms.lang, f"pii.{kind}"), text[start:end])
             for kind, start, end in self._candidates(text)
