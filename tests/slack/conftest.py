@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,11 +11,6 @@ from models.testing import scratch_database_url
 from tests.slack.brands import write_brands
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.harness import Harness
-
-PG_SKIP = (
-    "PostgreSQL tests need TEST_DATABASE_URL "
-    "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test; .ci/run sets it)"
-)
 
 
 @pytest.fixture
@@ -28,17 +22,6 @@ def fake_slack() -> Iterator[FakeSlack]:
 @pytest.fixture
 def guidelines_dir(tmp_path: Path) -> Path:
     return write_brands(tmp_path / "brands")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    base = None
-    if request.param == "postgresql":
-        base = os.environ.get("TEST_DATABASE_URL")
-        if not base:
-            pytest.skip(PG_SKIP)
-    with scratch_database_url(base, tmp_path) as url:
-        yield url
 
 
 @pytest.fixture
