@@ -34,8 +34,9 @@ class DraftDoc:
 
     def token_span(self, start: int, end: int) -> tuple[int, int]:
         """Original offsets of tokens [start, end)."""
-        first, last = self.doc[start], self.doc[end - 1]
-        return self.norm.to_original(first.idx, last.idx + len(last.text))
+        last = self.doc[end - 1]
+        # len(token) reads the length without building the token's string
+        return self.norm.to_original(self.doc[start].idx, last.idx + len(last))
 
     def char_span(self, start: int, end: int) -> tuple[int, int]:
         """Original offsets of characters [start, end) of the matching text."""
