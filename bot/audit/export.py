@@ -9,8 +9,7 @@ from typing import Any, TextIO
 
 from sqlalchemy import select
 
-from bot.audit.chain import entry_text
-from bot.audit.verify import columns, stream_rows
+from bot.audit.verify import columns, row_text, stream_rows
 from models import AuditEntry
 from models.db import Database
 
@@ -67,18 +66,7 @@ def _rows(
 
 def _jsonl_line(row: Any) -> str:
     # The canonical entry exactly as hashed, plus its hash: anyone can re-verify an export.
-    text = entry_text(
-        seq=row[0],
-        created_at=row[1],
-        event=row[2],
-        actor=row[3],
-        brand_id=row[4],
-        draft_id=row[5],
-        revision=row[6],
-        guidelines_sha256=row[7],
-        payload=row[8],
-        prev_hash=row[9],
-    )
+    text = row_text(row, row[1])
     return f'{text[:-1]},"hash":"{row[10]}"}}\n'
 
 

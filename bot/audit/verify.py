@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, String, func, select, type_coerce
 
-from bot.audit.chain import entry_material, format_time
+from bot.audit.chain import entry_text, format_time
 from bot.audit.log import pending_count
 from models import GENESIS_HASH, AuditEntry, AuditHead
 from models.db import Database
@@ -73,6 +73,22 @@ def columns(dialect: str) -> tuple[tuple[Any, ...], Callable[[Any], str]]:
     ), to_text
 
 
+def row_text(row: Any, created_at: str) -> str:
+    """The canonical entry text of a row selected with `columns()`, as hashed."""
+    return entry_text(
+        seq=row[0],
+        created_at=created_at,
+        event=row[2],
+        actor=row[3],
+        brand_id=row[4],
+        draft_id=row[5],
+        revision=row[6],
+        guidelines_sha256=row[7],
+        payload=row[8],
+        prev_hash=row[9],
+    )
+
+
 def stream_rows(connection: Connection, stmt: Any, batch: int = BATCH) -> Iterator[Any]:
     """Rows through a server-side cursor (PostgreSQL) / incremental fetch (SQLite): flat memory."""
     result = connection.execution_options(yield_per=batch).execute(stmt)
@@ -94,18 +110,7 @@ def verify_connection(connection: Connection) -> VerifyResult:
             else:
                 problem = f"out of sequence (found entry {seq} after {expected_seq - 1})"
             return VerifyResult(False, count, expected_seq, problem)
-        material = entry_material(
-            seq=seq,
-            created_at=to_text(row[1]),
-            event=row[2],
-            actor=row[3],
-            brand_id=row[4],
-            draft_id=row[5],
-            revision=row[6],
-            guidelines_sha256=row[7],
-            payload=row[8],
-            prev_hash=row[9],
-        )
+        material = row_text(row, to_text(row[1])).encode()
         if sha256(material).hexdigest() != row[10]:
             return VerifyResult(
                 False, count, seq, f"content does not match its hash ({row[2]} by {row[3]})"
