@@ -25,10 +25,10 @@ _EXTRA_INVISIBLE = frozenset(
 _DIGIT_SWAPS = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"})
 _SYMBOL_SWAPS = {"@": "a", "$": "s"}
 
-# A word in which a digit (or @, $) touches a letter: "gu4r4nt33d", "fr@ud", "mir4cle".
-_LEET_WORD = re.compile(
-    r"(?:[^\W_]|[@$])*(?:[^\W\d_][0134578@$]|[0134578][^\W\d_])(?:[^\W_]|[@$])*"
-)
+# A run of word characters (and @, $), and the test for a digit (or @, $) touching a letter in
+# it: "gu4r4nt33d", "fr@ud", "mir4cle". Runs first, then the test: one pattern doing both
+# backtracks over every word and costs tens of microseconds a draft.
+_WORD_RUN = re.compile(r"(?:[^\W_]|[@$])+")
 _MIXED = re.compile(r"[^\W\d_][0134578@$]|[0134578][^\W\d_]")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 # Three or more single letters separated by spaces, dots, hyphens, underscores or stars.
@@ -37,10 +37,11 @@ _SEPARATED = re.compile(
     r"{2,}[^\W\d_](?![^\W_])"
 )
 _SEPARATOR_CHARS = frozenset(" .-_*\u00b7")
-# ASCII-only versions of the tests above: several times faster, and most drafts are ASCII.
-# `_CLASSES` turns letters into "a", swappable digits into "0" and @/$ into "@", so that a
-# letter touching a swappable character is a substring test on bytes.
-_CLASSES = bytes(
+# Byte-level tests that rule out both disguises for most drafts before any regex runs: ASCII
+# text is read as bytes (other characters become "?") through a table of character classes.
+# `_MIX_CLASSES`: letters -> "a", swappable digits -> "0", @ and $ -> "@", all else -> " ";
+# a letter touching a swappable character is then a substring test.
+_MIX_CLASSES = bytes(
     ord("a")
     if chr(c).isalpha()
     else ord("0")
@@ -50,10 +51,10 @@ _CLASSES = bytes(
     else ord(" ")
     for c in range(256)
 )
-_SEPARATED_HINT = re.compile(rb"\b[A-Za-z][ .*_-]{1,2}[A-Za-z][ .*_-]{1,2}[A-Za-z]\b")
 
 
-@dataclass(frozen=True, slots=True)
+# Treated as immutable; not frozen, because a frozen init is slower and every check builds one.
+@dataclass(slots=True)
 class Normalized:
     """The matching text; `starts[i]`/`ends[i]` give the original span of its character i."""
 
@@ -157,7 +158,9 @@ def _swap_digits(chars: list[str], text: str) -> bool:
     """Read digits (and @, $ inside words) as the letters they imitate, outside links."""
     changed = False
     links = _url_spans(text)
-    for word in _LEET_WORD.finditer(text):
+    for word in _WORD_RUN.finditer(text):
+        if _MIXED.search(word.group()) is None:
+            continue
         start = word.start()
         if any(lo <= start < hi for lo, hi in links):
             continue  # a shortened link is random letters and digits, not an evasion
@@ -190,20 +193,88 @@ def _join_separated(
     )
 
 
-def _disguise_hints(text: str) -> tuple[bool, bool]:
-    """Cheap tests: may `text` hold digits-for-letters, or separated letters? Links excluded.
+def _may_swap_digits(text: str) -> bool:
+    """Cheap test: may `text` hold digits (or @, $) in place of letters? Links excluded.
 
-    Both run on bytes, other characters turned into "?": a disguise built from non-ASCII
-    letters ("è 3") is left to pass rather than slow every draft down.
+    Read as bytes, other characters turned into "?": a disguise built from non-ASCII letters
+    ("è3") is left to pass rather than slow every draft down.
     """
-    probe = _URL.sub(" ", text) if "://" in text or "www." in text else text
-    raw = probe.encode("ascii", "replace")
-    classes = raw.translate(_CLASSES)
-    mixed = b"a0" in classes or b"0a" in classes or b"a@" in classes
-    separated = _SEPARATED_HINT.search(raw) is not None or (
-        "\u00b7" in probe and _SEPARATED.search(probe) is not None
-    )
-    return mixed, separated
+    if "://" in text or "www." in text:
+        text = _URL.sub(" ", text)
+    classes = text.encode("ascii", "replace").translate(_MIX_CLASSES)
+    return b"a0" in classes or b"0a" in classes or b"a@" in classes
+
+
+# What each whitespace-separated chunk of a draft needs, remembered the way spaCy's tokenizer
+# remembers its chunks: drafts reuse their words, so most chunks cost one set lookup. Plain
+# chunks need nothing; quiet chunks (plain ones, and those holding a lone letter such as "a"
+# or "I'm") need neither folding nor digit swaps. Both sets are emptied when full, which only
+# costs the next drafts a rescan.
+_PLAIN_CHUNKS: set[str] = set()
+_QUIET_CHUNKS: set[str] = set()
+_MAX_REMEMBERED_CHUNKS = 100_000
+# A letter with no other word character beside it: every letter of a separated run is one.
+_LONE_LETTER = re.compile(r"(?<![^\W_])[^\W\d_](?![^\W_])")
+# Whitespace is not part of any chunk, and NFKC folds these spaces to " ".
+_NON_ASCII_SPACE = re.compile(r"[^\S\x00-\x7f]")
+# For ASCII text: letters -> "a", digits -> "w", separators and "_" -> "s", all else -> "x".
+# The last two letters of a separated run then read "sas" or "sass", then "a" and no word
+# character: `_TWO_LONE_LETTERS` is a superset of `_SEPARATED` that a literal prefix makes fast.
+_SEPARATION_CLASSES = bytes(
+    ord("a")
+    if chr(c).isalpha()
+    else ord("w")
+    if chr(c).isdigit()
+    else ord("s")
+    if chr(c) in " .*_-"
+    else ord("x")
+    for c in range(256)
+)
+_TWO_LONE_LETTERS = re.compile(rb"sas{1,2}a(?![aw])")
+
+
+def _remember(chunk: str) -> tuple[bool, bool]:
+    """(needs folding, may hold digits for letters) of a chunk not yet remembered."""
+    fold = not chunk.isascii() and not _folds_to_itself(chunk)
+    # A link lies within one chunk, so `_may_swap_digits` sees it whole and leaves it out.
+    mixed = _may_swap_digits(chunk)
+    if not (fold or mixed):
+        if len(_QUIET_CHUNKS) >= _MAX_REMEMBERED_CHUNKS:
+            _QUIET_CHUNKS.clear()
+            _PLAIN_CHUNKS.clear()
+        _QUIET_CHUNKS.add(chunk)
+        if _LONE_LETTER.search(chunk) is None:
+            _PLAIN_CHUNKS.add(chunk)
+    return fold, mixed
+
+
+def _may_be_separated(text: str) -> bool:
+    if text.isascii():
+        classes = text.encode("ascii").translate(_SEPARATION_CLASSES)
+        return _TWO_LONE_LETTERS.search(classes) is not None
+    return _SEPARATED.search(text) is not None
+
+
+def _needs(text: str) -> tuple[bool, bool, bool]:
+    """(needs folding, may hold digits for letters, may hold separated letters).
+
+    Exact for the first two, since a digit-for-letter word never spans whitespace, nor does a
+    link; the third is a superset, settled by `_SEPARATED` itself.
+    """
+    chunks = text.split()
+    if _PLAIN_CHUNKS.issuperset(chunks):
+        fold = mixed = separated = False
+    else:
+        fold = mixed = False
+        if not _QUIET_CHUNKS.issuperset(chunks):
+            for chunk in set(chunks).difference(_QUIET_CHUNKS):
+                chunk_fold, chunk_mixed = _remember(chunk)
+                fold = fold or chunk_fold
+                mixed = mixed or chunk_mixed
+        separated = _may_be_separated(text)
+    if not fold and not text.isascii() and _NON_ASCII_SPACE.search(text) is not None:
+        fold = True
+    return fold, mixed, separated
 
 
 @lru_cache(maxsize=8192)
@@ -218,15 +289,17 @@ def _folds_to_itself(text: str) -> bool:
 
 def normalize(text: str) -> Normalized:
     """The matching form of `text`: case is kept (exact matching needs it), all else folded."""
+    fold, mixed, separated = _needs(text)
+    if not (fold or mixed or separated):
+        return Normalized(text, text)
     starts: list[int] | None = None
     ends: list[int] | None = None
-    if text.isascii() or _folds_to_itself(text):
-        # Every character maps to itself: offsets only change if letters are joined.
-        current = text
-    else:
+    current = text
+    if fold:
         folded, starts, ends = _fold_unicode(text)
         current = "".join(folded)
-    mixed, separated = _disguise_hints(current)
+        # Folding can make both disguises: "ｇ ｕ ａ ｒ", Cyrillic letters next to digits.
+        _, mixed, separated = _needs(current)
     if mixed or separated:
         chars = list(current)
         if mixed and _swap_digits(chars, current):
