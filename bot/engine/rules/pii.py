@@ -24,23 +24,16 @@ _NUMBERISH = re.compile(r"(?<![\w#/.,])(?:\+|00)?\d(?:[\d \u00a0().\-/]*\d)?(?![
 # and an address has a character, "@", a domain and a dot (handles like "@brand" do not).
 _DIGIT = re.compile(r"\d")
 _EMAIL_HINT = re.compile(r"[\w.+-]@[\w-]+\.")
-# Digits -> "0", the separators numbers are written with -> " ", anything else -> "x":
-# a phone or card number is then a stretch without "x" holding at least 8 zeros.
-_NUMBER_CLASSES = bytes(
-    ord("0") if chr(c).isdigit() else ord(" ") if chr(c) in " ().-/+" else ord("x")
-    for c in range(256)
-)
-
-
-_NUMBER_RUN = re.compile(rb"0[0 ]*")
+# Digits -> "0", anything else -> "x", and the separators numbers are written with deleted: a
+# phone or card number then leaves a run of at least 8 zeros, a substring test.
+_NUMBER_CLASSES = bytes(ord("0") if chr(c).isdigit() else ord("x") for c in range(256))
+_NUMBER_SEPARATORS = b" ().-/+"
+_EIGHT_DIGITS = b"0" * 8
 
 
 def _enough_digits(text: str) -> bool:
     if text.isascii():
-        classes = text.encode("ascii").translate(_NUMBER_CLASSES)
-        if classes.count(b"0") < 8:
-            return False
-        return any(run.count(b"0") >= 8 for run in _NUMBER_RUN.findall(classes))
+        return _EIGHT_DIGITS in text.encode("ascii").translate(_NUMBER_CLASSES, _NUMBER_SEPARATORS)
     return len(_DIGIT.findall(text)) >= 8
 
 
@@ -102,15 +95,18 @@ class PiiRule(Rule):
         super().__init__(spec, terms)
         self.kinds = frozenset(self.option("detect"))
         self.numbers = bool(self.kinds & {"phone", "card"})
+        self.emails = "email" in self.kinds
         self.allowed = {_canonical(a) for a in self.option("allow")}
 
-    def _candidates(self, text: str) -> Iterator[tuple[str, int, int]]:
+    def _candidates(
+        self, text: str, emails_possible: bool, numbers_possible: bool
+    ) -> Iterator[tuple[str, int, int]]:
         emails = []
-        if "email" in self.kinds and _may_hold_email(text):
+        if emails_possible:
             for m in _EMAIL.finditer(text):
                 emails.append((m.start(), m.end()))
                 yield "email", m.start(), m.end()
-        if self.numbers and _enough_digits(text):
+        if numbers_possible:
             for m in _NUMBERISH.finditer(text):
                 if any(s <= m.start() < e for s, e in emails):
                     continue
@@ -120,13 +116,13 @@ class PiiRule(Rule):
 
     def find(self, doc: DraftDoc) -> list[Finding]:
         text = doc.text
-        if not (self.numbers and _enough_digits(text)) and not (
-            "email" in self.kinds and _may_hold_email(text)
-        ):
+        numbers_possible = self.numbers and _enough_digits(text)
+        emails_possible = self.emails and "@" in text and _may_hold_email(text)
+        if not (numbers_possible or emails_possible):
             return []
         return [
             self.finding(doc, start, end, message(self.terms.lang, f"pii.{kind}"), text[start:end])
-            for kind, start, end in self._candidates(text)
+            for kind, start, end in self._candidates(text, emails_possible, numbers_possible)
             if _canonical(text[start:end]) not in self.allowed
         ]
 
