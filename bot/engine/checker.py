@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import threading
-from collections import deque
-from collections.abc import Iterable, Iterator
-
-from spacy.tokens import Doc
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from operator import attrgetter
+from typing import NamedTuple
 
 from bot.engine.builtins import BUILTIN_RULES, ValuesRule
 from bot.engine.document import DraftDoc
 from bot.engine.findings import CheckResult, Draft, Finding
 from bot.engine.history import HistoryIndex
 from bot.engine.lexicon import TermCompiler, get_nlp
-from bot.engine.normalize import Normalized, normalize
+from bot.engine.normalize import normalize
 from bot.engine.rules.base import Rule, rule_type
 from bot.guidelines.model import Guidelines
 
 MAX_DRAFT_CHARS = 100_000
+# Drafts checked together by `check_many`: measured fastest between 32 and 64 on a 2-core
+# machine; larger batches spill out of the CPU cache again.
+BATCH_SIZE = 48
 
 
 class DraftError(ValueError):
@@ -50,83 +53,134 @@ class Checker:
         self.values = ValuesRule(guidelines, self.terms)
         self._value_keys = self.values.keys
         self._no_values = self.values.counts_of_nothing()
-        self._applicable: dict[tuple[str, str], tuple[list[Rule], dict[str, Rule]]] = {}
+        self._applicable: dict[tuple[str, str], _ApplicableRules] = {}
         self.terms.build()
 
     def check(self, draft: Draft, history: HistoryIndex | None = None) -> CheckResult:
         """`history`: the brand's earlier drafts, for the `duplicate` rule (none: no duplicates)."""
         validate_text(draft.text)
-        norm = normalize(draft.text)
-        return self._check_doc(draft, norm, self.nlp.make_doc(norm.text), history)
+        return self._check_batch([draft], history, None)[0]
 
     def check_many(
-        self, drafts: Iterable[Draft], history: HistoryIndex | None = None
+        self,
+        drafts: Iterable[Draft],
+        history: HistoryIndex | None = None,
+        record: Callable[[Draft], None] | None = None,
     ) -> Iterator[CheckResult]:
-        """Like `check` over many drafts, streamed: nothing is held beyond the draft at hand,
-        so a batch of any size runs in flat memory (and the garbage collector stays idle)."""
-        waiting: deque[tuple[Draft, Normalized]] = deque()
+        """Like `check` over many drafts, in order, streamed in batches of `BATCH_SIZE`.
 
-        def matching_texts() -> Iterator[str]:
-            for draft in drafts:
+        `record(draft)` is called for each draft once the rules that read `history` have seen
+        it, so that a draft is compared with the drafts before it (a CLI batch is its own
+        history). A draft that cannot be checked raises `DraftError` after the results of the
+        drafts before it.
+        """
+        batch: list[Draft] = []
+        for draft in drafts:
+            try:
                 validate_text(draft.text)
-                norm = normalize(draft.text)
-                waiting.append((draft, norm))
-                yield norm.text
+            except DraftError:
+                yield from self._check_batch(batch, history, record)
+                raise
+            batch.append(draft)
+            if len(batch) == BATCH_SIZE:
+                yield from self._check_batch(batch, history, record)
+                batch = []
+        if batch:
+            yield from self._check_batch(batch, history, record)
 
-        for doc in self.nlp.tokenizer.pipe(matching_texts()):
-            draft, norm = waiting.popleft()
-            yield self._check_doc(draft, norm, doc, history)
-
-    def _rules_for(self, platform: str, kind: str) -> tuple[list[Rule], dict[str, Rule]]:
-        """The rules that apply to a platform and kind: those that always run, and those that
-        run only when their own terms matched (most drafts match none of them)."""
+    def _rules_for(self, platform: str, kind: str) -> _ApplicableRules:
+        """The rules that apply to a platform and kind: those that always run, those that run
+        only where their own terms matched (most drafts match none of them), and those that
+        read the history."""
         key = (platform, kind)
         found = self._applicable.get(key)
         if found is None:
             always: list[Rule] = []
             by_terms: dict[str, Rule] = {}
+            reading_history: list[Rule] = []
             for rule in self.rules:
                 spec = rule.spec
                 if (spec.platforms and platform not in spec.platforms) or (
                     spec.kinds and kind not in spec.kinds
                 ):
                     continue
-                if rule.TERMS_ONLY:
+                if rule.READS_HISTORY:
+                    reading_history.append(rule)
+                elif rule.TERMS_ONLY:
                     by_terms[spec.id] = rule
                 else:
                     always.append(rule)
-            found = self._applicable[key] = (always, by_terms)
+            found = self._applicable[key] = _ApplicableRules(always, by_terms, reading_history)
         return found
 
-    def _check_doc(
-        self, draft: Draft, norm: Normalized, doc: Doc, history: HistoryIndex | None = None
-    ) -> CheckResult:
-        matches = self.terms.match(doc)
-        draft_doc = DraftDoc(draft, norm, doc, matches, history, self.guidelines.brand_id)
-        always, by_terms = self._rules_for(draft.platform, draft.kind)
-        findings: list[Finding] = []
-        for rule in always:
-            found = rule.find(draft_doc)
-            if found:
-                findings += found
-        for key in matches:
-            term_rule = by_terms.get(key)
-            if term_rule is not None:
-                findings += term_rule.find(draft_doc)
+    def _check_batch(
+        self,
+        drafts: list[Draft],
+        history: HistoryIndex | None,
+        record: Callable[[Draft], None] | None,
+    ) -> list[CheckResult]:
+        """Check validated drafts phase by phase: normalise all, tokenize all, match all, then
+        each rule over all. A phase's code and tables then stay in the CPU cache for the whole
+        batch instead of being evicted by the next phase at every draft."""
+        if not drafts:
+            return []
+        norms = [normalize(draft.text) for draft in drafts]
+        tokenizer = self.nlp.tokenizer
+        match = self.terms.match
+        brand_id = self.guidelines.brand_id
+        docs = [
+            DraftDoc(draft, norm, doc, match(doc), history, brand_id)
+            for draft, norm, doc in zip(
+                drafts, norms, [tokenizer(norm.text) for norm in norms], strict=True
+            )
+        ]
+        found: list[list[Finding]] = [[] for _ in drafts]
+        groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for i, draft in enumerate(drafts):
+            groups[draft.platform, draft.kind].append(i)
+        for key, members in groups.items():
+            rules = self._rules_for(*key)
+            for rule in rules.always:
+                find = rule.find
+                for i in members:
+                    hits = find(docs[i])
+                    if hits:
+                        found[i] += hits
+            for rule_id, rule in rules.by_terms.items():
+                find = rule.find
+                for i in members:
+                    doc = docs[i]
+                    if rule_id in doc.matches:
+                        found[i] += find(doc)
+        if history is not None or record is not None:
+            # In input order, recording each draft after its own look-up.
+            for i, doc in enumerate(docs):
+                if history is not None:
+                    for rule in self._rules_for(doc.draft.platform, doc.draft.kind).history:
+                        found[i] += rule.find(doc)
+                if record is not None:
+                    record(doc.draft)
+        return [self._result(doc, findings) for doc, findings in zip(docs, found, strict=True)]
+
+    def _result(self, doc: DraftDoc, findings: list[Finding]) -> CheckResult:
+        matches = doc.matches
         if matches and not self._value_keys.isdisjoint(matches):
-            findings.extend(self.values.find(draft_doc))
-            values = self.values.counts(draft_doc)
+            findings.extend(self.values.find(doc))
+            values = self.values.counts(doc)
         else:
             values = self._no_values
         if len(findings) > 1:
             findings.sort(key=_position)
-        return CheckResult(
-            findings=tuple(findings), guidelines_sha256=self.guidelines.sha256, values=values
-        )
+        return CheckResult(tuple(findings), self.guidelines.sha256, values)
 
 
-def _position(finding: Finding) -> tuple[int, int, str]:
-    return (finding.start, finding.end, finding.rule)
+class _ApplicableRules(NamedTuple):
+    always: list[Rule]
+    by_terms: dict[str, Rule]
+    history: list[Rule]
+
+
+_position = attrgetter("start", "end", "rule")
 
 
 _cache: dict[tuple[str, str], Checker] = {}

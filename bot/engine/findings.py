@@ -8,7 +8,7 @@ from typing import Any
 LEVEL_RANK = {"suggestion": 0, "warning": 1, "error": 2}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # treated as immutable; not frozen, because a frozen init is slower
 class Draft:
     text: str
     platform: str

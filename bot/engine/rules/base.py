@@ -63,6 +63,9 @@ class Rule:
     #: True when the rule can only find something where its own terms matched; the checker
     #: then skips it for drafts without such a match (most drafts), saving a call per rule.
     TERMS_ONLY: ClassVar[bool] = False
+    #: True when the rule reads the draft's history: the checker then runs it draft by draft,
+    #: in input order, so that a batch can record each draft before the next one is looked up
+    READS_HISTORY: ClassVar[bool] = False
     #: each group names options of which at least one must be present
     #: (e.g. occurrence needs `max` or `min`, and `pattern` or `tokens`)
     REQUIRE_ONE_OF: ClassVar[tuple[tuple[str, ...], ...]] = ()

@@ -25,6 +25,7 @@ from bot.guidelines.model import RuleSpec
 @register
 class DuplicateRule(Rule):
     TYPE = "duplicate"
+    READS_HISTORY = True
     OPTIONS: ClassVar[dict[str, OptionSpec]] = {
         "window_days": OptionSpec(
             "int", minimum=1, default=30, help="how far back earlier drafts count, in days"
