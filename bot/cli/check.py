@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import json
+import os
+import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -20,12 +23,12 @@ from bot.cli.common import (
     use_colour,
 )
 from bot.cli.progress import Progress
-from bot.engine.checker import DraftError, get_checker
+from bot.engine.checker import BATCH_SIZE, DraftError, get_checker, validate_text
 from bot.engine.findings import CheckResult, Draft
 from bot.engine.history import InMemoryHistory
 from bot.guidelines.errors import GuidelineError, UnknownBrand
 from bot.guidelines.loader import GuidelineStore
-from bot.guidelines.model import KINDS, PLATFORMS
+from bot.guidelines.model import KINDS, PLATFORMS, Guidelines
 from bot.routing import RoutePlan, plan_route
 
 
@@ -150,17 +153,8 @@ def _draft_of(item: Item) -> Draft:
     )
 
 
-def check_item(
-    store: GuidelineStore,
-    item: Item,
-    submitter: str | None,
-    history: InMemoryHistory | None = None,
-) -> Outcome:
-    """Check one draft; every problem with the item itself becomes `Outcome.error`.
-
-    With `history` (a batch), the draft is compared with the batch's earlier lines by the
-    `duplicate` rule, then added to it.
-    """
+def _prepare(store: GuidelineStore, item: Item) -> tuple[Draft, Guidelines] | Outcome:
+    """The draft and its brand's guidelines, or the outcome saying what is wrong with the item."""
     if item.error is not None:
         return Outcome(item, error=item.error)
     brand = item.fields.get("brand")
@@ -168,14 +162,67 @@ def check_item(
         if not isinstance(brand, str) or not brand:
             raise UsageError("brand: a brand id is required (--brand or a 'brand' field)")
         draft = _draft_of(item)
-        guidelines = store.get(brand)
-        result = get_checker(guidelines).check(draft, history=history)
-        if history is not None:
-            history.add(brand, item.id, draft.text)
+        validate_text(draft.text)
+        return draft, store.get(brand)
     except (UsageError, DraftError, UnknownBrand) as exc:
         return Outcome(item, brand=brand, error=f"{item.where}: {exc}")
-    route = plan_route(guidelines, result, draft, submitter)
-    return Outcome(item, brand=brand, draft=draft, result=result, route=route)
+
+
+def check_items(
+    store: GuidelineStore,
+    items: Iterable[Item],
+    submitter: str | None,
+    history: InMemoryHistory | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> Iterator[Outcome]:
+    """The outcome of each item, in input order; every problem with an item becomes its
+    `Outcome.error`. Consecutive drafts of one brand are checked together (`check_many`).
+
+    With `history` (a batch), each draft is compared with the batch's earlier lines by the
+    `duplicate` rule, then added to it.
+    """
+    pending: list[tuple[Item, Draft]] = []
+    guidelines: Guidelines | None = None
+
+    def flush() -> Iterator[Outcome]:
+        if guidelines is None or not pending:
+            return
+        brand_id = guidelines.brand_id
+        record = (
+            (lambda draft: history.add(brand_id, draft.id or "", draft.text))
+            if history is not None
+            else None
+        )
+        results = get_checker(guidelines).check_many(
+            [draft for _, draft in pending], history=history, record=record
+        )
+        for (item, draft), result in zip(pending, results, strict=True):
+            route = plan_route(guidelines, result, draft, submitter)
+            yield Outcome(item, brand=brand_id, draft=draft, result=result, route=route)
+        pending.clear()
+
+    for item in items:
+        prepared = _prepare(store, item)
+        if isinstance(prepared, Outcome):
+            yield from flush()
+            yield prepared
+            continue
+        draft, item_guidelines = prepared
+        if item_guidelines is not guidelines or len(pending) >= batch_size:
+            yield from flush()
+            guidelines = item_guidelines
+        pending.append((item, draft))
+    yield from flush()
+
+
+def _batch_size(path: str) -> int:
+    """Batches for files; one at a time for a pipe, so that each answer follows its line."""
+    if path != "-":
+        return BATCH_SIZE
+    try:
+        return BATCH_SIZE if stat.S_ISREG(os.fstat(sys.stdin.fileno()).st_mode) else 1
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return 1
 
 
 def run(args: argparse.Namespace) -> int:
@@ -192,9 +239,9 @@ def run(args: argparse.Namespace) -> int:
     colour = use_colour(out)
     unreadable = blocked = False
     progress = Progress(enabled=bool(args.input) and use_colour(sys.stderr))
+    batch_size = _batch_size(args.input) if args.input else 1
     try:
-        for item in items:
-            outcome = check_item(store, item, args.as_user, history)
+        for outcome in check_items(store, items, args.as_user, history, batch_size):
             progress.step()
             unreadable |= outcome.error is not None
             blocked |= outcome.result is not None and outcome.result.verdict == "block"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.check import Item, check_items
 from bot.cli.main import main
 from bot.engine.checker import Checker
 from bot.engine.findings import CheckResult, Draft, Finding
@@ -28,7 +29,7 @@ from bot.engine.rules.readability import (
 )
 from bot.engine.rules.stock_phrases import STOCK_PHRASES
 from bot.guidelines.errors import GuidelineError
-from bot.guidelines.loader import load_guidelines
+from bot.guidelines.loader import GuidelineStore, load_guidelines
 
 COMMON = """\
 approvers:
@@ -323,6 +324,30 @@ def test_duplicate_it(it: Checker) -> None:
     assert findings(it, different, "copia-incolla", history=history) == []
 
 
+def test_check_many_records_each_draft_before_the_next_is_looked_up(en: Checker) -> None:
+    history = InMemoryHistory(clock=lambda: NOW)
+    recorded: list[str] = []
+
+    def record(draft: Draft) -> None:
+        recorded.append(draft.id or "")
+        history.add("trail", draft.id or "", draft.text)
+
+    texts = [REPLY_A, DIFFERENT, REPLY_B, REPLY_A.replace("Anna", "Bea")]
+    drafts = [Draft(text, "x", kind="reply", id=str(i)) for i, text in enumerate(texts)]
+    results = list(en.check_many(drafts, history=history, record=record))
+    dups = [[f for f in r.findings if f.rule == "copy-paste"] for r in results]
+    assert recorded == ["0", "1", "2", "3"]
+    assert (dups[0], dups[1]) == ([], [])
+    assert "1 earlier draft" in dups[2][0].message and "closest: draft 0 " in dups[2][0].message
+    assert "2 earlier draft(s)" in dups[3][0].message
+    # Without a history the rule finds nothing, but drafts are still recorded.
+    recorded.clear()
+    assert list(en.check_many(drafts, record=lambda d: recorded.append(d.id or ""))) == [
+        en.check(d) for d in drafts
+    ]
+    assert recorded == ["0", "1", "2", "3"]
+
+
 def test_in_memory_history_finds_the_one_match_among_thousands() -> None:
     rng = random.Random(5)
     letters = "abcdefghijklmnopqrstuvwxyz"
@@ -493,6 +518,31 @@ def test_check_batch_is_its_own_history(tmp_path: Path, capsys: pytest.CaptureFi
     dups = {r["id"]: [f for f in r["findings"] if f["rule"] == "copy-paste"] for r in results}
     assert (dups["a"], dups["b"]) == ([], [])
     assert "closest: draft a " in dups["c"][0]["message"]
+    # Batches of two, another brand's line and a bad line between: still input order, and
+    # a copy is caught across batch boundaries.
+    (tmp_path / "casa.yml").write_text(IT, encoding="utf-8")
+    items = [
+        Item("a", {"brand": "trail", "platform": "x", "text": REPLY_A}, "l1"),
+        Item("i", {"brand": "casa", "platform": "x", "text": IT_A}, "l2"),
+        Item("b", {"brand": "trail", "platform": "x", "text": DIFFERENT}, "l3"),
+        Item("bad", {"brand": "trail", "platform": "x", "text": " "}, "l4"),
+        Item("x", {"brand": "trail", "platform": "x", "text": "Thanks, see you soon!"}, "l5"),
+        Item("c", {"brand": "trail", "platform": "x", "text": REPLY_B}, "l6"),
+        Item("j", {"brand": "casa", "platform": "x", "text": IT_B}, "l7"),
+    ]
+    store = GuidelineStore(tmp_path)
+    outcomes = list(check_items(store, items, None, InMemoryHistory(), batch_size=2))
+    assert [o.item.id for o in outcomes] == ["a", "i", "b", "bad", "x", "c", "j"]
+    assert outcomes[3].error is not None and "empty" in outcomes[3].error
+    copy_rules = ("copy-paste", "copia-incolla")
+    copies = {
+        o.item.id: [f.message for f in o.result.findings if f.rule in copy_rules]
+        for o in outcomes
+        if o.result is not None
+    }
+    assert copies["a"] == copies["i"] == copies["b"] == copies["x"] == []
+    assert "closest: draft a " in copies["c"][0]
+    assert "closest: draft i " in copies["j"][0]
     # a single draft has no history: nothing to compare with
     main([*common, "--format", "json", REPLY_B])
     result = json.loads(capsys.readouterr().out)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.checker import DraftError, get_checker
+from bot.engine.checker import BATCH_SIZE, DraftError, get_checker
 from bot.engine.findings import Draft
 from bot.guidelines.model import Guidelines
 
@@ -32,3 +32,38 @@ def test_check_many_streams_and_stops_at_an_unusable_draft(en: Guidelines) -> No
 
 def test_compiled_checker_is_reused_per_guidelines_version(en: Guidelines) -> None:
     assert get_checker(en) is get_checker(en)
+
+
+def _varied_drafts(count: int) -> list[Draft]:
+    """Drafts cycling through platforms, kinds and the tricky texts above."""
+    platforms = ["x", "instagram", "threads", "linkedin"]
+    kinds = ["post", "reply"]
+    return [
+        Draft(
+            f"{DRAFTS[i % len(DRAFTS)].text} #{i}",
+            platforms[i % len(platforms)],
+            kind=kinds[(i // 3) % len(kinds)],
+            sponsored=i % 5 == 0,
+            context="Do they leak?" if i % 2 else None,
+            id=str(i),
+        )
+        for i in range(count)
+    ]
+
+
+def test_batches_of_mixed_platforms_and_kinds_agree_with_single_checks(en: Guidelines) -> None:
+    checker = get_checker(en)
+    drafts = _varied_drafts(2 * BATCH_SIZE + 7)
+    assert list(checker.check_many(drafts)) == [checker.check(d) for d in drafts]
+
+
+def test_a_bad_draft_in_a_later_batch_comes_after_every_result_before_it(
+    en: Guidelines,
+) -> None:
+    checker = get_checker(en)
+    drafts = _varied_drafts(BATCH_SIZE + 3)
+    results = checker.check_many([*drafts, Draft("", "x"), *drafts])
+    for expected in drafts:
+        assert next(results) == checker.check(expected)
+    with pytest.raises(DraftError, match="empty"):
+        next(results)

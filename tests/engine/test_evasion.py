@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.engine import normalize as norm_module
 from bot.engine.findings import Draft
 from bot.engine.normalize import normalize
 from tests.engine.support import CheckFn, texts_of
@@ -119,3 +120,68 @@ def test_draft_kinds_all_check(check_en: CheckFn) -> None:
     result = check_en("Sorry about the boots!", kind="reply", context="My boots leaked")
     assert isinstance(result.findings, tuple)
     assert Draft("x", "x").kind == "post"
+
+
+def _normalize_without_shortcuts(text: str) -> tuple[str, tuple[int, ...] | None]:
+    """The slow, obvious normalisation: every step on every text, no memo, no pre-checks.
+    `normalize` must always agree with it; only its speed may differ."""
+    starts: list[int] | None = None
+    current = text
+    if any(not norm_module._maps_to_itself(c) for c in text if not c.isascii()):
+        folded, starts, ends = norm_module._fold_unicode(text)
+        current = "".join(folded)
+    chars = list(current)
+    if norm_module._may_swap_digits(current) and norm_module._swap_digits(chars, current):
+        current = "".join(chars)
+    if norm_module._SEPARATED.search(current):
+        if starts is None:
+            starts, ends = list(range(len(text))), list(range(1, len(text) + 1))
+        chars, starts, ends = norm_module._join_separated(chars, starts, ends)
+        current = "".join(chars)
+    return current, None if starts is None else tuple(starts)
+
+
+# Letters, separators, swappable digits, links, look-alikes, invisible and odd spaces.
+_DISGUISE_PIECES = st.sampled_from(
+    [
+        *"abcgrtuIe .-_*\u00b7@$0134578!#:/\n\t",
+        "https://",
+        "www.",
+        " x ",
+        "\u00a0",
+        "\u2009",
+        "\u200b",
+        "\u0301",
+        "\u00e9",
+        "\uff47",
+        "\u0430",
+        "\u043e",
+        "\U0001d41a",
+        "\u2019",
+        "é",
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(pieces=st.lists(_DISGUISE_PIECES, min_size=1, max_size=40), noise=st.text(max_size=20))
+def test_normalize_agrees_with_the_obvious_slow_version(pieces: list[str], noise: str) -> None:
+    for text in ("".join(pieces), "".join(pieces) + noise, noise + " ".join(pieces)):
+        norm = normalize(text)
+        expected_text, expected_starts = _normalize_without_shortcuts(text)
+        assert norm.text == expected_text
+        if expected_starts is not None or norm.starts is not None:
+            assert norm.starts == expected_starts
+        # the memo gives the same answer the second time
+        assert normalize(text) == norm
+
+
+def test_chunk_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(norm_module, "_MAX_REMEMBERED_CHUNKS", 5)
+    monkeypatch.setattr(norm_module, "_QUIET_CHUNKS", set())
+    monkeypatch.setattr(norm_module, "_PLAIN_CHUNKS", set())
+    for i in range(200):
+        text = f"word{i}x plain{i} a b c{i} gu4r4nt33 g u a r"
+        assert normalize(text).text == _normalize_without_shortcuts(text)[0]
+        assert len(norm_module._QUIET_CHUNKS) <= 5
+        assert norm_module._PLAIN_CHUNKS <= norm_module._QUIET_CHUNKS
