@@ -34,9 +34,13 @@ class DraftDoc:
 
     def token_span(self, start: int, end: int) -> tuple[int, int]:
         """Original offsets of tokens [start, end)."""
-        last = self.doc[end - 1]
+        first = self.doc[start]
+        last = first if end - start == 1 else self.doc[end - 1]
         # len(token) reads the length without building the token's string
-        return self.norm.to_original(self.doc[start].idx, last.idx + len(last))
+        norm = self.norm
+        if norm.starts is None:
+            return first.idx, last.idx + len(last)
+        return norm.to_original(first.idx, last.idx + len(last))
 
     def char_span(self, start: int, end: int) -> tuple[int, int]:
         """Original offsets of characters [start, end) of the matching text."""

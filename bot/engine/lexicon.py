@@ -94,6 +94,10 @@ class TermMatch(NamedTuple):
     end: int
 
 
+# Builds a TermMatch without the Python-level __new__ a NamedTuple has (a check builds many).
+_new_match = tuple.__new__
+
+
 class TermCompiler:
     """Collects the terms of all rules of one brand and matches them in one pass per attribute.
 
@@ -154,15 +158,15 @@ class TermCompiler:
     def match(self, doc: Doc) -> dict[str, list[TermMatch]]:
         found: dict[str, list[TermMatch]] = {}
         keys = self._keys
+        make = _new_match
         for matcher in self._active:
             for key_hash, start, end in matcher(doc):
                 key, index = keys[key_hash]
-                hit = TermMatch(index, start, end)
                 same_key = found.get(key)
                 if same_key is None:
-                    found[key] = [hit]
+                    found[key] = [make(TermMatch, (index, start, end))]
                 else:
-                    same_key.append(hit)
+                    same_key.append(make(TermMatch, (index, start, end)))
         return found
 
 

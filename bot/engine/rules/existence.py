@@ -27,7 +27,22 @@ class ExistenceRule(Rule):
 
     def find(self, doc: DraftDoc) -> list[Finding]:
         findings = []
-        for m in longest_first(doc.matches_for(self.spec.id)):
-            start, end = doc.token_span(m.start, m.end)
-            findings.append(self.finding(doc, start, end, doc.text[start:end]))
+        spec = self.spec
+        text = doc.text
+        for _, first, last in longest_first(doc.matches_for(spec.id)):
+            start, end = doc.token_span(first, last)
+            written = text[start:end]
+            findings.append(
+                Finding(
+                    spec.id,
+                    spec.level,
+                    spec.category,
+                    start,
+                    end,
+                    written,
+                    self.message((written,)),
+                    None,
+                    spec.overridable,
+                )
+            )
         return findings

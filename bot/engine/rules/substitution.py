@@ -10,6 +10,8 @@ from bot.engine.lexicon import TermCompiler, longest_first
 from bot.engine.rules.base import MATCH_OPTION, OptionSpec, Rule, register
 from bot.guidelines.model import RuleSpec
 
+_MAX_WORDINGS = 4096
+
 
 def match_case(suggestion: str, written: str) -> str:
     """Keep the writer's capitalisation: 'Cheap' -> 'Affordable', 'CHEAP' -> 'AFFORDABLE'."""
@@ -36,12 +38,34 @@ class SubstitutionRule(Rule):
         self.flagged = list(swap)
         self.preferred = [swap[k] for k in self.flagged]
         terms.add(spec.id, self.flagged, self.option("match"))
+        self._wordings: dict[tuple[int, str], tuple[str, str]] = {}
 
     def find(self, doc: DraftDoc) -> list[Finding]:
         findings = []
-        for m in longest_first(doc.matches_for(self.spec.id)):
-            start, end = doc.token_span(m.start, m.end)
-            written = doc.text[start:end]
-            preferred = match_case(self.preferred[m.term], written)
-            findings.append(self.finding(doc, start, end, preferred, written, suggestion=preferred))
+        spec = self.spec
+        text = doc.text
+        wordings = self._wordings
+        for term, first, last in longest_first(doc.matches_for(spec.id)):
+            start, end = doc.token_span(first, last)
+            written = text[start:end]
+            # The same few words come back draft after draft: their wording is memoised.
+            wording = wordings.get((term, written))
+            if wording is None:
+                preferred = match_case(self.preferred[term], written)
+                wording = (preferred, self.message((preferred, written)))
+                if len(wordings) < _MAX_WORDINGS:
+                    wordings[term, written] = wording
+            findings.append(
+                Finding(
+                    spec.id,
+                    spec.level,
+                    spec.category,
+                    start,
+                    end,
+                    written,
+                    wording[1],
+                    wording[0],
+                    spec.overridable,
+                )
+            )
         return findings
