@@ -18,6 +18,11 @@ _NO_COUNT = ValueCount()
 _HASHTAG = re.compile(r"(?<![\w&#])#[^\W_][\w]*")
 
 
+def _link_count(text: str) -> int:
+    """At least the number of links X weighs as 23 (it reads "www." in any case)."""
+    return text.count("://") + text.lower().count("www.") if "." in text else 0
+
+
 class PlatformLengthRule(Rule):
     TYPE = "platform-length"
 
@@ -25,20 +30,25 @@ class PlatformLengthRule(Rule):
         spec = RuleSpec(id="platform-length", type=self.TYPE, level="error", category="platform")
         super().__init__(spec, terms)
         self.limits = {
-            platform: limits.max_chars
-            for platform, limits in guidelines.platforms.items()
-            if limits.max_chars
+            **DEFAULT_MAX_CHARS,
+            **{
+                platform: limits.max_chars
+                for platform, limits in guidelines.platforms.items()
+                if limits.max_chars
+            },
         }
 
     def find(self, doc: DraftDoc) -> list[Finding]:
         platform = doc.draft.platform
-        limit = self.limits.get(platform, DEFAULT_MAX_CHARS.get(platform))
+        limit = self.limits.get(platform)
         if limit is None:
             return []
-        text = doc.text
-        # A link weighs 23 at most, so this bound settles most drafts without counting.
-        links = text.count("://") + text.count("www.")
-        if len(text) * (1 if text.isascii() else 2) + 23 * links <= limit:
+        text = doc.norm.original
+        # A character weighs 2 at most and a link 23, so these bounds settle most drafts
+        # without measuring them.
+        links = _link_count(text)
+        size = len(text) if text.isascii() else 2 * len(text)
+        if size + 23 * links <= limit:
             return []
         length = weighted_length(text, platform)
         if length <= limit:

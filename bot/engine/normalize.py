@@ -255,13 +255,12 @@ def _may_be_separated(text: str) -> bool:
     return _SEPARATED.search(text) is not None
 
 
-def _needs(text: str) -> tuple[bool, bool, bool]:
+def _needs(text: str, chunks: list[str]) -> tuple[bool, bool, bool]:
     """(needs folding, may hold digits for letters, may hold separated letters).
 
     Exact for the first two, since a digit-for-letter word never spans whitespace, nor does a
     link; the third is a superset, settled by `_SEPARATED` itself.
     """
-    chunks = text.split()
     if _PLAIN_CHUNKS.issuperset(chunks):
         fold = mixed = separated = False
     else:
@@ -272,8 +271,8 @@ def _needs(text: str) -> tuple[bool, bool, bool]:
                 fold = fold or chunk_fold
                 mixed = mixed or chunk_mixed
         separated = _may_be_separated(text)
-    if not fold and not text.isascii() and _NON_ASCII_SPACE.search(text) is not None:
-        fold = True
+    if not fold and not text.isascii():
+        fold = not all(_maps_to_itself(c) for c in _NON_ASCII_SPACE.findall(text))
     return fold, mixed, separated
 
 
@@ -289,7 +288,10 @@ def _folds_to_itself(text: str) -> bool:
 
 def normalize(text: str) -> Normalized:
     """The matching form of `text`: case is kept (exact matching needs it), all else folded."""
-    fold, mixed, separated = _needs(text)
+    chunks = text.split()
+    if _PLAIN_CHUNKS.issuperset(chunks) and text.isascii():
+        return Normalized(text, text)  # the common case, without a further call
+    fold, mixed, separated = _needs(text, chunks)
     if not (fold or mixed or separated):
         return Normalized(text, text)
     starts: list[int] | None = None
@@ -299,7 +301,7 @@ def normalize(text: str) -> Normalized:
         folded, starts, ends = _fold_unicode(text)
         current = "".join(folded)
         # Folding can make both disguises: "ｇ ｕ ａ ｒ", Cyrillic letters next to digits.
-        _, mixed, separated = _needs(current)
+        _, mixed, separated = _needs(current, current.split())
     if mixed or separated:
         chars = list(current)
         if mixed and _swap_digits(chars, current):

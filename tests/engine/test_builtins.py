@@ -20,6 +20,14 @@ def test_platform_length_counts_like_the_platform(check_en: CheckFn) -> None:
     assert "platform-length" not in rules_of(check_en(text, platform="instagram"))
 
 
+def test_short_links_in_any_case_weigh_23_on_x(check_en: CheckFn) -> None:
+    # 150 characters, but each of the 13 links weighs 23 on X: 13 * 23 + 12 spaces = 311.
+    text = " ".join(["WWW.a.io", "www.b.io", "Www.c.io", "http://d.io"] * 3 + ["https://e.io"])
+    assert len(text) <= 150 and weighted_length(text, "x") == 311
+    assert "platform-length" in rules_of(check_en(text, platform="x"))
+    assert "platform-length" not in rules_of(check_en(text, platform="instagram"))
+
+
 def test_platform_defaults_apply_when_the_file_is_silent(check_en: CheckFn) -> None:
     assert "platform-length" in rules_of(check_en("b" * 501, platform="threads"))
 

@@ -109,6 +109,13 @@ def test_capitalization(check_en: CheckFn, check_it: CheckFn) -> None:
         ("Call +1 (555) 123-4567 now", "+1 (555) 123-4567"),
         ("Chiama 02 1234 5678", "02 1234 5678"),
         ("Card 4111 1111 1111 1111 works", "4111 1111 1111 1111"),
+        # non-ASCII drafts: accents around, a no-break space inside, non-ASCII digits
+        ("Chiamaci è facile: 02 1234 5678 ☕", "02 1234 5678"),
+        (
+            "Appelez le 01\u00a023\u00a045\u00a067\u00a089 — merci",
+            "01\u00a023\u00a045\u00a067\u00a089",
+        ),
+        ("رقم ٠١٢٣٤٥٦٧٨٩ شكرا", "٠١٢٣٤٥٦٧٨٩"),
     ],
 )
 def test_pii_found(check_en: CheckFn, text: str, written: str) -> None:

@@ -34,9 +34,11 @@ class OccurrenceRule(Rule):
             terms.add(spec.id, tokens, self.option("match"))
         # A pattern without regex syntax ("!") is counted with str.count first: most drafts
         # stay under the limit and need no regex pass at all.
-        self.literal = pattern if pattern and re.escape(pattern) == pattern else None
+        literal = pattern if pattern and re.escape(pattern) == pattern else None
         self.maximum: int | None = self.option("max")
         self.minimum: int | None = self.option("min")
+        # Set when counting the literal settles the common case: under a maximum, no minimum.
+        self.count_only = literal if self.minimum is None and self.maximum is not None else None
         self.label = pattern or ", ".join(tokens or ())
 
     def _occurrences(self, doc: DraftDoc) -> list[tuple[int, int]]:
@@ -50,12 +52,11 @@ class OccurrenceRule(Rule):
         return sorted(set(spans))
 
     def find(self, doc: DraftDoc) -> list[Finding]:
+        literal = self.count_only
         if (
-            self.literal is not None
-            and self.minimum is None
-            and self.maximum is not None
+            literal is not None
+            and doc.norm.text.count(literal) <= self.maximum  # type: ignore[operator]
             and self.spec.id not in doc.matches
-            and doc.norm.text.count(self.literal) <= self.maximum
         ):
             return []
         found = self._occurrences(doc)

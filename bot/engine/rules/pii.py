@@ -23,6 +23,7 @@ _NUMBERISH = re.compile(r"(?<![\w#/.,])(?:\+|00)?\d(?:[\d \u00a0().\-/]*\d)?(?![
 # Cheap tests that rule most drafts out: phone and card numbers have at least 8 digits,
 # and an address has a character, "@", a domain and a dot (handles like "@brand" do not).
 _DIGIT = re.compile(r"\d")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _EMAIL_HINT = re.compile(r"[\w.+-]@[\w-]+\.")
 # Digits -> "0", anything else -> "x", and the separators numbers are written with deleted: a
 # phone or card number then leaves a run of at least 8 zeros, a substring test.
@@ -33,8 +34,13 @@ _EIGHT_DIGITS = b"0" * 8
 
 def _enough_digits(text: str) -> bool:
     if text.isascii():
-        return _EIGHT_DIGITS in text.encode("ascii").translate(_NUMBER_CLASSES, _NUMBER_SEPARATORS)
-    return len(_DIGIT.findall(text)) >= 8
+        raw = text.encode("ascii")
+    else:
+        unusual = set(_NON_ASCII.findall(text))
+        if "\u00a0" in unusual or any(c.isdigit() for c in unusual):
+            return len(_DIGIT.findall(text)) >= 8  # digits or separators the bytes test lacks
+        raw = text.encode("ascii", "replace")  # any other character ends a number anyway
+    return _EIGHT_DIGITS in raw.translate(_NUMBER_CLASSES, _NUMBER_SEPARATORS)
 
 
 def _may_hold_email(text: str) -> bool:
