@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from bot.cli.check import _batch_size
 from bot.cli.main import main
+from bot.engine.checker import BATCH_SIZE
 from tests.engine.support import EN_GUIDELINES, write_guidelines
 
 CONTRACT_FIELDS = {
@@ -204,3 +207,23 @@ def test_console_script_runs_in_a_fresh_process(guidelines_dir: Path) -> None:
     )
     assert completed.returncode == 1, completed.stderr
     assert json.loads(completed.stdout)["findings"][0]["rule"] == "no-guarantees"
+
+
+def test_batches_from_files_one_at_a_time_from_a_pipe(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    assert _batch_size(str(tmp_path / "drafts.jsonl")) == BATCH_SIZE
+    reading, writing = os.pipe()
+    try:
+        with os.fdopen(reading, encoding="utf-8") as pipe:
+            monkeypatch.setattr("sys.stdin", pipe)
+            assert _batch_size("-") == 1
+    finally:
+        os.close(writing)
+    regular = tmp_path / "stdin.jsonl"
+    regular.write_text("{}\n", encoding="utf-8")
+    with regular.open(encoding="utf-8") as redirected:
+        monkeypatch.setattr("sys.stdin", redirected)
+        assert _batch_size("-") == BATCH_SIZE
+    monkeypatch.setattr("sys.stdin", io.StringIO("{}\n"))  # no file descriptor at all
+    assert _batch_size("-") == 1
