@@ -231,6 +231,10 @@ _SEPARATION_CLASSES = bytes(
     for c in range(256)
 )
 _TWO_LONE_LETTERS = re.compile(rb"sas{1,2}a(?![aw])")
+# In `_MIX_CLASSES` bytes: a swappable digit touching a letter. Starting with a literal, the
+# search only stops at digits.
+_MIXED_DIGIT = re.compile(rb"0(?:(?<=a0)|(?=a))")
+_NON_SPACE = re.compile(rb"\S+")
 
 
 def _remember(chunk: str) -> tuple[bool, bool]:
@@ -286,12 +290,53 @@ def _folds_to_itself(text: str) -> bool:
     return all(_maps_to_itself(c) for c in set(_NON_ASCII.findall(text)))
 
 
+def _ascii_needs(text: str) -> tuple[bool, bool]:
+    """(may hold digits for letters, may hold separated letters) of an ASCII text.
+
+    Whole-text byte tests, no per-chunk work: ASCII drafts are most drafts, and their tests
+    fit in two 256-byte tables, which stay in the CPU cache where a memo of chunks would not.
+    """
+    raw = text.encode("ascii")
+    mixed = _mixed_classes(raw.translate(_MIX_CLASSES))
+    if mixed and (b"://" in raw or b"www." in raw.lower()):
+        mixed = _mixed_classes(_without_links(raw).translate(_MIX_CLASSES))
+    separated = _TWO_LONE_LETTERS.search(raw.translate(_SEPARATION_CLASSES)) is not None
+    return mixed, separated
+
+
+def _mixed_classes(classes: bytes) -> bool:
+    return _MIXED_DIGIT.search(classes) is not None or b"a@" in classes
+
+
+def _without_links(raw: bytes) -> bytes:
+    """`raw` with every link `_URL` would find blanked out, found by substring search."""
+    lowered = raw.lower()
+    out = bytearray(raw)
+    for marker in (b"://", b"www."):
+        found = lowered.find(marker)
+        while found != -1:
+            start = found
+            if marker == b"://":
+                start -= 5 if lowered[found - 5 : found] == b"https" else 4
+                if lowered[start:found] not in (b"https", b"http") or start < 0:
+                    found = lowered.find(marker, found + 1)
+                    continue
+            rest = _NON_SPACE.match(raw, found + len(marker))
+            if rest is None:  # a link needs something after its marker
+                found = lowered.find(marker, found + 1)
+                continue
+            out[start : rest.end()] = b" " * (rest.end() - start)
+            found = lowered.find(marker, rest.end())
+    return bytes(out)
+
+
 def normalize(text: str) -> Normalized:
     """The matching form of `text`: case is kept (exact matching needs it), all else folded."""
-    chunks = text.split()
-    if _PLAIN_CHUNKS.issuperset(chunks) and text.isascii():
-        return Normalized(text, text)  # the common case, without a further call
-    fold, mixed, separated = _needs(text, chunks)
+    if text.isascii():
+        fold = False
+        mixed, separated = _ascii_needs(text)
+    else:
+        fold, mixed, separated = _needs(text, text.split())
     if not (fold or mixed or separated):
         return Normalized(text, text)
     starts: list[int] | None = None
@@ -301,7 +346,10 @@ def normalize(text: str) -> Normalized:
         folded, starts, ends = _fold_unicode(text)
         current = "".join(folded)
         # Folding can make both disguises: "ｇ ｕ ａ ｒ", Cyrillic letters next to digits.
-        _, mixed, separated = _needs(current, current.split())
+        if current.isascii():
+            mixed, separated = _ascii_needs(current)
+        else:
+            _, mixed, separated = _needs(current, current.split())
     if mixed or separated:
         chars = list(current)
         if mixed and _swap_digits(chars, current):
