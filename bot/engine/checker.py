@@ -28,7 +28,7 @@ class DraftError(ValueError):
 
 
 def validate_text(text: str) -> None:
-    if not text or not text.strip():
+    if not text or text.isspace():
         raise DraftError("the draft is empty")
     if len(text) > MAX_DRAFT_CHARS:
         raise DraftError(

@@ -37,18 +37,22 @@ _SEPARATED = re.compile(
     r"{2,}[^\W\d_](?![^\W_])"
 )
 _SEPARATOR_CHARS = frozenset(" .-_*\u00b7")
-# Byte-level tests that rule out both disguises for most drafts before any regex runs: ASCII
-# text is read as bytes (other characters become "?") through a table of character classes.
-# `_MIX_CLASSES`: letters -> "a", swappable digits -> "0", @ and $ -> "@", all else -> " ";
-# a letter touching a swappable character is then a substring test.
-_MIX_CLASSES = bytes(
+# Byte-level tests rule out both disguises for most drafts before any regex runs on the text:
+# ASCII text is read as bytes (other characters become "?") through one table of character
+# classes: letters -> "a", digits read as letters ("0134578") -> "0", other digits -> "w",
+# @ and $ -> "@", the separators of spaced-out letters (" .*_-") -> "s", all else -> "x".
+_CLASSES = bytes(
     ord("a")
     if chr(c).isalpha()
     else ord("0")
     if chr(c) in "0134578"
+    else ord("w")
+    if chr(c).isdigit()
     else ord("@")
     if chr(c) in "@$"
-    else ord(" ")
+    else ord("s")
+    if chr(c) in " .*_-"
+    else ord("x")
     for c in range(256)
 )
 
@@ -201,7 +205,7 @@ def _may_swap_digits(text: str) -> bool:
     """
     if "://" in text or "www." in text:
         text = _URL.sub(" ", text)
-    classes = text.encode("ascii", "replace").translate(_MIX_CLASSES)
+    classes = text.encode("ascii", "replace").translate(_CLASSES)
     return b"a0" in classes or b"0a" in classes or b"a@" in classes
 
 
@@ -217,21 +221,11 @@ _MAX_REMEMBERED_CHUNKS = 100_000
 _LONE_LETTER = re.compile(r"(?<![^\W_])[^\W\d_](?![^\W_])")
 # Whitespace is not part of any chunk, and NFKC folds these spaces to " ".
 _NON_ASCII_SPACE = re.compile(r"[^\S\x00-\x7f]")
-# For ASCII text: letters -> "a", digits -> "w", separators and "_" -> "s", all else -> "x".
-# The last two letters of a separated run then read "sas" or "sass", then "a" and no word
-# character: `_TWO_LONE_LETTERS` is a superset of `_SEPARATED` that a literal prefix makes fast.
-_SEPARATION_CLASSES = bytes(
-    ord("a")
-    if chr(c).isalpha()
-    else ord("w")
-    if chr(c).isdigit()
-    else ord("s")
-    if chr(c) in " .*_-"
-    else ord("x")
-    for c in range(256)
-)
-_TWO_LONE_LETTERS = re.compile(rb"sas{1,2}a(?![aw])")
-# In `_MIX_CLASSES` bytes: a swappable digit touching a letter. Starting with a literal, the
+# In `_CLASSES` bytes, the last two letters of a separated run read "sas" or "sass", then "a"
+# and no word character: `_TWO_LONE_LETTERS` is a superset of `_SEPARATED` that a literal
+# prefix makes fast.
+_TWO_LONE_LETTERS = re.compile(rb"sas{1,2}a(?![aw0])")
+# In `_CLASSES` bytes: a swappable digit touching a letter. Starting with a literal, the
 # search only stops at digits.
 _MIXED_DIGIT = re.compile(rb"0(?:(?<=a0)|(?=a))")
 _NON_SPACE = re.compile(rb"\S+")
@@ -254,7 +248,7 @@ def _remember(chunk: str) -> tuple[bool, bool]:
 
 def _may_be_separated(text: str) -> bool:
     if text.isascii():
-        classes = text.encode("ascii").translate(_SEPARATION_CLASSES)
+        classes = text.encode("ascii").translate(_CLASSES)
         return _TWO_LONE_LETTERS.search(classes) is not None
     return _SEPARATED.search(text) is not None
 
@@ -297,10 +291,11 @@ def _ascii_needs(text: str) -> tuple[bool, bool]:
     fit in two 256-byte tables, which stay in the CPU cache where a memo of chunks would not.
     """
     raw = text.encode("ascii")
-    mixed = _mixed_classes(raw.translate(_MIX_CLASSES))
+    classes = raw.translate(_CLASSES)
+    mixed = _mixed_classes(classes)
     if mixed and (b"://" in raw or b"www." in raw.lower()):
-        mixed = _mixed_classes(_without_links(raw).translate(_MIX_CLASSES))
-    separated = _TWO_LONE_LETTERS.search(raw.translate(_SEPARATION_CLASSES)) is not None
+        mixed = _mixed_classes(_without_links(raw).translate(_CLASSES))
+    separated = _TWO_LONE_LETTERS.search(classes) is not None
     return mixed, separated
 
 
