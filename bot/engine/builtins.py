@@ -43,7 +43,7 @@ class PlatformLengthRule(Rule):
         limit = self.limits.get(platform)
         if limit is None:
             return []
-        text = doc.norm.original
+        text = doc.text
         # A character weighs 2 at most and a link 23, so these bounds settle most drafts
         # without measuring them.
         links = _link_count(text)
@@ -91,9 +91,9 @@ class PlatformHashtagsRule(Rule):
 
     def find(self, doc: DraftDoc) -> list[Finding]:
         limit = self.limits.get(doc.draft.platform)
-        if limit is None or "#" not in doc.norm.text:
+        if limit is None or "#" not in doc.match_text:
             return []
-        tags = list(_HASHTAG.finditer(doc.norm.text))
+        tags = list(_HASHTAG.finditer(doc.match_text))
         if len(tags) <= limit:
             return []
         first_extra = tags[limit]
@@ -138,7 +138,7 @@ class DisclosureRule(Rule):
     def find(self, doc: DraftDoc) -> list[Finding]:
         if not doc.draft.sponsored or self.pattern is None:
             return []
-        found = self.pattern.search(doc.norm.text)
+        found = self.pattern.search(doc.match_text)
         lang = self.terms.lang
         if found is None:
             where = message(lang, "disclosure.where", within=self.within) if self.within else ""

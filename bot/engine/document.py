@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from spacy.tokens import Doc
 
 from bot.engine.findings import Draft
@@ -12,25 +10,34 @@ from bot.engine.lexicon import TermMatch
 from bot.engine.normalize import Normalized
 
 
-@dataclass(slots=True)
 class DraftDoc:
     """A draft, its matching text, the spaCy doc over that text and the brand's term matches.
 
-    `doc` is built from the normalised text; `span` turns token or character positions of
-    it back into offsets of the ORIGINAL text, which is what findings must carry.
+    `doc` is built from the normalised text (`match_text`); `token_span` and `char_span` turn
+    positions in it back into offsets of the ORIGINAL text (`text`), which is what findings
+    must carry. Every rule reads these for every draft, so they are plain attributes.
     """
 
-    draft: Draft
-    norm: Normalized
-    doc: Doc
-    matches: dict[str, list[TermMatch]] = field(default_factory=dict)
-    #: the brand's earlier drafts (duplicate rule); None when checking without a history
-    history: HistoryIndex | None = None
-    brand_id: str = ""
+    __slots__ = ("brand_id", "doc", "draft", "history", "match_text", "matches", "norm", "text")
 
-    @property
-    def text(self) -> str:
-        return self.norm.original
+    def __init__(
+        self,
+        draft: Draft,
+        norm: Normalized,
+        doc: Doc,
+        matches: dict[str, list[TermMatch]] | None = None,
+        history: HistoryIndex | None = None,
+        brand_id: str = "",
+    ) -> None:
+        self.draft = draft
+        self.norm = norm
+        self.doc = doc
+        self.matches: dict[str, list[TermMatch]] = {} if matches is None else matches
+        #: the brand's earlier drafts (duplicate rule); None when checking without a history
+        self.history = history
+        self.brand_id = brand_id
+        self.text = norm.original
+        self.match_text = norm.text
 
     def token_span(self, start: int, end: int) -> tuple[int, int]:
         """Original offsets of tokens [start, end)."""

@@ -100,7 +100,7 @@ class Rule:
             spec.category,
             start,
             end,
-            doc.norm.original[start:end],
+            doc.text[start:end],
             self.message(args),
             suggestion,
             spec.overridable,

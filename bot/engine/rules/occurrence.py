@@ -46,7 +46,7 @@ class OccurrenceRule(Rule):
         if self.pattern is not None:
             spans += [
                 doc.char_span(m.start(), m.end())
-                for m in self.pattern.finditer(doc.norm.text)
+                for m in self.pattern.finditer(doc.match_text)
                 if m.end() > m.start()
             ]
         return sorted(set(spans))
@@ -55,7 +55,7 @@ class OccurrenceRule(Rule):
         literal = self.count_only
         if (
             literal is not None
-            and doc.norm.text.count(literal) <= self.maximum  # type: ignore[operator]
+            and doc.match_text.count(literal) <= self.maximum  # type: ignore[operator]
             and self.spec.id not in doc.matches
         ):
             return []

@@ -121,7 +121,7 @@ class PiiRule(Rule):
                     yield kind, m.start(), m.end()
 
     def find(self, doc: DraftDoc) -> list[Finding]:
-        text = doc.norm.original
+        text = doc.text
         if self.numbers and text.isascii():  # the common case, inline
             numbers_possible = _EIGHT_DIGITS in text.encode("ascii").translate(
                 _NUMBER_CLASSES, _NUMBER_SEPARATORS

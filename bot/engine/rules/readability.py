@@ -123,7 +123,7 @@ class ReadabilityRule(Rule):
         return f">= {low}" if low else f"<= {high}"
 
     def find(self, doc: DraftDoc) -> list[Finding]:
-        scored = readability(doc.norm.text, self.lang)
+        scored = readability(doc.match_text, self.lang)
         if scored is None or scored[1].words < self.min_words:
             return []
         score, _ = scored
