@@ -19,8 +19,11 @@ _HASHTAG = re.compile(r"(?<![\w&#])#[^\W_][\w]*")
 
 
 def _link_count(text: str) -> int:
-    """At least the number of links X weighs as 23 (it reads "www." in any case)."""
-    return text.count("://") + text.lower().count("www.") if "." in text else 0
+    """At least the number of links X weighs as 23: each has "://" or "www." in any case (so
+    "w." or "W."), and X only weighs links when the text has a dot."""
+    if "." not in text:
+        return 0
+    return text.count("://") + text.count("w.") + text.count("W.")
 
 
 class PlatformLengthRule(Rule):

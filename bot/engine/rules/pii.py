@@ -128,7 +128,8 @@ class PiiRule(Rule):
             )
         else:
             numbers_possible = self.numbers and _enough_digits(text)
-        emails_possible = self.emails and "@" in text and _may_hold_email(text)
+        # A handle opening a reply ("@anna ...") is no address: look past the first character.
+        emails_possible = self.emails and text.find("@", 1) != -1 and _may_hold_email(text)
         if not (numbers_possible or emails_possible):
             return []
         return [
