@@ -193,6 +193,14 @@ def longest_first(matches: Iterable[TermMatch]) -> list[TermMatch]:
         matches = list(matches)
     if len(matches) < 2:
         return matches
+    # The matcher gives one key's matches in text order; most lists hold no overlap at all.
+    previous_end = -1
+    for _, start, end in matches:
+        if start < previous_end:
+            break
+        previous_end = end
+    else:
+        return matches
     chosen: list[TermMatch] = []
     taken: set[int] = set()
     for m in sorted(matches, key=lambda m: (-(m.end - m.start), m.start)):

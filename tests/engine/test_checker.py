@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.engine.checker import BATCH_SIZE, DraftError, get_checker
 from bot.engine.findings import Draft
+from bot.engine.lexicon import TermMatch, longest_first
 from bot.guidelines.model import Guidelines
 
 DRAFTS = [
@@ -67,3 +70,30 @@ def test_a_bad_draft_in_a_later_batch_comes_after_every_result_before_it(
         assert next(results) == checker.check(expected)
     with pytest.raises(DraftError, match="empty"):
         next(results)
+
+
+def _longest_first_reference(matches: list[TermMatch]) -> list[TermMatch]:
+    chosen: list[TermMatch] = []
+    taken: set[int] = set()
+    for m in sorted(matches, key=lambda m: (-(m.end - m.start), m.start)):
+        if taken.isdisjoint(range(m.start, m.end)):
+            chosen.append(m)
+            taken.update(range(m.start, m.end))
+    return sorted(chosen, key=lambda m: m.start)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    spans=st.lists(
+        st.tuples(st.integers(0, 12), st.integers(1, 4)).map(lambda p: (p[0], p[0] + p[1])),
+        max_size=6,
+    ),
+    in_order=st.booleans(),
+)
+def test_longest_first_keeps_the_longest_of_overlapping_matches(
+    spans: list[tuple[int, int]], in_order: bool
+) -> None:
+    matches = [TermMatch(i, start, end) for i, (start, end) in enumerate(spans)]
+    if in_order:
+        matches.sort(key=lambda m: (m.start, m.end))
+    assert longest_first(matches) == _longest_first_reference(matches)
