@@ -128,8 +128,12 @@ class Checker:
         tokenizer = self.nlp.tokenizer
         match = self.terms.match
         brand_id = self.guidelines.brand_id
+        new_doc = _new_tuple
         docs = [
-            DraftDoc(draft, norm, doc, match(doc), history, brand_id)
+            new_doc(
+                DraftDoc,
+                (draft, norm, doc, match(doc), history, brand_id, norm.original, norm.text),
+            )
             for draft, norm, doc in zip(
                 drafts, norms, [tokenizer(norm.text) for norm in norms], strict=True
             )
@@ -181,6 +185,8 @@ class _ApplicableRules(NamedTuple):
 
 
 _position = attrgetter("start", "end", "rule")
+# DraftDoc and its fields in one C call: no Python-level __new__ per draft.
+_new_tuple = tuple.__new__
 
 
 _cache: dict[tuple[str, str], Checker] = {}

@@ -13,9 +13,9 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import NamedTuple
 
 # Invisible characters that are not Unicode category Cf but still render as nothing.
 _EXTRA_INVISIBLE = frozenset(
@@ -57,10 +57,11 @@ _CLASSES = bytes(
 )
 
 
-# Treated as immutable; not frozen, because a frozen init is slower and every check builds one.
-@dataclass(slots=True)
-class Normalized:
-    """The matching text; `starts[i]`/`ends[i]` give the original span of its character i."""
+class Normalized(NamedTuple):
+    """The matching text; `starts[i]`/`ends[i]` give the original span of its character i.
+
+    A named tuple: every check builds one, and `_as_is` builds it without a Python call.
+    """
 
     original: str
     text: str
@@ -325,6 +326,9 @@ def _without_links(raw: bytes) -> bytes:
     return bytes(out)
 
 
+_as_is = tuple.__new__
+
+
 def normalize(text: str) -> Normalized:
     """The matching form of `text`: case is kept (exact matching needs it), all else folded."""
     if text.isascii():
@@ -333,7 +337,7 @@ def normalize(text: str) -> Normalized:
     else:
         fold, mixed, separated = _needs(text, text.split())
     if not (fold or mixed or separated):
-        return Normalized(text, text)
+        return _as_is(Normalized, (text, text, None, None))
     starts: list[int] | None = None
     ends: list[int] | None = None
     current = text
