@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from bot.engine.builtins import BUILTIN_RULES, ValuesRule
 from bot.engine.document import DraftDoc
-from bot.engine.findings import CheckResult, Draft, Finding
+from bot.engine.findings import CheckResult, Draft, Finding, new_tuple
 from bot.engine.history import HistoryIndex
 from bot.engine.lexicon import TermCompiler, get_nlp
 from bot.engine.normalize import normalize
@@ -128,7 +128,7 @@ class Checker:
         tokenizer = self.nlp.tokenizer
         match = self.terms.match
         brand_id = self.guidelines.brand_id
-        new_doc = _new_tuple
+        new_doc = new_tuple
         docs = [
             new_doc(
                 DraftDoc,
@@ -185,8 +185,6 @@ class _ApplicableRules(NamedTuple):
 
 
 _position = attrgetter("start", "end", "rule")
-# DraftDoc and its fields in one C call: no Python-level __new__ per draft.
-_new_tuple = tuple.__new__
 
 
 _cache: dict[tuple[str, str], Checker] = {}

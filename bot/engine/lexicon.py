@@ -23,6 +23,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
+from bot.engine.findings import new_tuple
 from bot.engine.normalize import normalize, strip_accents
 
 # Beyond this many inflected combinations, a phrase varies one word at a time instead.
@@ -94,10 +95,6 @@ class TermMatch(NamedTuple):
     end: int
 
 
-# Builds a TermMatch without the Python-level __new__ a NamedTuple has (a check builds many).
-_new_match = tuple.__new__
-
-
 class TermCompiler:
     """Collects the terms of all rules of one brand and matches them in one pass per attribute.
 
@@ -158,7 +155,7 @@ class TermCompiler:
     def match(self, doc: Doc) -> dict[str, list[TermMatch]]:
         found: dict[str, list[TermMatch]] = {}
         keys = self._keys
-        make = _new_match
+        make = new_tuple
         for matcher in self._active:
             for key_hash, start, end in matcher(doc):
                 key, index = keys[key_hash]

@@ -17,6 +17,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import NamedTuple
 
+from bot.engine.findings import new_tuple
+
 # Invisible characters that are not Unicode category Cf but still render as nothing.
 _EXTRA_INVISIBLE = frozenset(
     "\u034f\u115f\u1160\u17b4\u17b5\u180e\u2800\u3164\uffa0"
@@ -60,7 +62,7 @@ _CLASSES = bytes(
 class Normalized(NamedTuple):
     """The matching text; `starts[i]`/`ends[i]` give the original span of its character i.
 
-    A named tuple: every check builds one, and `_as_is` builds it without a Python call.
+    A named tuple: every check builds one, and `new_tuple` builds it without a Python call.
     """
 
     original: str
@@ -326,9 +328,6 @@ def _without_links(raw: bytes) -> bytes:
     return bytes(out)
 
 
-_as_is = tuple.__new__
-
-
 def normalize(text: str) -> Normalized:
     """The matching form of `text`: case is kept (exact matching needs it), all else folded."""
     if text.isascii():
@@ -337,7 +336,7 @@ def normalize(text: str) -> Normalized:
     else:
         fold, mixed, separated = _needs(text, text.split())
     if not (fold or mixed or separated):
-        return _as_is(Normalized, (text, text, None, None))
+        return new_tuple(Normalized, (text, text, None, None))
     starts: list[int] | None = None
     ends: list[int] | None = None
     current = text

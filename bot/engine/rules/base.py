@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from bot.engine.findings import Finding
+from bot.engine.findings import Finding, new_tuple
 from bot.engine.messages import MESSAGES
 
 if TYPE_CHECKING:
@@ -94,16 +94,19 @@ class Rule:
     ) -> Finding:
         """A finding over original-text offsets, its message filled Vale-style from `args`."""
         spec = self.spec
-        return Finding(
-            spec.id,
-            spec.level,
-            spec.category,
-            start,
-            end,
-            doc.text[start:end],
-            self.message(args),
-            suggestion,
-            spec.overridable,
+        return new_tuple(
+            Finding,
+            (
+                spec.id,
+                spec.level,
+                spec.category,
+                start,
+                end,
+                doc.text[start:end],
+                self.message(args),
+                suggestion,
+                spec.overridable,
+            ),
         )
 
     def message(self, args: tuple[str, ...]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from bot.engine.document import DraftDoc
-from bot.engine.findings import Finding
+from bot.engine.findings import Finding, new_tuple
 from bot.engine.lexicon import TermCompiler, longest_first
 from bot.engine.rules.base import MATCH_OPTION, OptionSpec, Rule, register
 from bot.guidelines.model import RuleSpec
@@ -33,16 +33,19 @@ class ExistenceRule(Rule):
             start, end = doc.token_span(first, last)
             written = text[start:end]
             findings.append(
-                Finding(
-                    spec.id,
-                    spec.level,
-                    spec.category,
-                    start,
-                    end,
-                    written,
-                    self.message((written,)),
-                    None,
-                    spec.overridable,
+                new_tuple(
+                    Finding,
+                    (
+                        spec.id,
+                        spec.level,
+                        spec.category,
+                        start,
+                        end,
+                        written,
+                        self.message((written,)),
+                        None,
+                        spec.overridable,
+                    ),
                 )
             )
         return findings

@@ -12,7 +12,7 @@ matching text, with no extra spaCy pipeline component.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import ClassVar
 
 from bot.engine.document import DraftDoc
@@ -146,5 +146,5 @@ class ReadabilityRule(Rule):
         found = self.finding(doc, 0, len(doc.text), shown, self._range(), name)
         if self.spec.message is None:
             message = f"{name} {shown} is outside this brand's range {self._range()}: {hint}."
-            found = replace(found, message=message)
+            found = found._replace(message=message)
         return [found]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from bot.engine.document import DraftDoc
-from bot.engine.findings import Finding
+from bot.engine.findings import Finding, new_tuple
 from bot.engine.lexicon import TermCompiler, longest_first
 from bot.engine.rules.base import MATCH_OPTION, OptionSpec, Rule, register
 from bot.guidelines.model import RuleSpec
@@ -56,16 +56,19 @@ class SubstitutionRule(Rule):
                 if len(wordings) < _MAX_WORDINGS:
                     wordings[term, written] = wording
             findings.append(
-                Finding(
-                    spec.id,
-                    spec.level,
-                    spec.category,
-                    start,
-                    end,
-                    written,
-                    wording[1],
-                    wording[0],
-                    spec.overridable,
+                new_tuple(
+                    Finding,
+                    (
+                        spec.id,
+                        spec.level,
+                        spec.category,
+                        start,
+                        end,
+                        written,
+                        wording[1],
+                        wording[0],
+                        spec.overridable,
+                    ),
                 )
             )
         return findings
