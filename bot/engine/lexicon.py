@@ -126,16 +126,17 @@ class TermCompiler:
             w.lower() for _, _, words, mode in self._pending if mode == "lemma" for w in words
         }
         forms = get_inflections(self.lang).forms_of(lemma_words) if lemma_words else {}
+        string_id = self.nlp.vocab.strings.add
         for key, index, words, mode in self._pending:
             match_key = f"{key}\x1f{index}"
-            self._keys[self.nlp.vocab.strings.add(match_key)] = (key, index)
+            self._keys[string_id(match_key)] = (key, index)
             if mode == "exact":
-                self._orth.add(match_key, [Doc(self.nlp.vocab, words=words)])
+                self._orth.add(match_key, [[string_id(word) for word in words]])
                 self._has_orth = True
                 continue
             lowered = [w.lower() for w in words]
             variants = [_with_unaccented(forms[w] if mode == "lemma" else {w}) for w in lowered]
-            self._lower.add(match_key, list(self._phrase_docs(lowered, variants)))
+            self._lower.add(match_key, list(self._phrase_keys(lowered, variants)))
             self._has_lower = True
         self._pending.clear()
         self._active = [
@@ -144,13 +145,18 @@ class TermCompiler:
             if used
         ]
 
-    def _phrase_docs(self, base: list[str], variants: list[list[str]]) -> Iterable[Doc]:
+    def _phrase_keys(self, base: list[str], variants: list[list[str]]) -> Iterable[list[int]]:
+        """Each phrase as the matcher stores it: the ids of its words, which are their ORTH
+        and, lower-cased as they are, their LOWER. PhraseMatcher takes these in place of Docs,
+        and building a Doc per phrase would double the compile time of a large lexicon."""
+        string_id = self.nlp.vocab.strings.add
+        hyphen = string_id("-")
         for combo in _combinations(base, variants):
-            yield Doc(self.nlp.vocab, words=list(combo))
-            if 1 < len(combo) <= _MAX_HYPHENATED_WORDS:
+            ids = [string_id(word) for word in combo]
+            yield ids
+            if 1 < len(ids) <= _MAX_HYPHENATED_WORDS:
                 # "risk free" must also catch "risk-free", which the tokenizer splits on "-".
-                hyphenated = [part for word in combo for part in (word, "-")][:-1]
-                yield Doc(self.nlp.vocab, words=hyphenated)
+                yield [part for word in ids for part in (word, hyphen)][:-1]
 
     def match(self, doc: Doc) -> dict[str, list[TermMatch]]:
         found: dict[str, list[TermMatch]] = {}
