@@ -212,11 +212,11 @@ def _may_swap_digits(text: str) -> bool:
     return b"a0" in classes or b"0a" in classes or b"a@" in classes
 
 
-# What each whitespace-separated chunk of a draft needs, remembered the way spaCy's tokenizer
-# remembers its chunks: drafts reuse their words, so most chunks cost one set lookup. Plain
-# chunks need nothing; quiet chunks (plain ones, and those holding a lone letter such as "a"
-# or "I'm") need neither folding nor digit swaps. Both sets are emptied when full, which only
-# costs the next drafts a rescan.
+# For non-ASCII drafts: what each whitespace-separated chunk needs, remembered the way spaCy's
+# tokenizer remembers its chunks: drafts reuse their words, so most chunks cost one set
+# lookup. Plain chunks need nothing; quiet chunks (plain ones, and those holding a lone letter
+# such as "a" or "I'm") need neither folding nor digit swaps. Both sets are emptied when full,
+# which only costs the next drafts a rescan.
 _PLAIN_CHUNKS: set[str] = set()
 _QUIET_CHUNKS: set[str] = set()
 _MAX_REMEMBERED_CHUNKS = 100_000
