@@ -377,8 +377,8 @@ class BrandIndex:
         n = len(self._tail_ids)
         parts: list[tuple[np.ndarray, np.ndarray, list[str], np.ndarray]] = []
         if n:
-            lists = [self._tail_buckets.get(k) for k in query_keys.tolist()]
-            lists = [r for r in lists if r]
+            buckets = [self._tail_buckets.get(k) for k in query_keys.tolist()]
+            lists = [r for r in buckets if r]
             if lists:
                 rows = np.unique(np.fromiter(itertools.chain.from_iterable(lists), np.int64))
                 parts.append((rows, self._tail_matrix, self._tail_ids, self._tail_stamps))

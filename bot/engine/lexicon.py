@@ -131,12 +131,14 @@ class TermCompiler:
             match_key = f"{key}\x1f{index}"
             self._keys[string_id(match_key)] = (key, index)
             if mode == "exact":
-                self._orth.add(match_key, [[string_id(word) for word in words]])
+                # PhraseMatcher takes a pattern as its words' ids as well as a Doc (its stubs
+                # only say Doc); see `_phrase_keys`.
+                self._orth.add(match_key, [[string_id(word) for word in words]])  # type: ignore[list-item]
                 self._has_orth = True
                 continue
             lowered = [w.lower() for w in words]
             variants = [_with_unaccented(forms[w] if mode == "lemma" else {w}) for w in lowered]
-            self._lower.add(match_key, list(self._phrase_keys(lowered, variants)))
+            self._lower.add(match_key, list(self._phrase_keys(lowered, variants)))  # type: ignore[arg-type]
             self._has_lower = True
         self._pending.clear()
         self._active = [

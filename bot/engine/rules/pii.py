@@ -117,7 +117,7 @@ class PiiRule(Rule):
                 if any(s <= m.start() < e for s, e in emails):
                     continue
                 kind = _classify_number(m.group())
-                if kind in self.kinds:
+                if kind is not None and kind in self.kinds:
                     yield kind, m.start(), m.end()
 
     def find(self, doc: DraftDoc) -> list[Finding]:
