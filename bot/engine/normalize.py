@@ -204,12 +204,20 @@ def _may_swap_digits(text: str) -> bool:
     """Cheap test: may `text` hold digits (or @, $) in place of letters? Links excluded.
 
     Read as bytes, other characters turned into "?": a disguise built from non-ASCII letters
-    ("è3") is left to pass rather than slow every draft down.
+    ("è3") is left to pass rather than slow every draft down. `text` is an ASCII draft or one
+    whitespace-free chunk, so "?" never stands for a space that would end a link.
     """
-    if "://" in text or "www." in text:
-        text = _URL.sub(" ", text)
-    classes = text.encode("ascii", "replace").translate(_CLASSES)
-    return b"a0" in classes or b"0a" in classes or b"a@" in classes
+    raw = text.encode("ascii", "replace")
+    return _mixed_outside_links(raw, raw.translate(_CLASSES))
+
+
+def _mixed_outside_links(raw: bytes, classes: bytes) -> bool:
+    if not _mixed_classes(classes):
+        return False
+    if b"://" in raw or b"www." in raw.lower():
+        # Links are rare and mostly random letters and digits: only then are they cut out.
+        return _mixed_classes(_without_links(raw).translate(_CLASSES))
+    return True
 
 
 # For non-ASCII drafts: what each whitespace-separated chunk needs, remembered the way spaCy's
@@ -295,11 +303,7 @@ def _ascii_needs(text: str) -> tuple[bool, bool]:
     """
     raw = text.encode("ascii")
     classes = raw.translate(_CLASSES)
-    mixed = _mixed_classes(classes)
-    if mixed and (b"://" in raw or b"www." in raw.lower()):
-        mixed = _mixed_classes(_without_links(raw).translate(_CLASSES))
-    separated = _TWO_LONE_LETTERS.search(classes) is not None
-    return mixed, separated
+    return _mixed_outside_links(raw, classes), _TWO_LONE_LETTERS.search(classes) is not None
 
 
 def _mixed_classes(classes: bytes) -> bool:

@@ -131,7 +131,12 @@ def _normalize_without_shortcuts(text: str) -> tuple[str, tuple[int, ...] | None
         folded, starts, ends = norm_module._fold_unicode(text)
         current = "".join(folded)
     chars = list(current)
-    if norm_module._may_swap_digits(current) and norm_module._swap_digits(chars, current):
+    # A letter touching a digit (or @, $) outside links, tested on ASCII as documented.
+    classes = norm_module._URL.sub(" ", current).encode("ascii", "replace")
+    classes = classes.translate(norm_module._CLASSES)
+    if (b"a0" in classes or b"0a" in classes or b"a@" in classes) and norm_module._swap_digits(
+        chars, current
+    ):
         current = "".join(chars)
     if norm_module._SEPARATED.search(current):
         if starts is None:
