@@ -93,6 +93,12 @@ class Rule:
         suggestion: str | None = None,
     ) -> Finding:
         """A finding over original-text offsets, its message filled Vale-style from `args`."""
+        return self.finding_of(start, end, doc.text[start:end], self.message(args), suggestion)
+
+    def finding_of(
+        self, start: int, end: int, written: str, message: str, suggestion: str | None = None
+    ) -> Finding:
+        """A finding of this rule from its parts: `written` is the original text[start:end]."""
         spec = self.spec
         return new_tuple(
             Finding,
@@ -102,8 +108,8 @@ class Rule:
                 spec.category,
                 start,
                 end,
-                doc.text[start:end],
-                self.message(args),
+                written,
+                message,
                 suggestion,
                 spec.overridable,
             ),

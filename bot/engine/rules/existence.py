@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from bot.engine.document import DraftDoc
-from bot.engine.findings import Finding, new_tuple
+from bot.engine.findings import Finding
 from bot.engine.lexicon import TermCompiler, longest_first
 from bot.engine.rules.base import MATCH_OPTION, OptionSpec, Rule, register
 from bot.guidelines.model import RuleSpec
@@ -26,26 +26,10 @@ class ExistenceRule(Rule):
         terms.add(spec.id, self.option("tokens"), self.option("match"))
 
     def find(self, doc: DraftDoc) -> list[Finding]:
-        findings = []
-        spec = self.spec
         text = doc.text
-        for _, first, last in longest_first(doc.matches_for(spec.id)):
+        findings = []
+        for _, first, last in longest_first(doc.matches_for(self.spec.id)):
             start, end = doc.token_span(first, last)
             written = text[start:end]
-            findings.append(
-                new_tuple(
-                    Finding,
-                    (
-                        spec.id,
-                        spec.level,
-                        spec.category,
-                        start,
-                        end,
-                        written,
-                        self.message((written,)),
-                        None,
-                        spec.overridable,
-                    ),
-                )
-            )
+            findings.append(self.finding_of(start, end, written, self.message((written,))))
         return findings

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from bot.engine.document import DraftDoc
-from bot.engine.findings import Finding, new_tuple
+from bot.engine.findings import Finding
 from bot.engine.lexicon import TermCompiler, longest_first
 from bot.engine.rules.base import MATCH_OPTION, OptionSpec, Rule, register
 from bot.guidelines.model import RuleSpec
@@ -55,20 +55,5 @@ class SubstitutionRule(Rule):
                 wording = (preferred, self.message((preferred, written)))
                 if len(wordings) < _MAX_WORDINGS:
                     wordings[term, written] = wording
-            findings.append(
-                new_tuple(
-                    Finding,
-                    (
-                        spec.id,
-                        spec.level,
-                        spec.category,
-                        start,
-                        end,
-                        written,
-                        wording[1],
-                        wording[0],
-                        spec.overridable,
-                    ),
-                )
-            )
+            findings.append(self.finding_of(start, end, written, wording[1], wording[0]))
         return findings
