@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -72,16 +74,6 @@ def test_a_bad_draft_in_a_later_batch_comes_after_every_result_before_it(
         next(results)
 
 
-def _longest_first_reference(matches: list[TermMatch]) -> list[TermMatch]:
-    chosen: list[TermMatch] = []
-    taken: set[int] = set()
-    for m in sorted(matches, key=lambda m: (-(m.end - m.start), m.start)):
-        if taken.isdisjoint(range(m.start, m.end)):
-            chosen.append(m)
-            taken.update(range(m.start, m.end))
-    return sorted(chosen, key=lambda m: m.start)
-
-
 @settings(max_examples=300, deadline=None)
 @given(
     spans=st.lists(
@@ -96,4 +88,19 @@ def test_longest_first_keeps_the_longest_of_overlapping_matches(
     matches = [TermMatch(i, start, end) for i, (start, end) in enumerate(spans)]
     if in_order:
         matches.sort(key=lambda m: (m.start, m.end))
-    assert longest_first(matches) == _longest_first_reference(matches)
+    kept = longest_first(matches)
+
+    def overlap(a: TermMatch, b: TermMatch) -> bool:
+        return a.start < b.end and b.start < a.end
+
+    # Kept matches come from the input, in text order, without overlaps...
+    assert all(m in matches for m in kept)
+    assert [m.start for m in kept] == sorted(m.start for m in kept)
+    assert not any(overlap(a, b) for a, b in itertools.combinations(kept, 2))
+    # ...and each one left out lost to a kept one it overlaps: longer, or as long and earlier.
+    for m in matches:
+        if m not in kept:
+            assert any(
+                overlap(k, m) and (k.end - k.start, -k.start) >= (m.end - m.start, -m.start)
+                for k in kept
+            )
