@@ -20,6 +20,15 @@ def in_state_for(draft: Draft, action: Action) -> None:
         raise InvalidTransition(refusal(draft.state, action, draft.id))
 
 
+def at_revision(draft: Draft, expected_revision: int | None) -> None:
+    """Refuse an action meant for a revision that has since been replaced (a stale button)."""
+    if expected_revision is not None and expected_revision != draft.current_revision:
+        raise InvalidTransition(
+            f"draft {draft.id} is now at revision {draft.current_revision} "
+            f"(you were looking at revision {expected_revision})"
+        )
+
+
 def own(draft: Draft, actor: str, action: Action) -> None:
     if actor != draft.submitter:
         raise NotAllowed(f"only the submitter ({draft.submitter}) may {action} draft {draft.id}")

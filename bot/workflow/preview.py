@@ -25,16 +25,19 @@ class Preview:
     route: RoutePlan
 
 
-def check_metadata(*, platform: str | None, kind: str | None, context: str | None) -> None:
-    """Refuse what no draft may be: no or an unknown platform or kind, a reply without the
-    message it answers. Submit, revise and preview apply the same rules."""
+def check_metadata(
+    *, platform: str | None, kind: str | None, context: str | None, stored: bool = True
+) -> None:
+    """Refuse what no draft may be: no or an unknown platform or kind; and, for a draft to be
+    `stored` (submit, revise), a reply without the message it answers. A preview of a reply
+    without context is answered (its relevance just cannot be judged)."""
     if not platform:
         raise InvalidRequest(f"platform is required: one of {', '.join(PLATFORMS)}")
     if platform not in PLATFORMS:
         raise InvalidRequest(f"unknown platform {platform!r}; one of: {', '.join(PLATFORMS)}")
     if kind not in KINDS:
         raise InvalidRequest(f"unknown kind {kind!r}; one of: {', '.join(KINDS)}")
-    if kind == REPLY and (context is None or not context.strip()):
+    if stored and kind == REPLY and (context is None or not context.strip()):
         raise InvalidRequest(
             "a reply needs context: the message it answers (relevance is checked against it)"
         )
@@ -50,7 +53,7 @@ def preview_draft(
     id: str | None = None,
 ) -> Draft:
     """The engine draft to preview, once its metadata passed `check_metadata`."""
-    check_metadata(platform=platform, kind=kind, context=context)
+    check_metadata(platform=platform, kind=kind, context=context, stored=False)
     assert platform is not None
     return Draft(
         text=text, platform=platform, kind=kind, sponsored=sponsored, context=context, id=id

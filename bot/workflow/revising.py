@@ -24,7 +24,7 @@ from bot.workflow.context import (
     unoverridable_rules,
 )
 from bot.workflow.errors import InvalidRequest, InvalidTransition, NotOverridable
-from bot.workflow.guards import may_override, may_publish, may_revise, may_withdraw
+from bot.workflow.guards import at_revision, may_override, may_publish, may_revise, may_withdraw
 from bot.workflow.messages import diff_payload
 from bot.workflow.preview import check_metadata
 from bot.workflow.reviews import Reviews
@@ -65,16 +65,22 @@ class Revising:
 
     # -- queries: the same guards, on a read, changing nothing --------------------------------
 
-    def can_override(self, draft_id: int, actor: str) -> DraftView:
+    def can_override(
+        self, draft_id: int, actor: str, expected_revision: int | None = None
+    ) -> DraftView:
         with self.ctx.db.reading() as session:
             draft = find_draft(session, draft_id)
             may_override(session, draft, actor)
+            at_revision(draft, expected_revision)
             return build_view(session, draft)
 
-    def can_revise(self, draft_id: int, actor: str) -> DraftView:
+    def can_revise(
+        self, draft_id: int, actor: str, expected_revision: int | None = None
+    ) -> DraftView:
         with self.ctx.db.reading() as session:
             draft = find_draft(session, draft_id)
             may_revise(draft, actor, self.ctx.guidelines.get(draft.brand_id))
+            at_revision(draft, expected_revision)
             return build_view(session, draft)
 
     def can_withdraw(self, draft_id: int, actor: str) -> DraftView:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.guidelines.model import Guidelines
 from bot.workflow.context import round_stages, stage_decisions
 from bot.workflow.errors import AlreadyDecided, InvalidRequest, InvalidTransition, NotAllowed
-from bot.workflow.guards import brand_approvers
+from bot.workflow.guards import at_revision, brand_approvers
 from bot.workflow.states import DECIDED, Action, allows
 from models import Decision, Draft, ReviewStage, StageApprover
 from models import review as rv
@@ -66,11 +66,7 @@ def seat_for(
                 f"{actor} already decided stage {other[0].number} ({other[0].group_name}) "
                 f"of draft {draft.id}: {SECOND_PAIR}"
             )
-        if expected_revision is not None and expected_revision != draft.current_revision:
-            raise InvalidTransition(
-                f"draft {draft.id} is now at revision {draft.current_revision} "
-                f"(you were looking at revision {expected_revision})"
-            )
+        at_revision(draft, expected_revision)
         return pending
     for stage in stages:
         if stage.number < pending.number and actor in [a.user_id for a in stage.approvers]:

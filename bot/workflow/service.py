@@ -209,11 +209,15 @@ class WorkflowService:
     ) -> DraftView:
         return self._deciding.can_decide(draft_id, actor, expected_revision)
 
-    def can_override(self, draft_id: int, *, actor: str) -> DraftView:
-        return self._revising.can_override(draft_id, actor)
+    def can_override(
+        self, draft_id: int, *, actor: str, expected_revision: int | None = None
+    ) -> DraftView:
+        return self._revising.can_override(draft_id, actor, expected_revision)
 
-    def can_revise(self, draft_id: int, *, actor: str) -> DraftView:
-        return self._revising.can_revise(draft_id, actor)
+    def can_revise(
+        self, draft_id: int, *, actor: str, expected_revision: int | None = None
+    ) -> DraftView:
+        return self._revising.can_revise(draft_id, actor, expected_revision)
 
     def can_withdraw(self, draft_id: int, *, actor: str) -> DraftView:
         return self._revising.can_withdraw(draft_id, actor)

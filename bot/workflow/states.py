@@ -69,14 +69,14 @@ TERMINAL = frozenset(s for s, targets in TRANSITIONS.items() if not targets)
 # States that count as "the text went through" (approved, possibly already live).
 ACCEPTED = frozenset({State.APPROVED, State.PUBLISHED})
 
-# How a refusal names the action: "cannot <verb> a draft that is ...".
-_VERBS = {
-    Action.OVERRIDE: "override",
-    Action.REVISE: "revise",
-    Action.WITHDRAW: "withdraw",
-    Action.DECIDE: "decide on",
-    Action.DELEGATE: "delegate",
-    Action.PUBLISH: "mark published",
+# How a refusal names the action: "... and cannot be <participle>".
+_PARTICIPLES = {
+    Action.OVERRIDE: "overridden",
+    Action.REVISE: "revised",
+    Action.WITHDRAW: "withdrawn",
+    Action.DECIDE: "decided",
+    Action.DELEGATE: "delegated",
+    Action.PUBLISH: "marked published",
 }
 
 
@@ -110,9 +110,10 @@ def refusal(state: str, action: Action, draft_id: int | None = None) -> str:
     """Why `action` is not allowed in `state`, in words for people."""
     subject = "the draft" if draft_id is None else f"draft {draft_id}"
     allowed = sorted(ALLOWED_FROM[action])
+    done = _PARTICIPLES[action]
     if len(allowed) == 1:
-        return f"{subject} is {state}, not {allowed[0]}: cannot {_VERBS[action]} it"
-    return f"{subject} is {state}: cannot {_VERBS[action]} it (only when {', '.join(allowed)})"
+        return f"{subject} is {state}, not {allowed[0]}: it cannot be {done}"
+    return f"{subject} is {state} and cannot be {done} (only when {', '.join(allowed)})"
 
 
 def move_refusal(source: str, target: str, draft_id: int | None = None) -> str:

@@ -111,13 +111,13 @@ def test_idempotent_batch_from_csv_and_jsonl(cli, tmp_path: Path) -> None:
     jsonl = tmp_path / "more.jsonl"
     jsonl.write_text(
         json.dumps(
-                {
-                    "id": "j1",
-                    "text": "Thanks, it is waterproof.",
-                    "kind": "reply",
-                    "context": "Is the jacket waterproof?",
-                }
-            )
+            {
+                "id": "j1",
+                "text": "Thanks, it is waterproof.",
+                "kind": "reply",
+                "context": "Is the jacket waterproof?",
+            }
+        )
         + "\nnot json\n",
         encoding="utf-8",
     )
