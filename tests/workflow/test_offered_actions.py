@@ -95,9 +95,7 @@ def test_move_refuses_what_the_table_does_not_list() -> None:
     assert draft.state == State.PUBLISHED
 
 
-def test_slack_backend_asks_the_workflow(
-    service: WorkflowService, guidelines_dir: object
-) -> None:
+def test_slack_backend_asks_the_workflow(service: WorkflowService, guidelines_dir: object) -> None:
     backend = WorkflowBackend(service, GuidelineStore(guidelines_dir))  # type: ignore[arg-type]
     changes = make(service, State.CHANGES_REQUESTED)
     # The listeners used to allow revise only when blocked or changes requested; the workflow
