@@ -56,7 +56,7 @@ def seat_for(
     if not allows(draft.state, Action.DECIDE):
         _refuse_closed(session, draft, stages)
     pending = next(s for s in stages if s.number == draft.current_stage)
-    if actor in _active(pending):
+    if actor in [a.user_id for a in pending.approvers]:  # seated, or unseated for a reason
         mine = [d for d in stage_decisions(session, pending) if d.actor == actor]
         if mine:
             raise AlreadyDecided(actor, mine[0].created_at, mine[0].decision)
@@ -66,6 +66,7 @@ def seat_for(
                 f"{actor} already decided stage {other[0].number} ({other[0].group_name}) "
                 f"of draft {draft.id}: {SECOND_PAIR}"
             )
+    if actor in _active(pending):
         at_revision(draft, expected_revision)
         return pending
     for stage in stages:
