@@ -8,6 +8,7 @@ when pressing it would succeed. The tests hold the two against each other in eve
 from __future__ import annotations
 
 from bot.guidelines.model import Guidelines
+from bot.workflow.guards import brand_approvers
 from bot.workflow.states import Action, allows
 from bot.workflow.views import DraftView, StageView
 
@@ -47,29 +48,35 @@ def _overridable(view: DraftView) -> bool:
     return all(f.get("overridable", True) for f in errors)
 
 
+def _submitter_offers(view: DraftView, actor: str, guidelines: Guidelines | None) -> set[Action]:
+    if actor != view.submitter:
+        return set()
+    offered = {
+        a for a in (Action.OVERRIDE, Action.REVISE, Action.WITHDRAW) if allows(view.state, a)
+    }
+    if not _overridable(view):
+        offered.discard(Action.OVERRIDE)
+    if guidelines is None or not guidelines.may_submit(actor):
+        offered.discard(Action.REVISE)
+    return offered
+
+
 def offered_actions(
     view: DraftView, actor: str, guidelines: Guidelines | None = None
 ) -> frozenset[Action]:
     """The actions `actor` may take on the draft now. Without `guidelines` (a brand whose file
     cannot be read) the rules that need them are left out: nothing is revised or published
     against guidelines nobody can read, and nobody delegates to people nobody can check."""
-    offered: set[Action] = set()
-    if actor == view.submitter:
-        if allows(view.state, Action.OVERRIDE) and _overridable(view):
-            offered.add(Action.OVERRIDE)
-        revisable = guidelines is not None and guidelines.may_submit(actor)
-        if revisable and allows(view.state, Action.REVISE):
-            offered.add(Action.REVISE)
-        if allows(view.state, Action.WITHDRAW):
-            offered.add(Action.WITHDRAW)
+    offered = _submitter_offers(view, actor, guidelines)
     if may_decide(view, actor):
         offered.add(Action.DECIDE)
         if guidelines is not None and eligible_delegates(view, actor, guidelines):
             offered.add(Action.DELEGATE)
-    if guidelines is not None and allows(view.state, Action.PUBLISH):
-        approvers = {u for group in guidelines.approvers.values() for u in group}
-        if actor == view.submitter or actor in approvers:
-            offered.add(Action.PUBLISH)
+    publisher = guidelines is not None and (
+        actor == view.submitter or actor in brand_approvers(guidelines)
+    )
+    if publisher and allows(view.state, Action.PUBLISH):
+        offered.add(Action.PUBLISH)
     return frozenset(offered)
 
 

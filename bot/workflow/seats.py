@@ -69,6 +69,18 @@ def seat_for(
     if actor in _active(pending):
         at_revision(draft, expected_revision)
         return pending
+    _refuse_unseated(session, draft, stages, pending, actor)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _refuse_unseated(
+    session: Session,
+    draft: Draft,
+    stages: list[ReviewStage],
+    pending: ReviewStage,
+    actor: str,
+) -> None:
+    """Why someone without a seat in the open stage may not decide it, most telling first."""
     for stage in stages:
         if stage.number < pending.number and actor in [a.user_id for a in stage.approvers]:
             decisions = stage_decisions(session, stage)
