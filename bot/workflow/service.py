@@ -47,7 +47,7 @@ class WorkflowService:
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.ctx = WorkflowContext(db, guidelines, check=check, clock=clock)
-        units = Units(db, clock)
+        units = Units(db, clock, offers=self.offered_actions)
         reviews = Reviews(self.ctx)
         self._submitting = Submitting(self.ctx, units, reviews)
         self._revising = Revising(self.ctx, units, reviews)

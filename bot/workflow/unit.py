@@ -192,22 +192,46 @@ class UnitOfWork:
         return revision_of(self.session, draft).guidelines_sha256
 
 
+# What a person may do to a draft, given its final view (see bot/workflow/offers.py).
+OffersFn = Callable[[DraftView, str], frozenset[str]]
+
+
 class Units:
     """Opens units of work over one database and runs use cases in them, idempotently."""
 
-    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, db: Database, clock: Callable[[], datetime], offers: OffersFn | None = None
+    ) -> None:
         self.db = db
         self.clock = clock
+        self.offers = offers
 
     @contextmanager
     def begin(self) -> Iterator[UnitOfWork]:
         with self.db.transaction() as session:
             uow = UnitOfWork(session=session, now=self.clock())
             yield uow
+            session.flush()
+            self._add_offers(session, uow.messages)
             for message in uow.messages:
                 outbox.enqueue(session, now=uow.now, **message)
             session.flush()
             audit_append(session, uow.events)
+
+    def _add_offers(self, session: Session, messages: list[dict[str, Any]]) -> None:
+        """Each message says what its recipient may do once this unit commits (`offered`), so
+        that a message's buttons come from the workflow's rules, not from a copy of them."""
+        if self.offers is None:
+            return
+        views: dict[int, DraftView] = {}
+        for message in messages:
+            draft_id = message["draft_id"]
+            if draft_id not in views:
+                draft = session.get(Draft, draft_id)
+                assert draft is not None
+                views[draft_id] = build_view(session, draft)
+            offered = self.offers(views[draft_id], message["recipient"])
+            message["payload"]["offered"] = sorted(offered)
 
     def run(self, once: Once | None, body: Callable[[UnitOfWork], DraftView]) -> DraftView:
         """Run `body` in a unit of work, once per (actor, key): a repeat returns the first

@@ -119,3 +119,22 @@ def test_slack_backend_asks_the_workflow(service: WorkflowService, guidelines_di
     assert stale.revision == 2
     with pytest.raises(Exception, match="now at revision 2"):
         backend.can_revise(str(in_review.id), 1, actor="UAGENCY1")
+
+
+def test_each_message_says_what_its_recipient_may_do(service: WorkflowService, db: object) -> None:
+    from wfhelpers import outbox_rows
+
+    view = service.submit(submitter="UAGENCY1", brand="acme", platform="x", text=CLEAN)
+    rows = outbox_rows(db, view.id)  # type: ignore[arg-type]
+    offered = {(m.kind, m.recipient): m.payload["offered"] for m in rows}
+    assert offered[("findings", "UAGENCY1")] == ["revise", "withdraw"]
+    assert offered[("review_request", "UBRAND1")] == ["decide", "delegate"]
+    service.approve(view.id, actor="UBRAND1")
+    rows = outbox_rows(db, view.id)  # type: ignore[arg-type]
+    later = {(m.kind, m.recipient): m.payload["offered"] for m in rows}
+    assert later[("decision_made", "UBRAND2")] == ["publish"]  # a brand approver may publish
+    assert later[("outcome", "UAGENCY1")] == ["publish"]
+    withdrawn = make(service, State.IN_REVIEW)
+    service.withdraw(withdrawn.id, actor="UAGENCY1")
+    settled = [m for m in outbox_rows(db, withdrawn.id) if m.kind == "decision_made"]  # type: ignore[arg-type]
+    assert settled and all(m.payload["offered"] == [] for m in settled)
