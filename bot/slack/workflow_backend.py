@@ -165,7 +165,7 @@ class WorkflowBackend:
                 idempotency_key=request.idempotency_key or None,
                 origin=dict(request.origin),
             )
-        return SubmitResult(draft=to_info(view), created=not view.replayed)
+        return SubmitResult(draft=self._offered(view, request.submitter), created=not view.replayed)
 
     @staticmethod
     def _id(draft_id: str) -> int:
@@ -179,18 +179,19 @@ class WorkflowBackend:
             view = self.service.override(
                 self._id(draft_id), actor=actor, reason=reason, idempotency_key=key or None
             )
-        return to_info(view)
+        return self._offered(view, actor)
 
     def revise(self, draft_id: str, *, actor: str, text: str, key: str) -> DraftInfo:
         with translated():
             view = self.service.revise(
                 self._id(draft_id), actor=actor, text=text, idempotency_key=key or None
             )
-        return to_info(view)
+        return self._offered(view, actor)
 
     def withdraw(self, draft_id: str, *, actor: str) -> DraftInfo:
         with translated():
-            return to_info(self.service.withdraw(self._id(draft_id), actor=actor))
+            view = self.service.withdraw(self._id(draft_id), actor=actor)
+        return self._offered(view, actor)
 
     def get(self, draft_id: str) -> DraftInfo:
         with translated():
@@ -203,7 +204,7 @@ class WorkflowBackend:
             view = self.service.can_decide(
                 self._id(draft_id), actor=actor, expected_revision=revision
             )
-        return to_info(view)
+        return self._offered(view, actor)
 
     # The `can_*` questions: the workflow's own rules, read-only. Each raises the refusal the
     # action would meet (NotPermitted, AlreadyDecided, BackendError), else returns the draft
@@ -262,7 +263,7 @@ class WorkflowBackend:
                 expected_revision=revision,
                 idempotency_key=key or None,
             )
-        return to_info(view)
+        return self._offered(view, actor)
 
     # -- App Home --------------------------------------------------------------------------------
     def _summary(self, row: dict[str, Any]) -> DraftInfo:
