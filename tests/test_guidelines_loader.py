@@ -10,14 +10,22 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.guidelines import describe
+from bot.engine.rules import RULE_TYPES as REGISTRY
 from bot.guidelines.errors import GuidelineError, Problem, UnknownBrand
-from bot.guidelines.loader import (
-    GuidelineStore,
-    describe,
-    load_guidelines,
-    validate_paths,
-)
+from bot.guidelines.loader import GuidelineStore
+from bot.guidelines.loader import load_guidelines as load_with
+from bot.guidelines.loader import validate_paths as validate_with
 from bot.guidelines.model import Guidelines, Stage
+
+
+def load_guidelines(path: Path | str) -> Guidelines:
+    return load_with(path, REGISTRY)
+
+
+def validate_paths(paths: list[Path]) -> list[Problem]:
+    return validate_with(paths, REGISTRY)
+
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "brand_guidelines"
@@ -506,12 +514,13 @@ def test_all_problems_are_reported_together_sorted_by_line(tmp_path: Path) -> No
 def test_validate_paths_reports_files_and_folders(tmp_path: Path) -> None:
     good = write(tmp_path, VALID, "good.yml")
     bad = write(tmp_path, MINIMAL + "colour: blue\n", "bad.yml")
-    write(tmp_path, MINIMAL, "misnamed.yaml")
+    write(tmp_path, MINIMAL, "misnamed.YML")
+    write(tmp_path, MINIMAL, "other.yaml")  # both extensions are guideline files
     (tmp_path / "README.md").write_text("# not a brand\n")
 
     assert validate_paths([good]) == []
     folder = validate_paths([tmp_path])
-    assert {(p.path.name, p.line) for p in folder} == {("bad.yml", 3), ("misnamed.yaml", 0)}
+    assert {(p.path.name, p.line) for p in folder} == {("bad.yml", 3), ("misnamed.YML", 0)}
     missing = validate_paths([tmp_path / "nope.yml"])
     assert [p.message for p in missing] == ["no such file or folder"]
     assert validate_paths([bad])[0].field == "colour"
@@ -529,7 +538,7 @@ def test_store_lists_and_gets_brands(tmp_path: Path) -> None:
     write(tmp_path, VALID, "acme.yml")
     write(tmp_path, MINIMAL.replace("Acme", "Beta"), "beta.yml")
     (tmp_path / "README.md").write_text("# format reference\n")
-    store = GuidelineStore(tmp_path)
+    store = GuidelineStore(tmp_path, REGISTRY)
 
     assert store.brand_ids() == ["acme", "beta"]
     assert [g.brand_id for g in store.all()] == ["acme", "beta"]
@@ -539,7 +548,7 @@ def test_store_lists_and_gets_brands(tmp_path: Path) -> None:
 def test_store_unknown_brand_lists_known_brands(tmp_path: Path) -> None:
     write(tmp_path, MINIMAL, "acme.yml")
     write(tmp_path, MINIMAL, "beta.yml")
-    store = GuidelineStore(tmp_path)
+    store = GuidelineStore(tmp_path, REGISTRY)
 
     with pytest.raises(UnknownBrand) as caught:
         store.get("acne")
@@ -555,13 +564,13 @@ def test_store_all_reports_invalid_files(tmp_path: Path) -> None:
     write(tmp_path, MINIMAL, "acme.yml")
     write(tmp_path, MINIMAL + "colour: blue\n", "beta.yml")
     with pytest.raises(GuidelineError) as caught:
-        GuidelineStore(tmp_path).all()
+        GuidelineStore(tmp_path, REGISTRY).all()
     assert [(p.path.name, p.line) for p in caught.value.problems] == [("beta.yml", 3)]
 
 
 def test_store_caches_until_the_file_changes(tmp_path: Path) -> None:
     path = write(tmp_path, MINIMAL, "acme.yml")
-    store = GuidelineStore(tmp_path)
+    store = GuidelineStore(tmp_path, REGISTRY)
 
     first = store.get("acme")
     assert store.get("acme") is first  # unchanged file: the cached object itself
@@ -584,7 +593,7 @@ def test_store_caches_until_the_file_changes(tmp_path: Path) -> None:
 
 def test_store_does_not_cache_an_invalid_file_as_valid(tmp_path: Path) -> None:
     path = write(tmp_path, MINIMAL, "acme.yml")
-    store = GuidelineStore(tmp_path)
+    store = GuidelineStore(tmp_path, REGISTRY)
     store.get("acme")
     path.write_text(MINIMAL + "colour: blue\n", encoding="utf-8")
     with pytest.raises(GuidelineError):

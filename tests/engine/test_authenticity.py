@@ -20,6 +20,7 @@ from bot.engine.history import (
     signature,
     similarity,
 )
+from bot.engine.rules import RULE_TYPES
 from bot.engine.rules.readability import (
     TextCounts,
     english_syllables,
@@ -112,7 +113,7 @@ NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 def _checker(tmp_path: Path, name: str, text: str) -> Checker:
     path = tmp_path / f"{name}.yml"
     path.write_text(text, encoding="utf-8")
-    return Checker(load_guidelines(path))
+    return Checker(load_guidelines(path, RULE_TYPES))
 
 
 @pytest.fixture(scope="module")
@@ -530,7 +531,7 @@ def test_check_batch_is_its_own_history(tmp_path: Path, capsys: pytest.CaptureFi
         Item("c", {"brand": "trail", "platform": "x", "text": REPLY_B}, "l6"),
         Item("j", {"brand": "casa", "platform": "x", "text": IT_B}, "l7"),
     ]
-    store = GuidelineStore(tmp_path)
+    store = GuidelineStore(tmp_path, RULE_TYPES)
     outcomes = list(check_items(store, items, None, InMemoryHistory(), batch_size=2))
     assert [o.item.id for o in outcomes] == ["a", "i", "b", "bad", "x", "c", "j"]
     assert outcomes[3].error is not None and "empty" in outcomes[3].error

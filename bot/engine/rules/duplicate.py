@@ -18,11 +18,10 @@ from bot.engine.document import DraftDoc
 from bot.engine.findings import Finding
 from bot.engine.history import signature
 from bot.engine.lexicon import TermCompiler
-from bot.engine.rules.base import OptionSpec, Rule, register
+from bot.engine.rules.base import OptionSpec, Rule
 from bot.guidelines.model import RuleSpec
 
 
-@register
 class DuplicateRule(Rule):
     TYPE = "duplicate"
     READS_HISTORY = True

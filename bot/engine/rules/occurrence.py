@@ -8,11 +8,10 @@ from typing import ClassVar
 from bot.engine.document import DraftDoc
 from bot.engine.findings import Finding
 from bot.engine.lexicon import TermCompiler
-from bot.engine.rules.base import MATCH_OPTION, OptionSpec, Rule, register
+from bot.engine.rules.base import MATCH_OPTION, OptionSpec, Rule
 from bot.guidelines.model import RuleSpec
 
 
-@register
 class OccurrenceRule(Rule):
     TYPE = "occurrence"
     OPTIONS: ClassVar[dict[str, OptionSpec]] = {

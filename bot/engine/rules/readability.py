@@ -18,7 +18,7 @@ from typing import ClassVar
 from bot.engine.document import DraftDoc
 from bot.engine.findings import Finding
 from bot.engine.lexicon import TermCompiler
-from bot.engine.rules.base import OptionSpec, Rule, register
+from bot.engine.rules.base import OptionSpec, Rule
 from bot.guidelines.model import RuleSpec
 
 # Handles, hashtags, links and e-mail addresses are not prose: they are left out of every count.
@@ -94,7 +94,6 @@ def readability(text: str, lang: str) -> tuple[float, TextCounts] | None:
     return score, counts
 
 
-@register
 class ReadabilityRule(Rule):
     TYPE = "readability"
     OPTIONS: ClassVar[dict[str, OptionSpec]] = {
