@@ -13,7 +13,7 @@ import pytest
 from bot.cli.guidelines import describe
 from bot.engine.rules import RULE_TYPES as REGISTRY
 from bot.guidelines.errors import GuidelineError, Problem, UnknownBrand
-from bot.guidelines.loader import GuidelineStore
+from bot.guidelines.loader import MAX_FILE_BYTES, GuidelineStore
 from bot.guidelines.loader import load_guidelines as load_with
 from bot.guidelines.loader import validate_paths as validate_with
 from bot.guidelines.model import Guidelines, Stage
@@ -617,3 +617,110 @@ def test_keys_yaml_reads_as_booleans_must_be_quoted(tmp_path: Path) -> None:
 def test_problem_without_a_line_names_the_file_only(tmp_path: Path) -> None:
     problem = Problem(tmp_path / "x.yml", 0, "", "no such file or folder")
     assert str(problem) == f"{tmp_path / 'x.yml'}: no such file or folder"
+
+
+# --------------------------------------------------------------------------- hostile files
+
+
+def test_billion_laughs_is_refused_at_once_naming_the_line(tmp_path: Path) -> None:
+    """Nine levels of nine aliases would expand to 387 million values (past 60 s and 1.9 GB
+    before aliases were counted): refused on the first expansion past the limit."""
+    lines = [
+        "brand: Laughs",
+        "language: en",
+        'values: &a [{id: lol, description: "lol"}, {id: lol2, description: "lol"}]',
+    ]
+    previous = "a"
+    for level in "bcdefghi":
+        lines.append(f"x{level}: &{level} [{', '.join(['*' + previous] * 9)}]")
+        previous = level
+    path = write(tmp_path, "\n".join(lines) + "\n")
+    problems = problems_of(path)
+    laughs = [p for p in problems if "aliases expand to more than" in p.message]
+    assert len(laughs) == 1 and laughs[0].line > 0
+    assert str(laughs[0]).startswith(f"{path}:{laughs[0].line}: ")
+
+
+def test_a_few_aliases_are_still_fine(tmp_path: Path) -> None:
+    text = MINIMAL + textwrap.dedent(
+        """\
+        approvers:
+          brand: &team [U01BRAND1, U01BRAND2]
+          legal: *team
+        routing:
+          default: [brand]
+        """
+    )
+    g = load_guidelines(write(tmp_path, text))
+    assert g.approvers["legal"] == ("U01BRAND1", "U01BRAND2")
+
+
+def test_file_over_the_size_limit_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "huge.yml"
+    path.write_bytes(MINIMAL.encode() + b"# " + b"x" * MAX_FILE_BYTES + b"\n")
+    problem = only_problem(path)
+    assert problem.line == 0 and "larger than 4 MB" in problem.message
+    assert str(problem).startswith(f"{path}: the file is larger than")
+
+
+def test_deeply_nested_values_are_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + "values: " + "[" * 200 + "]" * 200 + "\n")
+    problem = only_problem(path)
+    assert problem.line == 3 and "nest" in problem.message
+
+
+# --------------------------------------------------------------------------- .yml and .yaml
+
+
+def test_yaml_extension_is_a_guideline_file_in_the_folder_too(tmp_path: Path) -> None:
+    write(tmp_path, MINIMAL, "acme.yaml")
+    write(tmp_path, MINIMAL.replace("Acme", "Beta"), "beta.yml")
+    store = GuidelineStore(tmp_path, REGISTRY)
+
+    assert store.brand_ids() == ["acme", "beta"]
+    assert store.get("acme").path.name == "acme.yaml"
+    assert [g.brand_id for g in store.all()] == ["acme", "beta"]
+    assert validate_paths([tmp_path]) == []
+
+
+def test_two_files_for_one_brand_are_refused(tmp_path: Path) -> None:
+    write(tmp_path, MINIMAL, "acme.yml")
+    write(tmp_path, MINIMAL.replace("Acme", "Other"), "acme.yaml")
+    store = GuidelineStore(tmp_path, REGISTRY)
+
+    expected = "brand 'acme' has two guideline files, acme.yaml and acme.yml; keep only one"
+    with pytest.raises(GuidelineError) as caught:
+        store.get("acme")
+    assert [p.message for p in caught.value.problems] == [expected]
+    with pytest.raises(GuidelineError) as caught:
+        store.all()
+    assert [p.message for p in caught.value.problems] == [expected]
+    assert [p.message for p in validate_paths([tmp_path])] == [expected]
+
+
+# --------------------------------------------------------------------------- patterns
+
+
+@pytest.mark.parametrize(
+    ("pattern", "reason"),
+    [
+        ("(a)\\\\1", "a backreference"),
+        ("(?<=a)b", "lookbehind"),
+        ("a(?!b)", "lookahead"),
+        ("(?>a+)b", "an atomic group"),
+        ("a++b", "a possessive quantifier"),
+    ],
+)
+def test_patterns_that_cannot_run_in_linear_time_are_refused(
+    tmp_path: Path, pattern: str, reason: str
+) -> None:
+    rule = f'- {{id: p, type: occurrence, pattern: "{pattern}", max: 1}}\n'
+    problem = only_problem(write(tmp_path, with_rule(rule)))
+    assert (problem.line, problem.field) == (4, "rules[0].pattern")
+    assert f"cannot run in linear time: it uses {reason}" in problem.message
+
+
+def test_nested_quantifiers_are_accepted_because_they_run_on_re2(tmp_path: Path) -> None:
+    rule = '- {id: p, type: occurrence, pattern: "(a+)+$", max: 0}\n'
+    g = load_guidelines(write(tmp_path, with_rule(rule)))
+    assert g.rules[0].options["pattern"] == "(a+)+$"

@@ -43,7 +43,7 @@ class GuidelineStore:
 
     def _files_of(self, brand_id: str) -> list[Path]:
         paths = (self.directory / f"{brand_id}{suffix}" for suffix in SUFFIXES)
-        return [path for path in paths if path.is_file()]
+        return sorted(path for path in paths if path.is_file())  # in the folder's listing order
 
     def brand_ids(self) -> list[str]:
         if not self.directory.is_dir():

@@ -10,12 +10,15 @@ from bot.engine.findings import Finding
 from bot.engine.lexicon import TermCompiler
 from bot.engine.rules.base import MATCH_OPTION, OptionSpec, Rule
 from bot.guidelines.model import RuleSpec
+from bot.guidelines.patterns import compile_pattern
 
 
 class OccurrenceRule(Rule):
     TYPE = "occurrence"
     OPTIONS: ClassVar[dict[str, OptionSpec]] = {
-        "pattern": OptionSpec("regex", help="regular expression counted in the text"),
+        "pattern": OptionSpec(
+            "regex", help="regular expression (Python syntax, run on RE2) counted in the text"
+        ),
         "tokens": OptionSpec("str_list", help="words or phrases counted together"),
         "match": MATCH_OPTION,
         "max": OptionSpec("int", minimum=0, help="most occurrences allowed"),
@@ -27,7 +30,8 @@ class OccurrenceRule(Rule):
     def __init__(self, spec: RuleSpec, terms: TermCompiler) -> None:
         super().__init__(spec, terms)
         pattern = self.option("pattern")
-        self.pattern = re.compile(pattern) if pattern else None
+        # RE2, in linear time: no pattern of a guideline file can make a check slow
+        self.pattern = compile_pattern(pattern) if pattern else None
         tokens = self.option("tokens")
         if tokens:
             terms.add(spec.id, tokens, self.option("match"))
