@@ -9,11 +9,14 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.cli.guidelines import describe
 from bot.engine.rules import RULE_TYPES as REGISTRY
 from bot.guidelines.errors import GuidelineError, Problem, UnknownBrand
-from bot.guidelines.loader import MAX_FILE_BYTES, GuidelineStore
+from bot.guidelines.loader import MAX_FILE_BYTES, GuidelineStore, load_bytes
 from bot.guidelines.loader import load_guidelines as load_with
 from bot.guidelines.loader import validate_paths as validate_with
 from bot.guidelines.model import Guidelines, Stage
@@ -724,3 +727,110 @@ def test_nested_quantifiers_are_accepted_because_they_run_on_re2(tmp_path: Path)
     rule = '- {id: p, type: occurrence, pattern: "(a+)+$", max: 0}\n'
     g = load_guidelines(write(tmp_path, with_rule(rule)))
     assert g.rules[0].options["pattern"] == "(a+)+$"
+
+
+# --------------------------------------------------------------------------- fuzzing
+
+FUZZ_PATH = Path("fuzz.yml")
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.text(max_size=20),
+    st.sampled_from(["lemma", "error", "x", "reply", "brand", "U01BRAND1", "*", "!", "(a+)+$"]),
+)
+_keys = st.one_of(
+    st.sampled_from(
+        [
+            *[
+                "brand",
+                "language",
+                "version",
+                "values",
+                "platforms",
+                "disclosure",
+                "rules",
+                "approvers",
+                "routing",
+                "policy",
+                "submitters",
+                "auditors",
+                "id",
+                "type",
+                "level",
+                "tokens",
+                "swap",
+                "pattern",
+                "max",
+                "min",
+                "terms",
+                "when",
+                "stages",
+                "default",
+                "group",
+                "mode",
+                "auto_approve",
+                "tags",
+                "within_chars",
+                "max_chars",
+            ],
+        ]
+    ),
+    st.text(max_size=8),
+    st.integers(),
+    st.booleans(),
+)
+_documents = st.recursive(
+    _scalars,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(_keys, children, max_size=5)
+    ),
+    max_leaves=30,
+)
+
+
+def _assert_loads_or_reports_lines(raw: bytes) -> None:
+    try:
+        load_bytes(FUZZ_PATH, raw, REGISTRY)
+    except GuidelineError as exc:
+        assert exc.problems
+        for problem in exc.problems:
+            assert problem.line >= 1, problem
+            assert str(problem).startswith(f"{FUZZ_PATH}:{problem.line}: ")
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_documents)
+def test_fuzz_random_yaml_documents_never_raise_anything_but_guideline_errors(doc: object) -> None:
+    raw = yaml.safe_dump({"brand": "Fuzz", "language": "en", "rules": [doc], "x": doc}).encode()
+    _assert_loads_or_reports_lines(raw)
+    _assert_loads_or_reports_lines(yaml.safe_dump(doc).encode())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=400))
+def test_fuzz_random_bytes_never_raise_anything_but_guideline_errors(raw: bytes) -> None:
+    _assert_loads_or_reports_lines(raw)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_fuzz_mutated_valid_file_never_raises(data: st.DataObject) -> None:
+    lines = textwrap.dedent(VALID).splitlines(keepends=True)
+    for _ in range(data.draw(st.integers(1, 4))):
+        i = data.draw(st.integers(0, len(lines) - 1))
+        action = data.draw(st.sampled_from(["drop", "dup", "garble", "alias"]))
+        if action == "drop":
+            del lines[i]
+        elif action == "dup":
+            lines.insert(i, lines[i])
+        elif action == "garble":
+            cut = data.draw(st.integers(0, len(lines[i])))
+            junk = data.draw(st.text(alphabet=":-[]{}&*!|>'\"# \x00\u202e", max_size=4))
+            lines[i] = lines[i][:cut] + junk + lines[i][cut:]
+        else:
+            lines[i] = lines[i].replace(": ", ": &x ", 1) + "extra: *x\n"
+        if not lines:
+            break
+    _assert_loads_or_reports_lines("".join(lines).encode())
