@@ -19,11 +19,11 @@ _HASHTAG = re.compile(r"(?<![\w&#])#[^\W_][\w]*")
 
 
 def _link_count(text: str) -> int:
-    """At least the number of links X weighs as 23: each has "://" or "www." in any case (so
-    "w." or "W."), and X only weighs links when the text has a dot."""
+    """At least the number of links X weighs as 23: X only weighs links when the text has a
+    dot, and each link (`links.URL`) has "://" or a dot of its own."""
     if "." not in text:
         return 0
-    return text.count("://") + text.count("w.") + text.count("W.")
+    return text.count("://") + text.count(".")
 
 
 class PlatformLengthRule(Rule):

@@ -18,6 +18,7 @@ from importlib import resources
 from typing import NamedTuple
 
 from bot.engine.findings import new_tuple
+from bot.engine.links import URL, may_hold_link
 
 # Invisible characters that are not Unicode category Cf but still render as nothing.
 _EXTRA_INVISIBLE = frozenset(
@@ -32,7 +33,6 @@ _SYMBOL_SWAPS = {"@": "a", "$": "s"}
 # backtracks over every word and costs tens of microseconds a draft.
 _WORD_RUN = re.compile(r"(?:[^\W_]|[@$])+")
 _MIXED = re.compile(r"[^\W\d_][0134578@$]|[0134578][^\W\d_]")
-_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 # Three or more single letters separated by spaces, dots, hyphens, underscores or stars.
 _SEPARATED = re.compile(
     r"(?<![^\W_])(?:[^\W\d_](?:[ .\-_*\u00b7]{1,2}))"
@@ -156,9 +156,9 @@ def _fold_unicode(text: str) -> tuple[list[str], list[int], list[int]]:
 
 
 def _url_spans(text: str) -> list[tuple[int, int]]:
-    if "://" not in text and "www." not in text:
+    if not may_hold_link(text):
         return []
-    return [m.span() for m in _URL.finditer(text)]
+    return [m.span() for m in URL.finditer(text)]
 
 
 def _swap_digits(chars: list[str], text: str) -> bool:
@@ -311,7 +311,11 @@ def _mixed_classes(classes: bytes) -> bool:
 
 
 def _without_links(raw: bytes) -> bytes:
-    """`raw` with every link `_URL` would find blanked out, found by substring search."""
+    """`raw` with the links that have "://" or "www." blanked out, found by substring search.
+
+    Bare domains are left in: the result may then still look mixed, and `_swap_digits`, which
+    reads links with `URL` itself, leaves them alone.
+    """
     lowered = raw.lower()
     out = bytearray(raw)
     for marker in (b"://", b"www."):

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from bot.engine import normalize as norm_module
 from bot.engine.findings import Draft
+from bot.engine.links import URL
 from bot.engine.normalize import normalize
 from tests.engine.support import CheckFn, texts_of
 
@@ -132,7 +133,7 @@ def _normalize_without_shortcuts(text: str) -> tuple[str, tuple[int, ...] | None
         current = "".join(folded)
     chars = list(current)
     # A letter touching a digit (or @, $) outside links, tested on ASCII as documented.
-    classes = norm_module._URL.sub(" ", current).encode("ascii", "replace")
+    classes = URL.sub(" ", current).encode("ascii", "replace")
     classes = classes.translate(norm_module._CLASSES)
     if (b"a0" in classes or b"0a" in classes or b"a@" in classes) and norm_module._swap_digits(
         chars, current

@@ -18,11 +18,12 @@ from typing import ClassVar
 from bot.engine.document import DraftDoc
 from bot.engine.findings import Finding
 from bot.engine.lexicon import TermCompiler
+from bot.engine.links import URL
 from bot.engine.rules.base import OptionSpec, Rule
 from bot.guidelines.model import RuleSpec
 
 # Handles, hashtags, links and e-mail addresses are not prose: they are left out of every count.
-_NOT_PROSE = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+|[@#]\w+")
+_NOT_PROSE = re.compile(rf"{URL.pattern}|\S+@\S+|[@#]\w+", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 # A sentence ends at . ! ? … (one or more) before a space or the end, or at a line break.
 _SENTENCE_END = re.compile(r"[.!?…]+(?=\s|$)|\n+")
