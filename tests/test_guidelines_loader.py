@@ -740,7 +740,7 @@ _scalars = st.one_of(
     st.text(max_size=20),
     st.sampled_from(["lemma", "error", "x", "reply", "brand", "U01BRAND1", "*", "!", "(a+)+$"]),
 )
-FIELD_NAMES = [
+FIELD_NAMES = (
     "brand",
     "language",
     "version",
@@ -771,7 +771,7 @@ FIELD_NAMES = [
     "tags",
     "within_chars",
     "max_chars",
-]
+)
 _keys = st.one_of(st.sampled_from(FIELD_NAMES), st.text(max_size=8), st.integers(), st.booleans())
 _documents = st.recursive(
     _scalars,
