@@ -32,10 +32,11 @@ class PlatformLengthRule(Rule):
     def __init__(self, guidelines: Guidelines, terms: TermCompiler) -> None:
         spec = RuleSpec(id="platform-length", type=self.TYPE, level="error", category="platform")
         super().__init__(spec, terms)
+        # The brand's limit, never above the platform's own: a longer post cannot be published.
         self.limits = {
             **DEFAULT_MAX_CHARS,
             **{
-                platform: limits.max_chars
+                platform: min(limits.max_chars, DEFAULT_MAX_CHARS.get(platform, limits.max_chars))
                 for platform, limits in guidelines.platforms.items()
                 if limits.max_chars
             },
@@ -57,14 +58,21 @@ class PlatformLengthRule(Rule):
         if length <= limit:
             return []
         start = cut_position(text, platform, limit)
+        lang = self.terms.lang
         explanation = message(
-            self.terms.lang,
+            lang,
             "platform-length",
             platform=platform,
             limit=limit,
             length=length,
             over=length - limit,
         )
+        # Over the brand's own limit, a submitter may argue; over the platform's, nobody may:
+        # the platform itself refuses the post.
+        hard_limit = DEFAULT_MAX_CHARS.get(platform)
+        over_hard_limit = hard_limit is not None and length > hard_limit
+        if over_hard_limit:
+            explanation += " " + message(lang, "platform-length.hard", platform=platform)
         return [
             Finding(
                 rule=self.spec.id,
@@ -74,6 +82,7 @@ class PlatformLengthRule(Rule):
                 end=len(text),
                 text=text[start:],
                 message=explanation,
+                overridable=not over_hard_limit,
             )
         ]
 

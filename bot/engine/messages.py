@@ -18,6 +18,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pii.card": "card number",
         "platform-length": "{platform} allows {limit} characters; this draft has {length} "
         "({over} too many).",
+        "platform-length.hard": "{platform} itself refuses longer posts, so this cannot be "
+        "overridden.",
         "platform-hashtags": "At most {limit} hashtags on {platform}; this draft has {count}.",
         "disclosure.missing": "Sponsored content must carry {tags}{where}.",
         "disclosure.where": " within the first {within} characters",
@@ -36,6 +38,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pii.card": "numero di carta",
         "platform-length": "{platform} ammette {limit} caratteri; questa bozza ne ha {length} "
         "({over} di troppo).",
+        "platform-length.hard": "{platform} stesso rifiuta post più lunghi: non si può forzare.",
         "platform-hashtags": "Al massimo {limit} hashtag su {platform}; questa bozza ne ha "
         "{count}.",
         "disclosure.missing": "I contenuti sponsorizzati devono riportare {tags}{where}.",
