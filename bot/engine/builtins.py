@@ -7,9 +7,9 @@ import re
 from typing import ClassVar
 
 from bot.engine.document import DraftDoc
+from bot.engine.finding_messages import message
 from bot.engine.findings import Finding, ValueCount
 from bot.engine.lexicon import TermCompiler, longest_first
-from bot.engine.messages import message
 from bot.engine.platforms import DEFAULT_MAX_CHARS, cut_position, weighted_length
 from bot.engine.rules.base import Rule
 from bot.guidelines.model import Guidelines, RuleSpec

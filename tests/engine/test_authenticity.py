@@ -318,7 +318,7 @@ def test_duplicate_en_negatives(en: Checker) -> None:
 def test_duplicate_it(it: Checker) -> None:
     history = _history(("casa", "12", IT_A, timedelta(days=3)))
     (found,) = findings(it, IT_B, "copia-incolla", kind="reply", history=history)
-    assert "draft 12" in found.message
+    assert "bozza 12" in found.message and "draft" not in found.message  # Italian, whole
     old = _history(("casa", "12", IT_A, timedelta(days=20)))  # window: 14 days
     assert findings(it, IT_B, "copia-incolla", history=old) == []
     different = "Ciao Pietro, la Miscela Alba è tornata: la trovi in bottega da giovedì mattina."
@@ -543,7 +543,7 @@ def test_check_batch_is_its_own_history(tmp_path: Path, capsys: pytest.CaptureFi
     }
     assert copies["a"] == copies["i"] == copies["b"] == copies["x"] == []
     assert "closest: draft a " in copies["c"][0]
-    assert "closest: draft i " in copies["j"][0]
+    assert "la più simile: bozza i " in copies["j"][0]  # the Italian brand, in Italian
     # a single draft has no history: nothing to compare with
     main([*common, "--format", "json", REPLY_B])
     result = json.loads(capsys.readouterr().out)

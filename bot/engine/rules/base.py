@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from bot.engine.finding_messages import rule_message
 from bot.engine.findings import Finding, new_tuple
-from bot.engine.messages import MESSAGES
 from bot.guidelines.options import MATCH_OPTION, OptionSpec
 
 if TYPE_CHECKING:
@@ -26,6 +26,7 @@ class Rule:
 
     TYPE: ClassVar[str]
     OPTIONS: ClassVar[Mapping[str, OptionSpec]] = {}
+    #: used only when bot/engine/finding_messages.py has no message for the type
     DEFAULT_MESSAGE: ClassVar[str] = "%s"
     #: True when the rule can only find something where its own terms matched; the checker
     #: then skips it for drafts without such a match (most drafts), saving a call per rule.
@@ -40,7 +41,7 @@ class Rule:
     def __init__(self, spec: RuleSpec, terms: TermCompiler) -> None:
         self.spec = spec
         self.terms = terms
-        default = MESSAGES.get(terms.lang, MESSAGES["en"]).get(self.TYPE, self.DEFAULT_MESSAGE)
+        default = rule_message(terms.lang, self.TYPE, self.DEFAULT_MESSAGE)
         self._template = (spec.message or default).split("%s")
         self._messages: dict[tuple[str, ...], str] = {}
 

@@ -38,7 +38,6 @@ class BoilerplateRule(Rule):
         ),
         "match": MATCH_OPTION,
     }
-    DEFAULT_MESSAGE = "'%s' is a stock phrase; say it in your own words."
 
     def __init__(self, spec: RuleSpec, terms: TermCompiler) -> None:
         super().__init__(spec, terms)

@@ -21,7 +21,6 @@ class CapitalizationRule(Rule):
     OPTIONS: ClassVar[dict[str, OptionSpec]] = {
         "terms": OptionSpec("str_list", required=True, help="spellings that must be used"),
     }
-    DEFAULT_MESSAGE = "Write '%s'."
 
     def __init__(self, spec: RuleSpec, terms: TermCompiler) -> None:
         super().__init__(spec, terms)

@@ -18,7 +18,6 @@ class ExistenceRule(Rule):
         "tokens": OptionSpec("str_list", required=True, help="words or phrases to flag"),
         "match": MATCH_OPTION,
     }
-    DEFAULT_MESSAGE = "Avoid '%s'."
 
     def __init__(self, spec: RuleSpec, terms: TermCompiler) -> None:
         super().__init__(spec, terms)

@@ -25,7 +25,6 @@ class OccurrenceRule(Rule):
         "min": OptionSpec("int", minimum=1, help="fewest occurrences required"),
     }
     REQUIRE_ONE_OF = (("pattern", "tokens"), ("max", "min"))
-    DEFAULT_MESSAGE = "'%s' occurs %s times."
 
     def __init__(self, spec: RuleSpec, terms: TermCompiler) -> None:
         super().__init__(spec, terms)

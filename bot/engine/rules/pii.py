@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from bot.engine.document import DraftDoc
+from bot.engine.finding_messages import message
 from bot.engine.findings import Finding
 from bot.engine.lexicon import TermCompiler
-from bot.engine.messages import message
 from bot.engine.rules.base import OptionSpec, Rule
 from bot.guidelines.model import RuleSpec
 
@@ -94,7 +94,6 @@ class PiiRule(Rule):
             "str_list", default=(), help="addresses or numbers that may appear (e.g. support)"
         ),
     }
-    DEFAULT_MESSAGE = "Personal data in a public post (%s): '%s'."
 
     def __init__(self, spec: RuleSpec, terms: TermCompiler) -> None:
         super().__init__(spec, terms)

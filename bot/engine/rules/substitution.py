@@ -29,7 +29,6 @@ class SubstitutionRule(Rule):
         "swap": OptionSpec("str_map", required=True, help="flagged term -> preferred term"),
         "match": MATCH_OPTION,
     }
-    DEFAULT_MESSAGE = "Use '%s' instead of '%s'."
 
     def __init__(self, spec: RuleSpec, terms: TermCompiler) -> None:
         super().__init__(spec, terms)
