@@ -723,6 +723,12 @@ def test_patterns_that_cannot_run_in_linear_time_are_refused(
     assert f"cannot run in linear time: it uses {reason}" in problem.message
 
 
+def test_a_class_re2_cannot_keep_the_unicode_meaning_of_is_refused(tmp_path: Path) -> None:
+    rule = "- {id: p, type: occurrence, pattern: '[\\W\\d]', max: 1}\n"
+    problem = only_problem(write(tmp_path, with_rule(rule)))
+    assert "\\W inside [...] cannot keep its Unicode meaning on RE2" in problem.message
+
+
 def test_nested_quantifiers_are_accepted_because_they_run_on_re2(tmp_path: Path) -> None:
     rule = '- {id: p, type: occurrence, pattern: "(a+)+$", max: 0}\n'
     g = load_guidelines(write(tmp_path, with_rule(rule)))

@@ -38,18 +38,23 @@ _OUTSIDE = {
 _INSIDE = {"d": r"\p{Nd}", "D": r"\P{Nd}", "w": _WORD, "s": _SPACE}
 _HEX_ESCAPES = {"u": 4, "U": 8}
 
-# RE2's wording of what it refuses, and why that is refused here.
-_REASONS = (
-    ("(?<", "lookbehind"),
-    ("(?=", "lookahead"),
-    ("(?!", "lookahead"),
-    ("(?>", "an atomic group"),
-    ("(?(", "a conditional group"),
-    ("invalid escape sequence: \\1", "a backreference"),
-    ("bad repetition operator: ++", "a possessive quantifier"),
-    ("bad repetition operator: *+", "a possessive quantifier"),
-    ("bad repetition operator: ?+", "a possessive quantifier"),
+# What RE2 refuses because it needs backtracking, as written in a pattern.
+_BACKTRACKING = (
+    (re.compile(r"\(\?<[=!]"), "lookbehind"),
+    (re.compile(r"\(\?[=!]"), "lookahead"),
+    (re.compile(r"\(\?>"), "an atomic group"),
+    (re.compile(r"\(\?\("), "a conditional group"),
+    (re.compile(r"\\[1-9]|\(\?P="), "a backreference"),
+    (re.compile(r"(?:[*+?}])\+"), "a possessive quantifier"),
 )
+# Python's idioms for "word characters but ..." inside a class, which RE2 cannot subtract.
+_NEGATED_CLASSES = {
+    "[^\\W\\d_]": r"[\p{L}\p{Nl}\p{No}]",  # letters
+    "[^\\W_]": r"[\p{L}\p{N}]",  # letters and digits
+    "[^\\W]": f"[{_WORD}]",
+    "[^\\S]": f"[{_SPACE}]",
+    "[^\\D]": r"\p{Nd}",
+}
 
 
 class PatternError(ValueError):
@@ -68,12 +73,25 @@ def compile_pattern(pattern: str) -> re2._Regexp:
         return re2.compile(_to_re2(pattern), options=_OPTIONS)
     except re2.error as exc:
         detail = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
-        construct = next((why for marker, why in _REASONS if marker in detail), None)
-        what = f"it uses {construct}" if construct else f"RE2 refuses it ({detail})"
+        construct = next((why for found, why in _BACKTRACKING if found.search(pattern)), None)
+        if construct:
+            raise PatternError(
+                f"regular expression {pattern!r} cannot run in linear time: it uses "
+                f"{construct}; patterns run on RE2, which has no backreferences or lookaround"
+            ) from None
         raise PatternError(
-            f"regular expression {pattern!r} cannot run in linear time: {what}; "
-            "patterns run on RE2, which has no backreferences or lookaround"
+            f"regular expression {pattern!r} is not supported by RE2, the linear-time engine "
+            f"patterns run on: {detail}"
         ) from None
+    except _Unsupported as exc:
+        raise PatternError(
+            f"regular expression {pattern!r}: {exc}; write the class with \\w, \\d, \\s "
+            "or Unicode properties such as \\p{L} (RE2 cannot subtract classes)"
+        ) from None
+
+
+class _Unsupported(ValueError):
+    """A construct the translation to RE2 cannot keep the meaning of."""
 
 
 def _to_re2(pattern: str) -> str:
@@ -87,6 +105,11 @@ def _to_re2(pattern: str) -> str:
             out.append(piece)
             continue
         if char == "[" and not in_class:
+            idiom = next((k for k in _NEGATED_CLASSES if pattern.startswith(k, i)), None)
+            if idiom is not None:
+                out.append(_NEGATED_CLASSES[idiom])
+                i += len(idiom)
+                continue
             in_class = True
             out.append(char)
             i += 1
@@ -124,6 +147,9 @@ def _escape(pattern: str, i: int, in_class: bool) -> tuple[str, int]:
         return r"\z", i + 1
     if in_class and letter in _INSIDE:
         return _INSIDE[letter], i + 1
+    if in_class and letter in "WS":
+        # RE2's own \W and \S are ASCII: "è" would count as a non-word character
+        raise _Unsupported(f"\\{letter} inside [...] cannot keep its Unicode meaning on RE2")
     if not in_class and letter in _OUTSIDE:
         return _OUTSIDE[letter], i + 1
     return "\\" + letter, i + 1

@@ -186,6 +186,9 @@ def test_pattern_classes_keep_pythons_unicode_meaning(tmp_path: Path) -> None:
     checker = _occurrence_checker(tmp_path, r"\w+", "max: 2")
     (found,) = [f for f in checker.check(Draft("perché è così", "x")).findings if f.rule == "p"]
     assert (found.text, found.message) == ("così", "'\\w+' compare 3 volte.")
+    letters = _occurrence_checker(tmp_path, r"[^\W\d_]+", "max: 1")  # Python's "letters"
+    (found,) = [f for f in letters.check(Draft("perché 42 è", "x")).findings if f.rule == "p"]
+    assert found.text == "è"
     emoji = _occurrence_checker(tmp_path, r"[\U0001F300-\U0001FAFF\u2600-\u27BF]", "max: 1")
     (found,) = [f for f in emoji.check(Draft("Sole ☀ e monti 🏔 !", "x")).findings if f.rule == "p"]
     assert found.text == "🏔"
