@@ -14,7 +14,7 @@ from bot.cli.common import EXIT_OK, EXIT_REFUSED, UsageError
 from bot.cli.dbargs import add_database_url, add_format, guarded, open_db, print_json
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("audit", help="verify, export and query the decision log")
     commands = parser.add_subparsers(dest="audit_command", required=True)
 

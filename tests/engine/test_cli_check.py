@@ -81,7 +81,7 @@ def test_as_user_is_left_out_of_the_route(
 def test_reads_standard_input(
     capsys: pytest.CaptureFixture[str], guidelines_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sys, "stdin", io.StringIO("It cures blisters."))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"It cures blisters.")))
     args = base(guidelines_dir, "--brand", "northwind", "--platform", "x", "--format", "json")
     code, out, _ = run(capsys, *args, "-")
     assert code == 1 and json.loads(out)["findings"][0]["text"] == "cures"
