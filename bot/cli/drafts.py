@@ -387,7 +387,7 @@ def run_decide(args: argparse.Namespace) -> int:
 def run_list(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise UsageError("--limit must be at least 1")
-    service = open_service(args)
+    service = open_service(args, read_only=True)
     try:
         rows = service.list(
             state=args.state,
@@ -416,7 +416,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    service = open_service(args)
+    service = open_service(args, read_only=True)
     try:
         view = service.get(args.draft_id)
     finally:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -117,19 +117,27 @@ def decode_text(data: bytes, source: str) -> str:
     return text.removeprefix(_BOM)
 
 
-def text_argument(value: str, name: str = "TEXT") -> str:
-    """A text given on the command line, or read whole from standard input when it is `-`.
+def text_argument(value: str) -> str:
+    """A text given on the command line, or read whole from standard input when it is `-`."""
+    return decode_text(_stdin_bytes().read(), STDIN_NAME) if value == STDIN else value
 
-    Python decodes argv bytes that are not UTF-8 into lone surrogates; they are refused here,
-    with their byte offset, for the same reason as undecodable bytes on standard input.
+
+def check_argv(argv: Sequence[str]) -> None:
+    """Refuse a command-line argument that is not UTF-8, naming it and the byte's offset.
+
+    Python turns such bytes into lone surrogates (surrogateescape), which no output, database
+    or spaCy can encode: refused here, once, before any command sees them.
     """
-    if value == STDIN:
-        return decode_text(_stdin_bytes().read(), STDIN_NAME)
-    index = lone_surrogate(value)
-    if index is not None:
-        offset = len(value[:index].encode("utf-8", "surrogateescape"))
-        raise InputError(name, "encoding", f"byte at byte offset {offset} is not valid UTF-8")
-    return value
+    for number, arg in enumerate(argv, start=1):
+        index = lone_surrogate(arg)
+        if index is None:
+            continue
+        option = argv[number - 2] if number > 1 and argv[number - 2].startswith("-") else None
+        named = f"argument {number}" + (f" ({option})" if option else "")
+        offset = len(arg[:index].encode("utf-8", "surrogateescape"))
+        code = ord(arg[index])
+        byte = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else "a lone surrogate"
+        raise InputError(named, "encoding", f"{byte} at byte offset {offset} is not valid UTF-8")
 
 
 def _stdin_bytes() -> IO[bytes]:
@@ -315,6 +323,7 @@ __all__ = [
     "InputError",
     "Place",
     "Record",
+    "check_argv",
     "decode_text",
     "display_name",
     "read_records",

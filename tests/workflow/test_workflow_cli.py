@@ -100,7 +100,8 @@ def test_idempotent_batch_from_csv_and_jsonl(cli, tmp_path: Path) -> None:
     assert status == 2  # row c3 has no text: the file is refused whole, nothing is submitted
     assert [json.loads(line)["input"] for line in out.splitlines()] == ["c3"]
     assert f"{csv_file}:4: text: required" in err and "nothing submitted" in err
-    assert cli("drafts", "list", "--format", "json")[1].strip() == "[]"
+    status, _, err = cli("drafts", "list")
+    assert status == 2 and "database at" in err  # the refused file did not even create it
 
     csv_file.write_text(rows_text + f'c3,"{CLEAN} Now in blue.",x,false\n', encoding="utf-8")
     status, out, _ = cli(*args, "--input", str(csv_file), "--format", "json")
