@@ -91,12 +91,10 @@ class Columns:
 
 def _bad_utf8(exc: UnicodeDecodeError, place: Place | str, offset: int) -> InputError:
     byte = exc.object[exc.start]
-    return InputError(
-        place,
-        "encoding",
-        f"byte 0x{byte:02x} at byte offset {offset + exc.start} is not valid UTF-8 "
-        "(save the file as UTF-8)",
-    )
+    source = place.source if isinstance(place, Place) else place
+    hint = "" if source == STDIN_NAME else " (save the file as UTF-8)"
+    problem = f"byte 0x{byte:02x} at byte offset {offset + exc.start} is not valid UTF-8{hint}"
+    return InputError(place, "encoding", problem)
 
 
 def lone_surrogate(value: str) -> int | None:
