@@ -34,18 +34,22 @@ def run_cli(argv: list[str], stdin: bytes = b"") -> Ran:
     (UTF-8, strict: printing a lone surrogate fails here as it would on a real terminal)."""
     out, err = io.BytesIO(), io.BytesIO()
     streams = (sys.stdin, sys.stdout, sys.stderr)
-    sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
-    sys.stdout = io.TextIOWrapper(out, encoding="utf-8", write_through=True)
-    sys.stderr = io.TextIOWrapper(err, encoding="utf-8", write_through=True)
+    wrappers = (
+        io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"),
+        io.TextIOWrapper(out, encoding="utf-8", write_through=True),
+        io.TextIOWrapper(err, encoding="utf-8", write_through=True),
+    )
+    sys.stdin, sys.stdout, sys.stderr = wrappers
     try:
         try:
             status = main(argv)
         except SystemExit as exc:  # argparse usage errors
             status = int(exc.code or 0)
-        sys.stdout.flush()
-        sys.stderr.flush()
     finally:
         sys.stdin, sys.stdout, sys.stderr = streams
+        for wrapper in wrappers:
+            wrapper.flush()
+            wrapper.detach()  # so that collecting the wrapper does not close our buffers
     return Ran(status, out.getvalue().decode("utf-8"), err.getvalue().decode("utf-8"))
 
 
