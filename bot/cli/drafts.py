@@ -66,7 +66,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "submit",
         help="submit a draft (TEXT, - for standard input) or a batch (--input CSV or JSON lines)",
         description="Check and submit drafts. --input rows may carry id, text, brand, platform, "
-        "kind, sponsored, context, notes, key (they override the flags).",
+        "kind, sponsored, context, notes, key, override (they override the flags). The whole "
+        "file is checked first: if any row is wrong, nothing is submitted.",
     )
     p.add_argument("--as", dest="as_user", metavar="USER", required=True, help="the submitter")
     p.add_argument("--brand", help="brand id")
@@ -79,7 +80,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--key",
         metavar="IDEMPOTENCY_KEY",
         help="submitting again with the same key returns the same draft "
-        "(with --input: KEY:<row id> per row)",
+        "(with --input: KEY:<row id> per row; without --key, each row's key comes from its "
+        "content, so re-running a file never duplicates a draft)",
     )
     p.add_argument("--override", metavar="REASON", help="override overridable errors, with reason")
     _common(p)

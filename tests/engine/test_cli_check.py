@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -227,3 +228,24 @@ def test_batches_from_files_one_at_a_time_from_a_pipe(
         assert _batch_size("-") == BATCH_SIZE
     monkeypatch.setattr("sys.stdin", io.StringIO("{}\n"))  # no file descriptor at all
     assert _batch_size("-") == 1
+
+
+def test_each_item_is_answered_before_the_next_is_read_in_batches_of_one(
+    guidelines_dir: Path,
+) -> None:
+    """From a pipe (batches of one), outcome N is yielded before item N+1 is asked for."""
+    from bot.cli.check import Item, check_items
+    from bot.guidelines.loader import GuidelineStore
+
+    read: list[str] = []
+
+    def items() -> Iterator[Item]:
+        for n in range(3):
+            read.append(f"d{n}")
+            fields = {"text": "Tested on wet trails.", "brand": "northwind", "platform": "x"}
+            yield Item(f"d{n}", fields, f"-:{n + 1}")
+
+    answered = []
+    for outcome in check_items(GuidelineStore(guidelines_dir), items(), None, batch_size=1):
+        answered.append((outcome.item.id, list(read)))
+    assert answered == [("d0", ["d0"]), ("d1", ["d0", "d1"]), ("d2", ["d0", "d1", "d2"])]
