@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import hashlib
 import io
-import json
 import os
 import stat
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from bot.cli.common import (
     EXIT_OK,
@@ -141,7 +142,9 @@ def _draft_of(item: Item) -> tuple[Draft, str]:
     return draft, fields.brand
 
 
-def _prepare(store: GuidelineStore, item: Item) -> tuple[Draft, Guidelines] | Outcome:
+def _prepare(
+    store: GuidelineStore, item: Item, brands: dict[str, Guidelines] | None = None
+) -> tuple[Draft, Guidelines] | Outcome:
     """The draft and its brand's guidelines, or the outcome saying what is wrong with the item."""
     if item.error is not None:
         return Outcome(item, error=item.error)
@@ -149,7 +152,13 @@ def _prepare(store: GuidelineStore, item: Item) -> tuple[Draft, Guidelines] | Ou
     try:
         draft, brand = _draft_of(item)
         validate_text(draft.text)
-        return draft, store.get(brand)
+        if brands is None:
+            return draft, store.get(brand)
+        # Looked up once per brand and run: the file is read (and stat-ed) once, not per line.
+        guidelines = brands.get(brand)
+        if guidelines is None:
+            guidelines = brands[brand] = store.get(brand)
+        return draft, guidelines
     except FieldError as exc:
         return Outcome(item, brand=brand, error=item.located(exc))
     except DraftError as exc:
@@ -173,6 +182,7 @@ def check_items(
     """
     pending: list[tuple[Item, Draft]] = []
     guidelines: Guidelines | None = None
+    brands: dict[str, Guidelines] = {}
 
     def flush() -> Iterator[Outcome]:
         if guidelines is None or not pending:
@@ -182,7 +192,7 @@ def check_items(
             (lambda draft: history.add(brand_id, draft.id or "", draft.text))
             if history is not None
             else None
-        )
+        )  # preview_many drops both when no rule of the brand reads the history
         previews = preview_many(
             guidelines,
             [draft for _, draft in pending],
@@ -197,7 +207,7 @@ def check_items(
         pending.clear()
 
     for item in items:
-        prepared = _prepare(store, item)
+        prepared = _prepare(store, item, brands)
         if isinstance(prepared, Outcome):
             yield from flush()
             yield prepared
@@ -236,6 +246,10 @@ def run(args: argparse.Namespace) -> int:
         items = [Item(_text_id(text), {**defaults, "text": text}, None)]
     out = sys.stdout
     colour = use_colour(out)
+    # JSON goes out as the bytes orjson makes, under the text layer (flushed first, so that
+    # nothing written as text before comes after).
+    raw = getattr(out, "buffer", None) if args.format == "json" else None
+    out.flush()
     unreadable = blocked = False
     progress = Progress(enabled=bool(args.input) and use_colour(sys.stderr))
     batch_size = _batch_size(args.input) if args.input else 1
@@ -249,15 +263,24 @@ def run(args: argparse.Namespace) -> int:
                 print(f"brandgate: {outcome.error}", file=sys.stderr)
             if args.format == "json":
                 # Error lines too, so that output line N always answers input draft N.
-                out.write(json.dumps(outcome.to_json(), ensure_ascii=False) + "\n")
+                line = orjson.dumps(outcome.to_json(), option=orjson.OPT_APPEND_NEWLINE)
+                if raw is not None:
+                    raw.write(line)
+                else:
+                    out.write(line.decode("utf-8"))
             elif outcome.error is None:
                 out.write(render_text(outcome, colour) + "\n")
             if streaming:
                 out.flush()
+                if raw is not None:
+                    raw.flush()
     except GuidelineError as exc:
         progress.close()
         raise UsageError(f"invalid guidelines:\n{exc}") from None
     progress.close()
+    out.flush()
+    if raw is not None:
+        raw.flush()
     if unreadable:
         return EXIT_USAGE
     return EXIT_REFUSED if blocked else EXIT_OK

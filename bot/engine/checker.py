@@ -56,6 +56,8 @@ class Checker:
         self._no_values = self.values.counts_of_nothing()
         self._applicable: dict[tuple[str, str], _ApplicableRules] = {}
         self.terms.build()
+        #: whether any rule reads the history: a batch without such a rule keeps none
+        self.reads_history = any(rule.READS_HISTORY for rule in self.rules)
 
     def check(self, draft: Draft, history: HistoryIndex | None = None) -> CheckResult:
         """`history`: the brand's earlier drafts, for the `duplicate` rule (none: no duplicates)."""

@@ -86,8 +86,25 @@ def preview_many(
     adds each draft to `history` once it is checked, so later lines see earlier ones."""
     from bot.engine.checker import get_checker
 
-    results = get_checker(guidelines).check_many(list(drafts), history=history, record=record)
-    return [
-        Preview(draft, result, plan_route(guidelines, result, draft, submitter))
-        for draft, result in zip(drafts, results, strict=True)
-    ]
+    checker = get_checker(guidelines)
+    if not checker.reads_history:
+        # No rule reads the history: neither look drafts up in it nor add them to it.
+        history = record = None
+    results = checker.check_many(list(drafts), history=history, record=record)
+    # The route depends only on these facts of a draft (and the fixed submitter): computed once
+    # per distinct set of them in the batch, reused for the others.
+    routes: dict[tuple[object, ...], RoutePlan] = {}
+    previews = []
+    for draft, result in zip(drafts, results, strict=True):
+        key = (
+            draft.platform,
+            draft.kind,
+            draft.sponsored,
+            result.verdict,
+            frozenset(f.category for f in result.findings if f.category),
+        )
+        route = routes.get(key)
+        if route is None:
+            route = routes[key] = plan_route(guidelines, result, draft, submitter)
+        previews.append(Preview(draft, result, route))
+    return previews
