@@ -43,7 +43,7 @@ def _lemmas(lang: str) -> dict[str, str]:
         table = load_lookups(lang, ["lemma_lookup"]).get_table("lemma_lookup")
     except (ValueError, KeyError):  # no lookup data for this language
         return {}
-    return table  # type: ignore[return-value]  # a Table is a mapping of str -> str
+    return table  # a Table is a mapping of str -> str
 
 
 def _has_figure(token: Token) -> bool:
