@@ -18,6 +18,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.config import ConfigError, Settings
 from bot.slack import redact
 from bot.slack.backend import Backend
+from bot.slack.listeners import register_listeners
+from bot.slack.services import Services
 
 logger = logging.getLogger("brandgate.slack")
 
@@ -108,7 +110,5 @@ def create_app(
     )
     app.middleware(_ignore_bot_events)
 
-    from bot.slack.listeners import Services, register_all
-
-    register_all(app, Services(backend=backend, notify=notify_outbox or (lambda: None)))
+    register_listeners(app, Services(backend=backend, notify=notify_outbox or (lambda: None)))
     return app
