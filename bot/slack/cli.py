@@ -59,7 +59,7 @@ def serve(args: argparse.Namespace, *, wait: Callable[[float], bool] | None = No
     port = 0 if socket_mode else _port(args)
 
     from bot.slack.runtime import Runtime
-    from bot.slack.startup import Startup
+    from bot.slack.startup import Startup, slack_call
 
     stop = threading.Event()
     _on_signals(stop.set)
@@ -74,11 +74,18 @@ def serve(args: argparse.Namespace, *, wait: Callable[[float], bool] | None = No
 
         runtime.dispatcher.start()
         handler = SocketModeHandler(runtime.app, settings.slack_app_token)
-        handler.connect()
-        logger.info("connected to Slack over Socket Mode")
-        stop.wait()
-        handler.close()
-        runtime.close()
+        connecting = Startup(
+            lambda: slack_call(handler.connect, "apps.connections.open", "SLACK_APP_TOKEN"),
+            wait=wait or stop.wait,
+        )
+        try:
+            connecting.run()
+            if not connecting.stopped:
+                logger.info("connected to Slack over Socket Mode")
+                stop.wait()
+        finally:
+            handler.close()
+            runtime.close()
         return 0
 
     from bot.slack.endpoint import SlackEndpoint

@@ -76,6 +76,8 @@ class Startup(Generic[T]):
         self.report_every = report_every
         self.problem: Unavailable | None = None
         self.attempts = 0
+        #: True when `wait` reported a stop request before the attempt succeeded
+        self.stopped = False
 
     def health(self) -> tuple[bool, str]:
         if self.problem is None:
@@ -99,6 +101,7 @@ class Startup(Generic[T]):
                     )
                     reported_at = now
                 if self._wait(delay):
+                    self.stopped = True
                     return None
                 continue
             if self.problem is not None:
@@ -141,17 +144,23 @@ def connect_database(url: str) -> Database:
         raise ConfigError(f"DATABASE_URL {_shown(url)}: {_first_line(err)}") from None
 
 
-def verify_slack(client: WebClient) -> None:
-    """auth.test with `client` (which must not retry or log itself: this loop does both)."""
+def slack_call(call: Callable[[], object], what: str, token: str) -> None:
+    """Run a Slack call made at start, sorting its failures: worth waiting for (Unavailable) or
+    a token Slack refuses (ConfigError naming the `token` setting)."""
     try:
-        client.auth_test()
+        call()
     except SlackApiError as err:
         status, code = err.response.status_code, err.response.get("error")
         if status == 429 or status >= 500:
-            raise Unavailable("slack", f"auth.test answered HTTP {status}") from None
+            raise Unavailable("slack", f"{what} answered HTTP {status}") from None
         if code in TOKEN_ERRORS:
-            raise ConfigError(f"Slack refused SLACK_BOT_TOKEN: {code}") from None
-        raise Unavailable("slack", f"auth.test failed: {code}") from None
+            raise ConfigError(f"Slack refused {token}: {code}") from None
+        raise Unavailable("slack", f"{what} failed: {code}") from None
     except (OSError, http.client.HTTPException) as err:
         reason = getattr(err, "reason", None) or err
         raise Unavailable("slack", f"unreachable ({reason})") from None
+
+
+def verify_slack(client: WebClient) -> None:
+    """auth.test with `client` (which must not retry or log itself: this loop does both)."""
+    slack_call(client.auth_test, "auth.test", "SLACK_BOT_TOKEN")
