@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from bot.cli.main import build_parser
+from bot.cli.main import build_parser, main
 from bot.config import Settings
 from bot.slack import ids
 from bot.slack.cli import serve
@@ -198,3 +198,25 @@ def test_serve_starts_quietly(env: None, caplog: pytest.LogCaptureFixture) -> No
     assert not [line for line in lines if "alembic" in line], lines
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING], lines
     assert len(lines) <= 4, lines
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("SLACK_BOT_TOKEN", "xoxa-not-a-bot-token-123", "Slack refused SLACK_BOT_TOKEN: not_"),
+        ("DATABASE_URL", "nosuchdb://somewhere/x", "DATABASE_URL nosuchdb://somewhere/x: "),
+    ],
+)
+def test_what_waiting_cannot_fix_is_one_line_and_exit_2(
+    env: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    value: str,
+    said: str,
+) -> None:
+    monkeypatch.setenv(name, value)
+    assert main(["serve", "--http", "--host", "127.0.0.1", "--port", str(_closed_port())]) == 2
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "xoxa-not-a-bot-token-123" not in err
