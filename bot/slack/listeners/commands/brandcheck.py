@@ -43,5 +43,6 @@ def run_brandcheck(command: dict[str, Any], respond: Respond, context: BoltConte
         respond(response_type="ephemeral", **msg)
 
 
-def _default_platform(brand: BrandChoice) -> str:
-    return brand.platforms[0] if brand.platforms else "x"
+def _default_platform(brand: BrandChoice) -> str | None:
+    """The brand's first platform; with none, the backend's preview decides (no guess here)."""
+    return brand.platforms[0] if brand.platforms else None
