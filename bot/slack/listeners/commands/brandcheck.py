@@ -6,6 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
 
+from bot.guidelines.model import PLATFORMS
 from bot.slack import messages
 from bot.slack.backend import BackendError, BrandChoice
 from bot.slack.commands_parse import parse_check
@@ -43,6 +44,7 @@ def run_brandcheck(command: dict[str, Any], respond: Respond, context: BoltConte
         respond(response_type="ephemeral", **msg)
 
 
-def _default_platform(brand: BrandChoice) -> str | None:
-    """The brand's first platform; with none, the backend's preview decides (no guess here)."""
-    return brand.platforms[0] if brand.platforms else None
+def _default_platform(brand: BrandChoice) -> str:
+    """The brand's first platform, else the first Slack knows of; the answer names the platform
+    it checked for, so the choice is never hidden."""
+    return brand.platforms[0] if brand.platforms else PLATFORMS[0]
