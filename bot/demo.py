@@ -27,13 +27,14 @@ def banner(title: str) -> None:
 def run_workflow(settings: Settings) -> int:
     # Imported here: the check part of the demo must not need the database layer.
     from bot.audit.verify import verify
+    from bot.engine.rules import RULE_TYPES
     from bot.guidelines.loader import GuidelineStore
     from bot.workflow.demo import run_scenario, summary_table
     from bot.workflow.service import WorkflowService
     from models.db import open_database
 
     db = open_database(settings.database_url)
-    service = WorkflowService(db, GuidelineStore(settings.guidelines_dir))
+    service = WorkflowService(db, GuidelineStore(settings.guidelines_dir, RULE_TYPES))
     drafts = [json.loads(line) for line in EXAMPLES.read_text(encoding="utf-8").splitlines()]
     rows = run_scenario(service, drafts)
     print(summary_table(rows))

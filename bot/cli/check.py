@@ -23,13 +23,14 @@ from bot.cli.common import (
     use_colour,
 )
 from bot.cli.progress import Progress
-from bot.engine.checker import BATCH_SIZE, DraftError, get_checker, validate_text
+from bot.engine.checker import BATCH_SIZE, DraftError, validate_text
 from bot.engine.findings import CheckResult, Draft
 from bot.engine.history import InMemoryHistory
 from bot.guidelines.errors import GuidelineError, UnknownBrand
 from bot.guidelines.loader import GuidelineStore
 from bot.guidelines.model import KINDS, PLATFORMS, Guidelines
-from bot.routing import RoutePlan, plan_route
+from bot.routing import RoutePlan
+from bot.workflow.preview import preview_many
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -193,12 +194,17 @@ def check_items(
             if history is not None
             else None
         )
-        results = get_checker(guidelines).check_many(
-            [draft for _, draft in pending], history=history, record=record
+        previews = preview_many(
+            guidelines,
+            [draft for _, draft in pending],
+            submitter=submitter,
+            history=history,
+            record=record,
         )
-        for (item, draft), result in zip(pending, results, strict=True):
-            route = plan_route(guidelines, result, draft, submitter)
-            yield Outcome(item, brand=brand_id, draft=draft, result=result, route=route)
+        for (item, _), seen in zip(pending, previews, strict=True):
+            yield Outcome(
+                item, brand=brand_id, draft=seen.draft, result=seen.result, route=seen.route
+            )
         pending.clear()
 
     for item in items:

@@ -16,6 +16,7 @@ from slack_bolt.error import BoltError
 from sqlalchemy import text
 
 from bot.config import Settings
+from bot.engine.rules import RULE_TYPES
 from bot.guidelines.loader import GuidelineStore
 from bot.slack.app import build_client, create_app
 from bot.slack.dispatcher import Dispatcher
@@ -63,7 +64,7 @@ class Runtime:
         db = db or connect_database(settings.database_url)
         try:
             verify_slack(build_client(settings, retries=False, logger=_probe_logger()))
-            store = GuidelineStore(settings.guidelines_dir)
+            store = GuidelineStore(settings.guidelines_dir, RULE_TYPES)
             backend = WorkflowBackend(WorkflowService(db, store), store)
             dispatcher = Dispatcher(
                 WorkflowOutbox(db),

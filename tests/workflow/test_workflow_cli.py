@@ -110,7 +110,14 @@ def test_idempotent_batch_from_csv_and_jsonl(cli, tmp_path: Path) -> None:
 
     jsonl = tmp_path / "more.jsonl"
     jsonl.write_text(
-        json.dumps({"id": "j1", "text": "Thanks, it is waterproof.", "kind": "reply"})
+        json.dumps(
+            {
+                "id": "j1",
+                "text": "Thanks, it is waterproof.",
+                "kind": "reply",
+                "context": "Is the jacket waterproof?",
+            }
+        )
         + "\nnot json\n",
         encoding="utf-8",
     )
@@ -194,9 +201,9 @@ def test_other_draft_commands(cli) -> None:
     assert status == 0 and _json(out)["state"] == "in_review"
     status, out, _ = cli("drafts", "revise", blocked, CLEAN, "--as", "UAGENCY1", "--format", "json")
     assert status == 0 and _json(out)["revision"] == 2
-    status, out, _ = cli("drafts", "delegate", blocked, "--as", "UBRAND1", "--to", "UDEP")
+    status, out, _ = cli("drafts", "delegate", blocked, "--as", "UBRAND1", "--to", "ULEGAL1")
     assert status == 0
-    assert cli("drafts", "decide", blocked, "approve", "--as", "UDEP")[0] == 0
+    assert cli("drafts", "decide", blocked, "approve", "--as", "ULEGAL1")[0] == 0
     status, _, _ = cli("drafts", "publish", blocked, "--as", "UAGENCY1", "--url", "https://x.com/1")
     assert status == 0
     other = str(_json(cli(*base, CLEAN, "--format", "json")[1])["id"])

@@ -1,5 +1,5 @@
-"""Revise / Submit anyway: open the form when the workflow's state machine still offers that
-action to the clicking user for this revision; otherwise a private refusal."""
+"""Revise / Submit anyway: open the form when the workflow says the clicking user may still do
+that to this revision (`can_revise` / `can_override`); otherwise a private refusal."""
 
 from __future__ import annotations
 
@@ -8,14 +8,12 @@ from typing import Any
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
-from bot.slack import ids, messages, views
+from bot.slack import ids, views
 from bot.slack.backend import BackendError
 from bot.slack.payloads import button_target, user_id
 from bot.slack.refusals import refusal_message
 from bot.slack.replies import tell_privately
 from bot.slack.services import services_of
-from bot.slack.submitter_checks import submitter_refusal
-from bot.workflow.states import Action
 
 
 def open_submitter_form(
@@ -24,18 +22,13 @@ def open_submitter_form(
     target = button_target(action)
     if target is None:
         return
+    backend = services_of(context).backend
+    revise = action["action_id"] == ids.ACTION_REVISE
+    ask = backend.can_revise if revise else backend.can_override
     try:
-        draft = services_of(context).backend.get(target[0])
+        draft = ask(target[0], target[1], actor=user_id(body))
     except BackendError as err:
         tell_privately(client, body, refusal_message(err))
-        return
-    revise = action["action_id"] == ids.ACTION_REVISE
-    wanted = Action.REVISE if revise else Action.OVERRIDE
-    refused = submitter_refusal(draft, user_id(body), wanted, revision=target[1])
-    if refused is None and not revise and not draft.overridable:
-        refused = "These errors cannot be overridden."
-    if refused is not None:
-        tell_privately(client, body, messages.refusal(refused))
         return
     if revise:
         view = views.revise_modal(draft)

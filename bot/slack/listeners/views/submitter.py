@@ -11,32 +11,25 @@ from bot.slack import ids
 from bot.slack.backend import BackendError
 from bot.slack.listeners.acks import ack_with_errors
 from bot.slack.payloads import text_value, user_id, view_key, view_target
-from bot.slack.refusals import refusal_message
+from bot.slack.refusals import refusal_message, refusal_text
 from bot.slack.replies import post
 from bot.slack.services import Services, services_of
-from bot.slack.submitter_checks import submitter_refusal
-from bot.workflow.states import Action
-
-
-def _block_and_action(view: dict[str, Any]) -> tuple[str, Action]:
-    if view["callback_id"] == ids.VIEW_REVISE:
-        return ids.BLOCK_TEXT, Action.REVISE
-    return ids.BLOCK_REASON, Action.OVERRIDE
 
 
 def submitter_errors(svc: Services, body: dict[str, Any], view: dict[str, Any]) -> dict[str, str]:
-    block, action = _block_and_action(view)
+    revise = view["callback_id"] == ids.VIEW_REVISE
+    block = ids.BLOCK_TEXT if revise else ids.BLOCK_REASON
     target = view_target(view)
     if target is None:
         return {block: "This form is out of date."}
     if not text_value(view, block):
         return {block: "This cannot be empty."}
+    ask = svc.backend.can_revise if revise else svc.backend.can_override
     try:
-        draft = svc.backend.get(target[0])
+        ask(target[0], target[1], actor=user_id(body))
     except BackendError as err:
-        return {block: str(err)}
-    refused = submitter_refusal(draft, user_id(body), action)
-    return {block: refused} if refused else {}
+        return {block: refusal_text(err)}
+    return {}
 
 
 def ack_submitter(
