@@ -31,19 +31,10 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--host", default=os.environ.get("HOST", "0.0.0.0"), help="HTTP bind address (0.0.0.0)"
     )
-    parser.add_argument("--port", type=int, default=None, help="HTTP port ($PORT or 3000)")
+    parser.add_argument("--port", type=int, help="HTTP port (default: $PORT or 3000)")
     parser.add_argument("--threads", type=int, default=8, help="HTTP worker threads (8)")
     parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO"))
     parser.set_defaults(func=serve)
-
-
-def _port(args: argparse.Namespace) -> int:
-    if args.port is not None:
-        return int(args.port)
-    raw = os.environ.get("PORT") or "3000"
-    if not raw.isdigit() or not 0 <= int(raw) <= 65535:
-        raise ConfigError(f"PORT must be a port number (0-65535), not {raw!r}")
-    return int(raw)
 
 
 def serve(args: argparse.Namespace, *, wait: Callable[[float], bool] | None = None) -> int:
@@ -56,7 +47,7 @@ def serve(args: argparse.Namespace, *, wait: Callable[[float], bool] | None = No
         settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     else:
         settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
-    port = 0 if socket_mode else _port(args)
+        port = args.port if args.port is not None else settings.port  # checked before starting
 
     from bot.slack.runtime import Runtime
     from bot.slack.startup import Startup, slack_call

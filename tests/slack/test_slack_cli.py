@@ -63,18 +63,6 @@ def test_socket_mode_when_app_token_is_set_and_sigterm_stops_it(
     assert fake_slack.calls_to("auth.test")
 
 
-@pytest.mark.parametrize("port", ["abc", "99999"])
-def test_a_bad_port_is_one_line_and_exit_2(
-    env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], port: str
-) -> None:
-    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", "test-signing-secret-0123456789")
-    monkeypatch.setenv("PORT", port)
-    assert main(["serve", "--http"]) == 2
-    err = capsys.readouterr().err
-    assert "PORT must be a port number" in err and "Traceback" not in err
-
-
 def test_socket_mode_retries_a_connection_slack_does_not_answer_yet(
     env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

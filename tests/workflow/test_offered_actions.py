@@ -11,6 +11,7 @@ import pytest
 from drafts_in_state import Made, make
 from wfhelpers import CLEAN, LEGAL
 
+from bot.engine.rules import RULE_TYPES
 from bot.guidelines.loader import GuidelineStore
 from bot.slack.backend import NotPermitted
 from bot.slack.workflow_backend import WorkflowBackend
@@ -96,7 +97,7 @@ def test_move_refuses_what_the_table_does_not_list() -> None:
 
 
 def test_slack_backend_asks_the_workflow(service: WorkflowService, guidelines_dir: object) -> None:
-    backend = WorkflowBackend(service, GuidelineStore(guidelines_dir))  # type: ignore[arg-type]
+    backend = WorkflowBackend(service, GuidelineStore(guidelines_dir, RULE_TYPES))  # type: ignore[arg-type]
     changes = make(service, State.CHANGES_REQUESTED)
     # The listeners used to allow revise only when blocked or changes requested; the workflow
     # revises in review too, and now the backend says so.

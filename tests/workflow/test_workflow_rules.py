@@ -11,6 +11,7 @@ import pytest
 from wfhelpers import CLEAN, LEGAL, audit_events
 
 from bot.audit import match_text
+from bot.engine.rules import RULE_TYPES
 from bot.guidelines.loader import GuidelineStore
 from bot.slack.backend import InvalidInput
 from bot.slack.workflow_backend import WorkflowBackend
@@ -69,12 +70,12 @@ def test_a_reply_revised_without_context_is_refused(service: WorkflowService, db
 def test_preview_needs_a_platform(service: WorkflowService, guidelines_dir: Path) -> None:
     with pytest.raises(InvalidRequest, match="platform is required: one of"):
         preview_draft(text=CLEAN, platform=None)
-    backend = WorkflowBackend(service, GuidelineStore(guidelines_dir))
+    backend = WorkflowBackend(service, GuidelineStore(guidelines_dir, RULE_TYPES))
     with pytest.raises(InvalidInput, match="platform is required"):
         backend.check(user="UAGENCY1", brand_id="acme", platform=None, text=CLEAN)
     summary = backend.check(user="UBRAND1", brand_id="acme", platform="linkedin", text=LEGAL)
     seen = preview(
-        GuidelineStore(guidelines_dir).get("acme"),
+        GuidelineStore(guidelines_dir, RULE_TYPES).get("acme"),
         preview_draft(text=LEGAL, platform="linkedin"),
         submitter="UBRAND1",
     )
@@ -113,7 +114,7 @@ def test_trailing_whitespace_is_not_part_of_the_text(
 def test_every_entry_carries_the_guidelines_sha256(
     service: WorkflowService, db: Database, guidelines_dir: Path
 ) -> None:
-    sha = GuidelineStore(guidelines_dir).get("acme").sha256
+    sha = GuidelineStore(guidelines_dir, RULE_TYPES).get("acme").sha256
     a = service.submit(submitter="UAGENCY1", brand="acme", platform="x", text=CLEAN).id
     service.delegate(a, actor="UBRAND1", to="ULEGAL1", reason="away")
     service.approve(a, actor="ULEGAL1")
