@@ -41,7 +41,7 @@ def _read_jsonl(path: Path) -> list[dict[str, object]]:
 
 def leave_waiting(service: WorkflowService) -> list[int]:
     """Submit the drafts of examples/waiting.jsonl and leave them in review."""
-    from bot.workflow.demo import default_submitter
+    from bot.workflow.scenario import default_submitter
 
     pick = default_submitter(service)
     ids = []
@@ -103,7 +103,7 @@ def run_workflow(settings: Settings) -> int:
     from bot.audit.verify import verify
     from bot.engine.rules import RULE_TYPES
     from bot.guidelines.loader import GuidelineStore
-    from bot.workflow.demo import run_scenario, summary_table
+    from bot.workflow.scenario import run_scenario, summary_table
     from bot.workflow.service import WorkflowService
     from models.db import open_database
 

@@ -27,7 +27,7 @@ from bot.cli.progress import Progress
 from bot.cli.records import STDIN, InputError, read_records, text_argument
 from bot.engine.checker import BATCH_SIZE, DraftError, validate_text
 from bot.engine.findings import CheckResult, Draft
-from bot.engine.history import InMemoryHistory
+from bot.engine.near_duplicates import InMemoryHistory
 from bot.guidelines.errors import GuidelineError, UnknownBrand
 from bot.guidelines.loader import GuidelineStore
 from bot.guidelines.model import KINDS, PLATFORMS, Guidelines

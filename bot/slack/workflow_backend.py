@@ -34,7 +34,7 @@ from bot.slack.backend import (
 )
 from bot.workflow import errors as wf
 from bot.workflow.service import WorkflowService
-from bot.workflow.views import DraftView
+from bot.workflow.snapshots import DraftView
 
 logger = logging.getLogger("brandgate.slack.backend")
 

@@ -23,8 +23,8 @@ from bot.workflow.outbox import (
 )
 from bot.workflow.preview import Preview, preview, preview_many
 from bot.workflow.service import GuidelineSource, WorkflowService
+from bot.workflow.snapshots import DraftView, RevisionView, StageView
 from bot.workflow.states import Action, State
-from bot.workflow.views import DraftView, RevisionView, StageView
 
 __all__ = [
     "Action",

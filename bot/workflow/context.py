@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from bot.engine.findings import CheckResult, Finding
 from bot.engine.findings import Draft as EngineDraft
-from bot.engine.history import HistoryIndex
+from bot.engine.near_duplicates import HistoryIndex
 from bot.guidelines.model import Guidelines
+from bot.workflow.duplicate_index import DatabaseHistory
 from bot.workflow.errors import InvalidRequest, UnknownDraft
-from bot.workflow.history import DatabaseHistory
-from bot.workflow.messages import base_payload
+from bot.workflow.payloads import base_payload
 from models import Decision, Draft, ReviewStage, Revision, utcnow
 from models.db import Database
 

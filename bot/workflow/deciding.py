@@ -34,12 +34,12 @@ from bot.workflow.errors import (
     InvalidTransition,
     NotOverridable,
 )
-from bot.workflow.messages import diff_payload
+from bot.workflow.payloads import diff_payload
 from bot.workflow.reviews import Reviews
 from bot.workflow.seats import check_delegate, open_stage, seat_for
+from bot.workflow.snapshots import DraftView, build_view, decision_json
 from bot.workflow.states import State
 from bot.workflow.unit import RETRIES, Once, StaleRead, UnitOfWork, Units
-from bot.workflow.views import DraftView, build_view, decision_json
 from models import Decision, Draft, ReviewStage, StageApprover
 from models import review as rv
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from bot.guidelines.model import Guidelines
 from bot.workflow.guards import brand_approvers
+from bot.workflow.snapshots import DraftView, StageView
 from bot.workflow.states import Action, allows
-from bot.workflow.views import DraftView, StageView
 
 
 def _open_stage(view: DraftView) -> StageView | None:

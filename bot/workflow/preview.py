@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.engine.findings import CheckResult, Draft
-from bot.engine.history import HistoryIndex
+from bot.engine.near_duplicates import HistoryIndex
 from bot.guidelines.model import KINDS, PLATFORMS, Guidelines
 from bot.routing import RoutePlan, plan_route
 from bot.workflow.errors import InvalidRequest

@@ -12,8 +12,8 @@ from sqlalchemy import Select, func, select
 from bot.audit.chain import format_time
 from bot.workflow.context import find_draft
 from bot.workflow.errors import InvalidRequest
+from bot.workflow.snapshots import DraftView, build_view
 from bot.workflow.states import State
-from bot.workflow.views import DraftView, build_view
 from models import Decision, Draft, ReviewStage, Revision, StageApprover
 from models import review as rv
 from models.db import Database

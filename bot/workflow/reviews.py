@@ -24,11 +24,11 @@ from bot.workflow.context import (
     stage_decisions,
     text_sha256,
 )
-from bot.workflow.history import record_revision
-from bot.workflow.messages import base_payload, diff_payload
+from bot.workflow.duplicate_index import record_revision
+from bot.workflow.payloads import base_payload, diff_payload
+from bot.workflow.snapshots import build_view, decision_json
 from bot.workflow.states import State
 from bot.workflow.unit import UnitOfWork
-from bot.workflow.views import build_view, decision_json
 from models import Draft, OutboxMessage, ReviewStage, Revision, StageApprover
 from models import review as rv
 

@@ -25,12 +25,12 @@ from bot.workflow.context import (
 )
 from bot.workflow.errors import InvalidRequest, InvalidTransition, NotOverridable
 from bot.workflow.guards import at_revision, may_override, may_publish, may_revise, may_withdraw
-from bot.workflow.messages import diff_payload
+from bot.workflow.payloads import diff_payload
 from bot.workflow.preview import check_metadata
 from bot.workflow.reviews import Reviews
+from bot.workflow.snapshots import DraftView, build_view
 from bot.workflow.states import State
 from bot.workflow.unit import RETRIES, Once, StaleRead, UnitOfWork, Units
-from bot.workflow.views import DraftView, build_view
 
 
 @dataclass(frozen=True)

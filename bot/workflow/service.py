@@ -18,16 +18,16 @@ from typing import Any
 from bot.guidelines.model import Guidelines
 from bot.workflow.context import CheckFn, GuidelineSource, WorkflowContext, engine_check
 from bot.workflow.deciding import Deciding, decision_request
-from bot.workflow.history import DatabaseHistory
+from bot.workflow.duplicate_index import DatabaseHistory
 from bot.workflow.offers import eligible_delegates, offered_actions
 from bot.workflow.preview import Preview, preview, preview_draft
 from bot.workflow.reading import DecisionRecord, Reading
 from bot.workflow.reviews import Reviews
 from bot.workflow.revising import Revising, revision
+from bot.workflow.snapshots import DraftView
 from bot.workflow.states import Action
 from bot.workflow.submitting import Submitting, submission
 from bot.workflow.unit import Units
-from bot.workflow.views import DraftView
 from models import review as rv
 from models import utcnow
 from models.db import Database

@@ -12,9 +12,9 @@ from bot.workflow.context import WorkflowContext, normalise_text, required, unov
 from bot.workflow.errors import NotAllowed, NotOverridable
 from bot.workflow.preview import check_metadata
 from bot.workflow.reviews import Reviews
+from bot.workflow.snapshots import DraftView, build_view
 from bot.workflow.states import State
 from bot.workflow.unit import Once, UnitOfWork, Units
-from bot.workflow.views import DraftView, build_view
 from models import Draft
 
 

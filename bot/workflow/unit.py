@@ -28,8 +28,8 @@ from bot.guidelines.model import Guidelines
 from bot.workflow import outbox
 from bot.workflow.context import SYSTEM_ACTOR, WorkflowContext, revision_of
 from bot.workflow.errors import IdempotencyConflict, InvalidTransition, UnknownDraft
+from bot.workflow.snapshots import DraftView, build_view, decision_json
 from bot.workflow.states import State, can_move, move_refusal
-from bot.workflow.views import DraftView, build_view, decision_json
 from models import AuditEntry, Decision, Draft, IdempotencyKey, ReviewStage
 from models.audit import AuditPending
 from models.db import Database

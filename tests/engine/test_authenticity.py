@@ -14,7 +14,7 @@ from bot.cli.check import Item, check_items
 from bot.cli.main import main
 from bot.engine.checker import Checker
 from bot.engine.findings import CheckResult, Draft, Finding
-from bot.engine.history import (
+from bot.engine.near_duplicates import (
     InMemoryHistory,
     canonical_words,
     signature,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.history import canonical_words
 from bot.engine.links import URL
+from bot.engine.near_duplicates import canonical_words
 from bot.engine.normalize import normalize
 from bot.engine.platforms import weighted_length
 from bot.engine.rules.readability import count_text

@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import create_engine, insert, text
 from test_duplicates import DUP, GENUINE, REPLY_ANNA, REPLY_MARCO, T0, Clock, dup_findings, reply
 
-from bot.engine.history import SIGNATURE_VERSION, signature
+from bot.engine.near_duplicates import SIGNATURE_VERSION, signature
 from bot.engine.rules import RULE_TYPES
 from bot.guidelines.loader import GuidelineStore
 from bot.workflow import WorkflowService
-from bot.workflow.history import DatabaseHistory
+from bot.workflow.duplicate_index import DatabaseHistory
 from models import RevisionSignature
 from models.db import Database
 

@@ -13,7 +13,7 @@ from wfhelpers import outbox_rows
 from bot.engine.rules import RULE_TYPES
 from bot.guidelines.loader import GuidelineStore
 from bot.workflow import WorkflowService
-from bot.workflow.views import DraftView
+from bot.workflow.snapshots import DraftView
 from models import RevisionSignature, SignatureBand
 from models.db import Database
 

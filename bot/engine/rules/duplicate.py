@@ -3,7 +3,7 @@
 "Repeats" means: at least `threshold` percent similar (estimated Jaccard similarity of the word
 pairs) to an earlier draft of the same brand, submitted within the last `window_days`, once
 handles, greeting names, agent signatures, numbers and links are set aside (see
-`bot.engine.history`). Other revisions of the same draft never count.
+`bot.engine.near_duplicates`). Other revisions of the same draft never count.
 
 The rule looks drafts up in the history the checker was given (`Checker.check(draft,
 history=...)`). Without one (a plain `brandgate check`) it finds nothing.
@@ -16,8 +16,8 @@ from typing import ClassVar
 
 from bot.engine.document import DraftDoc
 from bot.engine.findings import Finding
-from bot.engine.history import signature
 from bot.engine.lexicon import TermCompiler
+from bot.engine.near_duplicates import signature
 from bot.engine.rules.base import OptionSpec, Rule
 from bot.guidelines.model import RuleSpec
 

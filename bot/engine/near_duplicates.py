@@ -415,8 +415,8 @@ class InMemoryHistory:
     """A `HistoryIndex` in memory: one `BrandIndex` per brand.
 
     Not thread-safe: one writer (a CLI batch, a benchmark). The workflow uses
-    `bot.workflow.history.DatabaseHistory`, which keeps the same per-brand indexes in step with
-    the database and locks around them.
+    `bot.workflow.duplicate_index.DatabaseHistory`, which keeps the same per-brand indexes in
+    step with the database and locks around them.
     """
 
     def __init__(self, clock: Callable[[], datetime] | None = None) -> None:

@@ -16,8 +16,8 @@ from typing import Any
 
 from bot.workflow.errors import Blocked, WorkflowError
 from bot.workflow.service import WorkflowService
+from bot.workflow.snapshots import DraftView
 from bot.workflow.states import State
-from bot.workflow.views import DraftView
 
 PLAN = ("approve", "changes", "reject", "edit")
 
