@@ -102,9 +102,7 @@ def highlighted_blocks(
     spans = _spans(findings, len(shown))
     pieces = _chunks(shown, MAX_CHARS)
     return [
-        _quote_block(
-            shown[start:end], start, spans, tail if i == len(pieces) - 1 else None
-        )
+        _quote_block(shown[start:end], start, spans, tail if i == len(pieces) - 1 else None)
         for i, (start, end) in enumerate(pieces)
     ]
 

@@ -214,8 +214,8 @@ def edit_modal(draft: DraftInfo) -> View:
             f"`brandgate drafts decide {escape_mrkdwn(draft.id)} edit --as YOU "
             f"--revision {draft.revision} --text - < edited.txt`."
         )
-        blocks = [_too_long("This draft", draft.text, how), *_draft_summary(draft)]
-        return _read_only(ids.VIEW_EDIT, "Edit & approve", blocks[:VIEW_BLOCKS], meta)
+        shown = [_too_long("This draft", draft.text, how), *_draft_summary(draft)]
+        return _read_only(ids.VIEW_EDIT, "Edit & approve", shown[:VIEW_BLOCKS], meta)
     blocks: list[dict[str, Any]] = _findings(draft)
     blocks += [
         _input(ids.BLOCK_TEXT, "Approved text", _text_input(draft.text)),

@@ -99,6 +99,8 @@ class Call:
     status: int = 200
     response: dict[str, Any] = field(default_factory=dict)
     at: float = field(default_factory=time.monotonic)
+    #: the fake's `clock()` when the call arrived (what rate limits and triggers are measured on)
+    clock_at: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -361,7 +363,7 @@ class FakeSlack:
                 extra = {"Retry-After": str(max(1, math.ceil(wait)))}
             else:
                 status, body = 200, self._answer(method, params, now)
-            self.calls.append(Call(method, params, headers, status, body))
+            self.calls.append(Call(method, params, headers, status, body, clock_at=now))
             self._cond.notify_all()
 
         data = json.dumps(body).encode()

@@ -77,7 +77,9 @@ class Clock:
 
 
 class Harness:
-    def __init__(self, fake: FakeSlack, db_url: str, guidelines_dir: Path) -> None:
+    def __init__(
+        self, fake: FakeSlack, db_url: str, guidelines_dir: Path, *, paced: bool = False
+    ) -> None:
         self.fake = fake
         self.settings = Settings(
             slack_bot_token=BOT_TOKEN,
@@ -90,6 +92,8 @@ class Harness:
         self.clock = Clock()
         self.runtime = Runtime.build(self.settings, executor=self.executor)
         self.runtime.dispatcher.clock = self.clock
+        if not paced:  # one message a second per channel: only for the tests about pacing
+            self.runtime.dispatcher.pacer.gap = timedelta(0)
         self.server: HttpServer = self.runtime.http_server(host="127.0.0.1", port=0).start()
         # Slack's clock is the test's too: moving it ages trigger ids, response_urls and rate
         # limit windows as well as the outbox schedule.

@@ -14,11 +14,10 @@ import os
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
-
-from collections.abc import Callable
 
 from tests.slack.fake_slack import TEAM_ID, stamped
 

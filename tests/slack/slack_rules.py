@@ -9,23 +9,28 @@ Two layers, because neither alone is as strict as Slack:
 2. The documented limits they do not enforce, each with its source. Sections are named after
    /work/shared/slack-limits.md; pages are Slack's reference (docs.slack.dev):
 
-   | rule | slack-limits.md row | Slack page |
-   |---|---|---|
-   | ≤ 50 blocks in a message | blocks in a message | reference/block-kit/blocks |
-   | ≤ 100 blocks in a modal or Home | blocks in a modal or Home tab | reference/views |
-   | section text 1–3,000, never empty; fields ≤ 10 × 2,000 | section `text`, section `fields` | reference/block-kit/blocks/section-block |
-   | every text object non-empty | section `text` ("never empty") | reference/block-kit/composition-objects/text-object |
-   | header ≤ 150 | header text | reference/block-kit/blocks/header-block |
-   | context 1–10 elements; actions 1–25 | context elements, actions elements | context-block, actions-block |
-   | button text/value/action_id ≤ 75/2,000/255 | button text / value / action_id | block-elements/button-element |
-   | block_id ≤ 255 unique in the message/view; action_id unique in its block | block_id, action_id | reference/block-kit/blocks ("block_id"), block-elements ("action_id") |
-   | options ≤ 100, option text ≤ 75, value ≤ 150 | static_select options | composition-objects/option-object |
-   | confirm title/text/confirm/deny 100/300/30/30 | confirm dialog | composition-objects/confirmation-dialog-object |
-   | modal title/submit/close 1–24 | modal title, submit, close | reference/views/modal-views |
-   | private_metadata ≤ 3,000 | `private_metadata` | reference/views/modal-views |
-   | plain_text_input max_length ≤ 3,000, initial_value fits it | plain_text_input `max_length` | block-elements/plain-text-input-element |
-   | top-level text ≤ 40,000 else `msg_too_long` | `chat.postMessage` top-level `text` | reference/methods/chat.postMessage |
-   | all text of a message's blocks ≤ 12,000 else `msg_blocks_too_long` | whole message with blocks (undocumented; bolt-js issues 2509, 2867 report it around 12–13k) | — |
+   - ≤ 50 blocks in a message ("blocks in a message"; reference/block-kit/blocks);
+     ≤ 100 in a modal or Home ("blocks in a modal or Home tab"; reference/views).
+   - section text 1–3,000, never empty; fields ≤ 10 of ≤ 2,000 ("section `text`", "section
+     `fields`"; reference/block-kit/blocks/section-block); every text object non-empty
+     (reference/block-kit/composition-objects/text-object).
+   - header ≤ 150 ("header text"; header-block); context 1–10 elements, actions 1–25
+     ("context elements", "actions elements"; context-block, actions-block).
+   - button text / value / action_id ≤ 75 / 2,000 / 255 ("button ..."; button-element).
+   - block_id ≤ 255 and unique in the message or view; action_id unique in its block
+     ("block_id, action_id"; reference/block-kit/blocks "block_id", block-elements
+     "action_id").
+   - options ≤ 100, option text ≤ 75, value ≤ 150 ("static_select options ..."; option-object);
+     confirm title / text / confirm / deny ≤ 100 / 300 / 30 / 30 ("confirm dialog";
+     confirmation-dialog-object).
+   - modal title / submit / close 1–24, private_metadata ≤ 3,000 ("modal title, submit,
+     close", "`private_metadata`"; reference/views/modal-views); inputs need a submit button.
+   - plain_text_input max_length ≤ 3,000 and initial_value within it ("plain_text_input
+     `max_length`"; block-elements/plain-text-input-element).
+   - top-level text ≤ 40,000 else `msg_too_long` ("`chat.postMessage` top-level `text`";
+     reference/methods/chat.postMessage).
+   - all text in a message's blocks ≤ 12,000 else `msg_blocks_too_long` ("whole message with
+     blocks": undocumented, slackapi/bolt-js issues 2509 and 2867 report it around 12–13k).
 
 Messages answer Slack's error codes for chat.* (`invalid_blocks`, `msg_too_long`,
 `msg_blocks_too_long`, `no_text`); views answer `invalid_arguments`, as views.open does.

@@ -27,7 +27,7 @@ from tests.slack.slack_rules import assert_message_ok, assert_view_ok, message_r
 
 # Text that is hard to render: entities, mentions, emoji, newlines, very long words.
 NASTY = st.lists(
-    st.sampled_from(list("ab &<>@!|#*_~`\n\t") + ["é", "😀", "Q&A ", "<!channel>", "word "]),
+    st.sampled_from([*"ab &<>@!|#*_~`\n\t", "é", "😀", "Q&A ", "<!channel>", "word "]),
     max_size=300,
 ).map("".join)
 LONG = st.one_of(
@@ -145,7 +145,12 @@ def test_every_view_builder_is_accepted_by_slack(draft: DraftInfo, comment: str)
 
 def _x_draft(text: str, **kw: Any) -> DraftInfo:
     base: dict[str, Any] = dict(
-        id="12", revision=1, state="in_review", brand_id="acme", platform="x", text=text,
+        id="12",
+        revision=1,
+        state="in_review",
+        brand_id="acme",
+        platform="x",
+        text=text,
         submitter="UAGENCY1",
     )
     return DraftInfo(**{**base, **kw})
