@@ -8,7 +8,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.slack import ids, messages, views
-from bot.slack.escape import unescape_slack
+from bot.slack.escape import text_people_see
 from bot.slack.listeners import services, tell_privately, user_id
 
 
@@ -36,7 +36,7 @@ def register(app: App) -> None:
         client.views_open(
             trigger_id=shortcut["trigger_id"],
             view=views.submit_modal(
-                brands, text=unescape_slack(message.get("text") or ""), metadata={"origin": origin}
+                brands, text=text_people_see(message.get("text") or ""), metadata={"origin": origin}
             ),
         )
 
