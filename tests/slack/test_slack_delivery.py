@@ -110,7 +110,9 @@ def test_messages_to_one_channel_are_paced_to_one_a_second(
         for approver in (BRAND1, BRAND2):
             times = [c.clock_at for c in slack.review_requests(approver)]
             assert len(times) == 15
-            assert all(b - a >= 0.99 for a, b in itertools.pairwise(times)), times
+            # one a second (each gap measured from a pass's start, so a little jitter)
+            assert all(b - a >= 0.9 for a, b in itertools.pairwise(times)), times
+            assert times[-1] - times[0] >= 14 * 0.99
     finally:
         slack.close()
 
