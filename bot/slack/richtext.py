@@ -48,6 +48,7 @@ def _chunks(text: str, size: int) -> list[tuple[int, int]]:
     """(start, end) pieces of at most `size` characters, cut after whitespace when there is some
     in a piece's last fifth, so a word (or a link) is not split between two blocks."""
     pieces, start = [], 0
+    size = max(size, 1)
     while len(text) - start > size:
         end = start + size
         space = max(text.rfind(" ", start, end), text.rfind("\n", start, end))
@@ -95,6 +96,7 @@ def highlighted_blocks(
     to read the rest)."""
     shown = text
     tail = None
+    budget = max(budget, 200)  # always some of the draft, and _chunks needs a positive size
     if len(text) > budget:
         cut = _chunks(text, budget)[0][1]
         shown = text[:cut]
