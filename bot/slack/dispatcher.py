@@ -129,6 +129,7 @@ class Pacer:
         self._method_free: dict[str, datetime] = {}
         self._channel_free: dict[str, datetime] = {}
         self._reserved: dict[int, datetime] = {}  # row id -> the slot it was given
+        self._last_sent: dict[str, datetime] = {}
 
     def slot(self, method: str, channel: str | None, now: datetime, row: int) -> datetime | None:
         """None: call now (taking the channel's slot); else when to try again (a slot kept
@@ -140,17 +141,25 @@ class Pacer:
             if method != POST or not channel or not self.gap:
                 return None
             reserved = self._reserved.pop(row, None)
-            if reserved is not None and reserved <= now:
+            last = self._last_sent.get(channel)
+            # never closer than `gap` to the channel's last message, even when rows fell
+            # behind their slots (a slow pass must not send two slots' rows back to back)
+            earliest = max(reserved or now, last + self.gap if last else now)
+            if reserved is None and earliest > now:
+                earliest = max(earliest, self._channel_free.get(channel, earliest))
+            if earliest <= now and (
+                reserved is not None or self._channel_free.get(channel, now) <= now
+            ):
+                self._last_sent[channel] = now
+                self._channel_free[channel] = max(
+                    self._channel_free.get(channel, now), now + self.gap
+                )
                 return None
-            if reserved is not None:
-                self._reserved[row] = reserved
-                return reserved
-            free = self._channel_free.get(channel, now)
-            self._channel_free[channel] = max(free, now) + self.gap
-            if free <= now:
-                return None
-            self._reserved[row] = free
-            return free
+            if reserved is None:
+                earliest = max(earliest, self._channel_free.get(channel, earliest))
+                self._channel_free[channel] = earliest + self.gap
+            self._reserved[row] = earliest
+            return earliest
 
     def rate_limited(self, method: str, retry_after: float, now: datetime) -> datetime:
         with self._lock:
