@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from bot.config import Settings
+from bot.engine.rules import RULE_TYPES
 from bot.guidelines.loader import GuidelineStore
 
 EXIT_OK = 0
@@ -25,7 +26,7 @@ def settings() -> Settings:
 
 def guideline_store(args: argparse.Namespace) -> GuidelineStore:
     directory = getattr(args, "guidelines_dir", None)
-    return GuidelineStore(Path(directory) if directory else settings().guidelines_dir)
+    return GuidelineStore(Path(directory) if directory else settings().guidelines_dir, RULE_TYPES)
 
 
 def add_guidelines_dir(parser: argparse.ArgumentParser) -> None:

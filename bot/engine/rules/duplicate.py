@@ -18,11 +18,10 @@ from bot.engine.document import DraftDoc
 from bot.engine.findings import Finding
 from bot.engine.history import signature
 from bot.engine.lexicon import TermCompiler
-from bot.engine.rules.base import OptionSpec, Rule, register
+from bot.engine.rules.base import OptionSpec, Rule
 from bot.guidelines.model import RuleSpec
 
 
-@register
 class DuplicateRule(Rule):
     TYPE = "duplicate"
     READS_HISTORY = True
@@ -43,12 +42,8 @@ class DuplicateRule(Rule):
             help="shorter drafts (after removing names, numbers, links) are never flagged",
         ),
     }
-    #: a custom `message:` gets, in order: the count, the window in days, the closest draft's id
-    #: and its similarity in percent
-    DEFAULT_MESSAGE = (
-        "Near-duplicate of %s earlier draft(s) of the last %s days; closest: draft %s "
-        "(%s% similar). Write this one for this conversation."
-    )
+    # A custom `message:` gets, in order: the count, the window in days, the closest draft's id
+    # and its similarity in percent (the default per language: bot/engine/finding_messages.py).
 
     def __init__(self, spec: RuleSpec, terms: TermCompiler) -> None:
         super().__init__(spec, terms)

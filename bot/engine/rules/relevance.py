@@ -28,7 +28,7 @@ from bot.engine.document import DraftDoc
 from bot.engine.findings import Finding
 from bot.engine.lexicon import TermCompiler
 from bot.engine.normalize import normalize, strip_accents
-from bot.engine.rules.base import OptionSpec, Rule, register
+from bot.engine.rules.base import OptionSpec, Rule
 from bot.engine.rules.stock_phrases import GENERIC_WORDS
 from bot.guidelines.model import RuleSpec
 
@@ -56,7 +56,6 @@ def _has_figure(token: Token) -> bool:
     )
 
 
-@register
 class RelevanceRule(Rule):
     TYPE = "relevance"
     OPTIONS: ClassVar[dict[str, OptionSpec]] = {
