@@ -15,8 +15,10 @@ from tests.slack.brands import ACME, BRAND1, BRAND2, SUBMITTER, write_brands
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.harness import Harness
 
-# LinkedIn allows up to 3,000 characters by default; this brand takes longer posts.
-LONG_POSTS = ACME.replace("linkedin: {max_chars: 3000}", "linkedin: {max_chars: 6000}")
+# Facebook takes long posts (63,206 characters); this brand allows 6,000 there.
+LONG_POSTS = ACME.replace(
+    "linkedin: {max_chars: 3000}", "linkedin: {max_chars: 3000}\n  facebook: {max_chars: 6000}"
+)
 
 
 @pytest.fixture
@@ -81,7 +83,7 @@ def test_a_long_draft_is_shown_whole_and_never_approved_cut(long_posts: Harness)
     text = " ".join(f"word{i}" for i in range(800))[:4000].strip()
     # (a Slack text box cannot hold it: the agency submits it from the CLI)
     long_posts.runtime.backend.service.submit(
-        submitter=SUBMITTER, brand="acme", platform="linkedin", text=text
+        submitter=SUBMITTER, brand="acme", platform="facebook", text=text
     )
     long_posts.deliver()
     draft = long_posts.latest_draft(SUBMITTER)
