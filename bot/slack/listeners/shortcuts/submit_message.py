@@ -8,7 +8,7 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot.slack import messages, views
-from bot.slack.escape import unescape_slack
+from bot.slack.escape import text_people_see
 from bot.slack.payloads import user_id
 from bot.slack.replies import tell_privately
 from bot.slack.services import services_of
@@ -32,6 +32,6 @@ def open_prefilled_form(
     client.views_open(
         trigger_id=shortcut["trigger_id"],
         view=views.submit_modal(
-            brands, text=unescape_slack(message.get("text") or ""), metadata={"origin": origin}
+            brands, text=text_people_see(message.get("text") or ""), metadata={"origin": origin}
         ),
     )
