@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.slack import messages, views
+from bot.slack import messages, modals
 from bot.slack.backend import (
     AuditStatus,
     BrandChoice,
@@ -121,12 +121,12 @@ def test_every_message_builder_is_accepted_by_slack(
 @given(drafts(), LONG)
 def test_every_view_builder_is_accepted_by_slack(draft: DraftInfo, comment: str) -> None:
     brands = [BrandChoice(f"b{i}", comment[:80] or "B", ("x",)) for i in range(3)]
-    assert_view_ok(views.submit_modal(brands, text=draft.text, context=draft.context))
+    assert_view_ok(modals.submit_modal(brands, text=draft.text, context=draft.context))
     assert_view_ok(
-        views.reason_modal("brandgate_reject", draft, title="Reject", label="Why", submit="Go")
+        modals.reason_modal("brandgate_reject", draft, title="Reject", label="Why", submit="Go")
     )
-    assert_view_ok(views.edit_modal(draft))
-    assert_view_ok(views.revise_modal(draft))
+    assert_view_ok(modals.edit_modal(draft))
+    assert_view_ok(modals.revise_modal(draft))
     decisions = tuple(
         DecisionInfo(str(i), 1, "acme", "UBRAND1", "edit_approve", datetime.now(UTC))
         for i in range(45)
@@ -137,7 +137,7 @@ def test_every_view_builder_is_accepted_by_slack(draft: DraftInfo, comment: str)
         decisions=decisions,
         audit=AuditStatus(True, 3, comment),
     )
-    assert_view_ok(views.home(home))
+    assert_view_ok(modals.home(home))
 
 
 # -- the defects as reported, one example each --------------------------------------------------
@@ -177,7 +177,7 @@ def test_a_long_platform_length_finding_is_summarised_not_an_empty_section() -> 
 def test_a_long_change_request_comment_fits_the_revise_modal() -> None:
     # defect 2: "Q&A " x 500 escapes to a 4,011-character section
     draft = _x_draft("Hello", state="changes_requested", comment="Q&A " * 500)
-    view = views.revise_modal(draft)
+    view = modals.revise_modal(draft)
     assert_view_ok(view)
     assert "Q&amp;A" in json.dumps(view)
 
@@ -186,7 +186,7 @@ def test_a_long_draft_is_never_offered_cut_in_a_text_box() -> None:
     # defect 3: Edit & approve of a 4,000-character LinkedIn draft approved 3,000 of them
     text = " ".join(f"w{i}" for i in range(1000))[:4000]
     draft = _x_draft(text, platform="linkedin")
-    for view in (views.edit_modal(draft), views.revise_modal(draft)):
+    for view in (modals.edit_modal(draft), modals.revise_modal(draft)):
         assert_view_ok(view)
         inputs = [b for b in view["blocks"] if b["type"] == "input"]
         assert inputs == [] and "submit" not in view
@@ -200,7 +200,7 @@ def test_a_long_draft_is_never_offered_cut_in_a_text_box() -> None:
             for e in q["elements"]
         )
         assert quoted == text  # the whole draft, over several blocks
-    prefill = views.submit_modal([BrandChoice("acme", "Acme", ("x",))], text=text)
+    prefill = modals.submit_modal([BrandChoice("acme", "Acme", ("x",))], text=text)
     assert_view_ok(prefill)
     (text_input,) = [b for b in prefill["blocks"] if b.get("block_id") == "text"]
     assert "initial_value" not in text_input["element"]
@@ -222,7 +222,7 @@ def test_home_splits_between_lines_never_inside_a_mention() -> None:
         DecisionInfo(str(i), 1, "acme", "U01BRAND1", "approve", None) for i in range(40)
     )
     pending = tuple(_x_draft("t", id=str(i), brand_name="B" * 60) for i in range(40))
-    view = views.home(HomeData(pending=pending, decisions=decisions))
+    view = modals.home(HomeData(pending=pending, decisions=decisions))
     assert_view_ok(view)
     for block in view["blocks"]:
         text = (block.get("text") or {}).get("text", "")

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
-from bot.slack import ids, views
+from bot.slack import ids, modals
 from bot.slack.backend import BackendError, DraftInfo
 from bot.slack.payloads import button_target, user_id
 from bot.slack.refusals import refusal_message
@@ -32,7 +32,7 @@ def open_decision_form(
 
 def _form(action_id: str, draft: DraftInfo) -> dict[str, Any]:
     if action_id == ids.ACTION_REJECT:
-        return views.reason_modal(
+        return modals.reason_modal(
             ids.VIEW_REJECT,
             draft,
             title="Reject draft",
@@ -40,11 +40,11 @@ def _form(action_id: str, draft: DraftInfo) -> dict[str, Any]:
             submit="Reject",
         )
     if action_id == ids.ACTION_CHANGES:
-        return views.reason_modal(
+        return modals.reason_modal(
             ids.VIEW_CHANGES,
             draft,
             title="Request changes",
             label="What should change?",
             submit="Send",
         )
-    return views.edit_modal(draft)
+    return modals.edit_modal(draft)

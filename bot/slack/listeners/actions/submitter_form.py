@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
-from bot.slack import ids, views
+from bot.slack import ids, modals
 from bot.slack.backend import BackendError
 from bot.slack.payloads import button_target, user_id
 from bot.slack.refusals import refusal_message
@@ -31,9 +31,9 @@ def open_submitter_form(
         tell_privately(client, body, refusal_message(err))
         return
     if revise:
-        view = views.revise_modal(draft)
+        view = modals.revise_modal(draft)
     else:
-        view = views.reason_modal(
+        view = modals.reason_modal(
             ids.VIEW_OVERRIDE,
             draft,
             title="Submit anyway",

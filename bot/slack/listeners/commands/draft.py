@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.slack import submission, views
+from bot.slack import modals, submission
 from bot.slack.backend import SubmitRequest
 from bot.slack.commands_parse import parse_direct
 from bot.slack.payloads import command_text
@@ -41,7 +41,7 @@ def run_draft(
         origin = {"command_channel": command.get("channel_id"), "team": command.get("team_id")}
         client.views_open(
             trigger_id=command["trigger_id"],
-            view=views.submit_modal(brands, metadata={"origin": origin}),
+            view=modals.submit_modal(brands, metadata={"origin": origin}),
         )
         return
     outcome = parse_direct(text, brands)

@@ -10,7 +10,7 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack import views
+from bot.slack import modals
 from bot.slack.services import services_of
 
 logger = logging.getLogger("brandgate.slack.events")
@@ -21,6 +21,8 @@ def publish_home(event: dict[str, Any], client: WebClient, context: BoltContext)
         return  # the Messages tab needs nothing from us
     user = str(event.get("user") or "")
     try:
-        client.views_publish(user_id=user, view=views.home(services_of(context).backend.home(user)))
+        client.views_publish(
+            user_id=user, view=modals.home(services_of(context).backend.home(user))
+        )
     except SlackApiError as err:
         logger.warning("views.publish failed: %s", err.response.get("error"))

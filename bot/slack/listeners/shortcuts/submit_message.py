@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
-from bot.slack import messages, views
+from bot.slack import messages, modals
 from bot.slack.escape import text_people_see
 from bot.slack.payloads import user_id
 from bot.slack.replies import tell_privately
@@ -31,7 +31,7 @@ def open_prefilled_form(
     }
     client.views_open(
         trigger_id=shortcut["trigger_id"],
-        view=views.submit_modal(
+        view=modals.submit_modal(
             brands, text=text_people_see(message.get("text") or ""), metadata={"origin": origin}
         ),
     )
