@@ -94,6 +94,7 @@ def serve(args: argparse.Namespace, *, wait: Callable[[float], bool] | None = No
             return 0
         runtime.dispatcher.start()
         endpoint.health = runtime.health
+        endpoint.details = runtime.health_details
         endpoint.serve(runtime.app)
         logger.info("ready: Slack and the database answer")
         stop.wait()

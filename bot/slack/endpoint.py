@@ -30,6 +30,8 @@ HEALTH_PATH = "/healthz"
 MAX_TIMESTAMP_DIGITS = 12
 
 HealthCheck = Callable[[], tuple[bool, str]]
+#: More for operators, shown beside the verdict (the outbox's pending and dead-letter counts)
+HealthDetails = Callable[[], dict[str, Any]]
 StartResponse = Callable[..., Any]
 
 
@@ -57,6 +59,7 @@ class SlackEndpoint:
         self._verifier = SignatureVerifier(signing_secret)
         self._bolt: SlackRequestHandler | None = None
         self.health = health
+        self.details: HealthDetails | None = None
 
     def serve(self, app: App) -> None:
         self._bolt = SlackRequestHandler(app, path=EVENTS_PATH)
@@ -89,12 +92,20 @@ class SlackEndpoint:
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
             ok, detail = self.health()
             status = "200 OK" if ok else "503 Service Unavailable"
-            return _json(start_response, status, {"ok": ok, "detail": detail})
+            return _json(start_response, status, {"ok": ok, "detail": detail, **self._details()})
         if path == EVENTS_PATH and method == "POST":
             return self._slack_request(environ, start_response)
         if self._bolt is None:
             return _json(start_response, "404 Not Found", {"error": "not found"})
         return self._bolt(environ, start_response)  # Bolt answers 404 for unknown paths
+
+    def _details(self) -> dict[str, Any]:
+        if self.details is None:
+            return {}
+        try:
+            return self.details()
+        except Exception as err:  # the verdict above already says what is down
+            return {"details": f"unavailable ({type(err).__name__})"}
 
     def _slack_request(
         self, environ: dict[str, Any], start_response: StartResponse

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from typing import Any
 
 from slack_bolt import App
 from slack_bolt.error import BoltError
@@ -21,7 +22,7 @@ from bot.guidelines.loader import GuidelineStore
 from bot.slack.app import build_client, create_app
 from bot.slack.dispatcher import Dispatcher
 from bot.slack.endpoint import SlackEndpoint
-from bot.slack.outbox_store import WorkflowOutbox
+from bot.slack.outbox_store import WorkflowOutbox, outbox_health
 from bot.slack.server import HttpServer, Limits
 from bot.slack.startup import Unavailable, connect_database, verify_slack
 from bot.slack.workflow_backend import WorkflowBackend
@@ -89,6 +90,10 @@ class Runtime:
             raise
         return cls(settings, db, backend, dispatcher, app)
 
+    def health_details(self) -> dict[str, Any]:
+        """What an operator watches: messages waiting and dead letters (`brandgate outbox`)."""
+        return {"outbox": outbox_health(self.db)}
+
     def health(self) -> tuple[bool, str]:
         """Healthy when the database answers and the dispatcher thread is alive."""
         try:
@@ -102,6 +107,7 @@ class Runtime:
 
     def endpoint(self) -> SlackEndpoint:
         endpoint = SlackEndpoint(self.settings.slack_signing_secret or "", health=self.health)
+        endpoint.details = self.health_details
         endpoint.serve(self.app)
         return endpoint
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import urllib.error
+import urllib.request
 from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -328,6 +330,11 @@ def test_a_message_slack_refuses_is_a_dead_letter_an_operator_can_retry(
     assert slack.runtime.dispatcher.run_until_idle(slack.clock() + timedelta(days=1)) == 0
 
     assert outbox_health(slack.runtime.db) == {"pending": 0, "failed": 1, "oldest_due_seconds": 0.0}
+    try:  # 503 here: the test drives the dispatcher itself, so its thread is not running
+        health = urllib.request.urlopen(slack.server.url + "/healthz", timeout=5).read()
+    except urllib.error.HTTPError as err:
+        health = err.read()
+    assert json.loads(health)["outbox"]["failed"] == 1  # operators see the dead letter
     assert main(["outbox", "list", "--failed", "--format", "json", "--database-url", db_url]) == 0
     (line,) = capsys.readouterr().out.splitlines()
     shown = json.loads(line)

@@ -26,12 +26,13 @@ def _health(url: str) -> tuple[int, dict[str, object]]:
 
 
 def test_healthz_needs_the_database_and_a_running_dispatcher(slack_sqlite: Harness) -> None:
+    idle = {"pending": 0, "failed": 0, "oldest_due_seconds": 0.0}
     status, body = _health(slack_sqlite.server.url)
-    assert (status, body) == (503, {"ok": False, "detail": "dispatcher stopped"})
+    assert (status, body) == (503, {"ok": False, "detail": "dispatcher stopped", "outbox": idle})
     slack_sqlite.runtime.dispatcher.start()
     try:
         status, body = _health(slack_sqlite.server.url)
-        assert (status, body) == (200, {"ok": True, "detail": "ok"})
+        assert (status, body) == (200, {"ok": True, "detail": "ok", "outbox": idle})
     finally:
         slack_sqlite.runtime.dispatcher.stop()
 
