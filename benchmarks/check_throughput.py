@@ -31,7 +31,20 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "data"
+# The shared data sits beside the checkout (../shared/data) or, from a worktree under
+# /work/wt/<name>, two levels up; BRANDGATE_SHARED_DATA names it explicitly.
+SHARED = next(
+    (
+        p
+        for p in (
+            Path(os.environ.get("BRANDGATE_SHARED_DATA", "/nonexistent")),
+            ROOT.parent / "shared" / "data",
+            ROOT.parent.parent / "shared" / "data",
+        )
+        if p.is_dir()
+    ),
+    ROOT.parent / "shared" / "data",
+)
 sys.path.insert(0, str(ROOT))
 
 from bot.engine.checker import get_checker  # noqa: E402
