@@ -19,6 +19,7 @@ COMMAND_MODULES = {
     "guidelines": "bot.cli.guidelines",
     "drafts": "bot.cli.drafts",
     "audit": "bot.cli.audit",
+    "report": "bot.cli.report",
     "db": "bot.cli.db",
     "serve": "bot.slack.cli",
 }
