@@ -90,7 +90,7 @@ def main() -> int:
     precision = tp / (tp + fp) if tp + fp else float("nan")
     recall = tp / (tp + fn) if tp + fn else float("nan")
     print(f"labelled pairs: {n} ({tp + fn} ignore the customer), from "
-          + ", ".join(str(p.relative_to(ROOT)) for p in args.labels)
+          + ", ".join(p.name for p in args.labels)
           + (f"; {missing} ids not found in the data" if missing else ""))
     print(f"flagged: {tp + fp}  true positives: {tp}  false positives: {fp}  missed: {fn}")
     print(f"precision: {precision:.2f}  recall: {recall:.2f}  (target: precision >= 0.9 at "

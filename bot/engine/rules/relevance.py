@@ -25,6 +25,7 @@ Only replies with a context message are checked.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import cache
 from typing import ClassVar
@@ -50,6 +51,10 @@ from bot.guidelines.model import RuleSpec
 
 _MIN_LETTERS = 3
 _MIN_CARE_WORDS = 2
+# A customer message with fewer content words is an answer ("Alfreton", "Yes, GEX8LD") to the
+# brand's own question: whatever acknowledges it ("Thanks, we'll send it") is fine.
+_MIN_ASKED_WORDS = 3
+_HANDLE = re.compile(r"^(?:\s*[@\uff20]\w+)+\s*")
 
 
 @cache
@@ -110,6 +115,9 @@ class RelevanceRule(Rule):
         self.offer = CONDITIONAL_OFFER.get(self.lang)
         self.answer = ANSWER.get(self.lang)
 
+    def _is_stop(self, token: Token, lemma: str) -> bool:
+        return token.is_stop or lemma in self.nlp.Defaults.stop_words
+
     def _lemma(self, token: Token) -> str:
         lower = token.lower_
         return strip_accents(str(_lemmas(self.lang).get(lower, lower)).casefold())
@@ -123,12 +131,19 @@ class RelevanceRule(Rule):
         """Lemma -> first form written, of the words outside `vocabulary` and the stop words."""
         out: dict[str, str] = {}
         for token, lemma in self._words(tokens):
-            if token.is_stop or lemma in vocabulary or strip_accents(token.lower_) in vocabulary:
+            if (
+                self._is_stop(token, lemma)
+                or lemma in vocabulary
+                or strip_accents(token.lower_) in vocabulary
+            ):
                 continue
             out.setdefault(lemma, token.text)
         return out
 
     def _thanks(self, doc: Doc) -> bool:
+        """Thanks, praise or a closing; a question with a polite "thanks" is still a question."""
+        if any("?" in token.text for token in doc):
+            return False
         return any(
             lemma in self.gratitude or token.lower_ in self.gratitude
             for token, lemma in self._words(doc)
@@ -138,7 +153,7 @@ class RelevanceRule(Rule):
         start = 0
         for i, token in enumerate(doc):
             if "?" in token.text:
-                if len(self._content(doc[start:i], self.generic)) >= 2:
+                if len(self._content(doc[start:i], self.care)) >= 2:
                     return True
                 start = i + 1
             elif token.text in (".", "!", "\n"):
@@ -170,7 +185,7 @@ class RelevanceRule(Rule):
         own = [
             token
             for token, lemma in self._words(doc)
-            if not token.is_stop
+            if not self._is_stop(token, lemma)
             and lemma not in self.care
             and strip_accents(token.lower_) not in self.care
             and not _is_name(token)
@@ -184,7 +199,7 @@ class RelevanceRule(Rule):
             return []
         context = self.nlp.make_doc(normalize(draft.context).text)
         asked = self._content(context, self.care)
-        if not asked or self._thanks(context):
+        if len(asked) < _MIN_ASKED_WORDS or self._thanks(context):
             return []
         reply = doc.doc
         if self._says_something_of_its_own(reply):
@@ -193,8 +208,8 @@ class RelevanceRule(Rule):
             return []
         if self._requests_contact(doc.text):
             return []
-        asked_question = "?" in draft.context
-        if asked_question and self.answer is not None and self.answer.search(doc.text):
+        opening = _HANDLE.sub("", doc.text)
+        if "?" in draft.context and self.answer is not None and self.answer.match(opening):
             return []
         care_words = sum(1 for token, _ in self._words(reply) if not _is_name(token))
         if care_words < _MIN_CARE_WORDS:

@@ -64,7 +64,8 @@ CONTACT_REQUEST: dict[str, re.Pattern[str]] = {
         r"|\b(?:send|share|provide|confirm|give)\b[^.?!]{0,40}\b(?:order|tracking|confirmation|"
         r"booking|reference|account|email|e-mail|address|number|phone|device|model|version|"
         r"platform|screenshot|browser|details|zip|postcode|receipt|store|location|name)\b"
-        r"|\b(?:which|what)\s+(?:order|device|version|platform|store|browser|model|account)\b",
+        r"|\b(?:which|what)\s+(?:order|device|version|platform|store|browser|model|account)\b"
+        r"|\b(?:tell|let)\s+(?:us|me|our\s+team|the\s+team)\b",
         re.IGNORECASE,
     ),
     "it": re.compile(
@@ -79,11 +80,16 @@ CONTACT_REQUEST: dict[str, re.Pattern[str]] = {
 #: A yes/no question answered ("We sure do!", "Unfortunately not"): an answer, however short.
 ANSWER: dict[str, re.Pattern[str]] = {
     "en": re.compile(
-        r"\b(?:yes|yep|yeah|yup|absolutely|of\s+course|certainly|we\s+(?:sure\s+)?(?:do|can|are|will)"
-        r"|unfortunately|not\s+yet|no)\b",
+        r"^\W*(?:(?:hi|hello|hey)\b[^.!?,]{0,20}[.!?,]?\s*)?"
+        r"(?:yes|yep|yeah|yup|sure|absolutely|of\s+course|certainly|we\s+(?:sure\s+)?(?:do|can)\b"
+        r"|unfortunately|not\s+yet|no\b)",
         re.IGNORECASE,
     ),
-    "it": re.compile(r"\b(?:sì|si|certo|certamente|purtroppo|no|non\s+ancora)\b", re.IGNORECASE),
+    "it": re.compile(
+        r"^\W*(?:(?:ciao|salve|buongiorno|buonasera)\b[^.!?,]{0,20}[.!?,]?\s*)?"
+        r"(?:sì|si\b|certo|certamente|purtroppo|no\b|non\s+ancora)",
+        re.IGNORECASE,
+    ),
 }
 
 #: "DM us if you have any questions" offers, it does not ask: a closing line, not a request.
