@@ -73,7 +73,9 @@ def ibm_pairs(data: Path = SHARED) -> Iterator[Pair]:
                     continue
                 if asked:
                     yield Pair(
-                        f"ibm:{split}:{session}:{turn}", company, "\n".join(asked),
+                        f"ibm:{split}:{session}:{turn}",
+                        company,
+                        "\n".join(asked),
                         message["message"],
                     )
                 asked = []

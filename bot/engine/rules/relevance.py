@@ -20,7 +20,8 @@ says nothing of its own, in reply to a customer who said something:
 4. it does not answer a yes/no question ("We sure do! More here: <link>");
 5. it says something at all: an emoji, "Yes" or "Well played" answers, it does not ignore.
 
-Only replies with a context message are checked.
+Also flagged: a reply asking for what the message already gives (the platform after "my PS4",
+the link after a link). Only replies with a context message are checked.
 """
 
 from __future__ import annotations
@@ -39,12 +40,19 @@ from bot.engine.lexicon import TermCompiler
 from bot.engine.normalize import normalize, strip_accents
 from bot.engine.rules.base import OptionSpec, Rule, register
 from bot.engine.rules.relevance_words import (
+    ACTION,
     ANSWER,
+    ASKED_AGAIN,
     CARE_WORDS,
     CONDITIONAL_OFFER,
     CONTACT_REQUEST,
     GRATITUDE,
+    HOW_TO,
+    INVITATION,
     NAME_MARKERS,
+    NOT_STOP,
+    VAGUE_REQUEST,
+    VENTING,
 )
 from bot.engine.rules.stock_phrases import GENERIC_WORDS
 from bot.guidelines.model import RuleSpec
@@ -64,7 +72,7 @@ def _lemmas(lang: str) -> dict[str, str]:
         table = load_lookups(lang, ["lemma_lookup"]).get_table("lemma_lookup")
     except (ValueError, KeyError):  # no lookup data for this language
         return {}
-    return table  # type: ignore[return-value]  # a Table is a mapping of str -> str
+    return table  # a Table is a mapping of str -> str
 
 
 def _has_figure(token: Token) -> bool:
@@ -98,10 +106,9 @@ class RelevanceRule(Rule):
             "str_list", default=(), help="more words that never count as shared (e.g. the brand)"
         ),
     }
-    DEFAULT_MESSAGE = (
-        "This reply says nothing of its own about the message it answers (about: %s): only "
-        "customer-care phrases."
-    )
+    DEFAULT_MESSAGE = "This reply does not engage with the message it answers: %s."
+    CARE_ONLY = "it has only customer-care phrases, and the customer wrote about: {about}"
+    AGAIN = "it asks for {what}, which the customer already gave ({given})"
 
     def __init__(self, spec: RuleSpec, terms: TermCompiler) -> None:
         super().__init__(spec, terms)
@@ -114,8 +121,16 @@ class RelevanceRule(Rule):
         self.contact = CONTACT_REQUEST.get(self.lang)
         self.offer = CONDITIONAL_OFFER.get(self.lang)
         self.answer = ANSWER.get(self.lang)
+        self.action = ACTION.get(self.lang)
+        self.vague = VAGUE_REQUEST.get(self.lang)
+        self.how_to = HOW_TO.get(self.lang)
+        self.invitation = INVITATION.get(self.lang)
+        self.asked_again = ASKED_AGAIN.get(self.lang, ())
+        self.venting = self.care | VENTING.get(self.lang, frozenset())
 
     def _is_stop(self, token: Token, lemma: str) -> bool:
+        if lemma in NOT_STOP:
+            return False
         return token.is_stop or lemma in self.nlp.Defaults.stop_words
 
     def _lemma(self, token: Token) -> str:
@@ -124,7 +139,10 @@ class RelevanceRule(Rule):
 
     def _words(self, tokens: Iterable[Token]) -> Iterable[tuple[Token, str]]:
         for token in tokens:
-            if token.is_alpha and len(token.text) >= _MIN_LETTERS:
+            # Two-letter acronyms (TV, PC, OS) name things; other short words do not.
+            if token.is_alpha and (
+                len(token.text) >= _MIN_LETTERS or (len(token.text) == 2 and token.is_upper)
+            ):
                 yield token, self._lemma(token)
 
     def _content(self, tokens: Iterable[Token], vocabulary: frozenset[str]) -> dict[str, str]:
@@ -144,9 +162,11 @@ class RelevanceRule(Rule):
         """Thanks, praise or a closing; a question with a polite "thanks" is still a question."""
         if any("?" in token.text for token in doc):
             return False
+        # Every word, however short: "Tx", "ty".
         return any(
-            lemma in self.gratitude or token.lower_ in self.gratitude
-            for token, lemma in self._words(doc)
+            token.lower_ in self.gratitude or self._lemma(token) in self.gratitude
+            for token in doc
+            if token.is_alpha
         )
 
     def _asks_specifics(self, doc: Doc) -> bool:
@@ -169,6 +189,25 @@ class RelevanceRule(Rule):
             ):
                 return True
         return False
+
+    def _acts(self, text: str) -> bool:
+        """A promise to act on the case, unless all it asks for is "more information"."""
+        if self.action is None or not self.action.search(text):
+            return False
+        return self.vague is None or not self.vague.search(text)
+
+    def _invites(self, text: str) -> bool:
+        """An open "What's going on?", unless it asks for "more detail" the customer gave."""
+        if self.invitation is None or not self.invitation.search(text):
+            return False
+        return self.vague is None or not self.vague.search(text)
+
+    def _links_a_how_to(self, context: str, reply: Doc) -> bool:
+        return (
+            self.how_to is not None
+            and self.how_to.search(context) is not None
+            and any(token.like_url for token in reply)
+        )
 
     @staticmethod
     def _sentences(text: str) -> list[str]:
@@ -197,8 +236,11 @@ class RelevanceRule(Rule):
         draft = doc.draft
         if draft.kind != "reply" or not draft.context or not draft.context.strip():
             return []
+        again = self._asks_again(doc.text, draft.context)
+        if again is not None:
+            return [self.finding(doc, 0, len(doc.text), again)]
         context = self.nlp.make_doc(normalize(draft.context).text)
-        asked = self._content(context, self.care)
+        asked = self._content(context, self.venting)
         if len(asked) < _MIN_ASKED_WORDS or self._thanks(context):
             return []
         reply = doc.doc
@@ -209,9 +251,25 @@ class RelevanceRule(Rule):
         if self._requests_contact(doc.text):
             return []
         opening = _HANDLE.sub("", doc.text)
-        if "?" in draft.context and self.answer is not None and self.answer.match(opening):
+        if self.answer is not None and (
+            self.answer.match(opening) or ("?" in draft.context and self.answer.search(opening))
+        ):
+            return []
+        if self._invites(doc.text):
+            return []
+        if self._acts(doc.text) or self._links_a_how_to(draft.context, reply):
             return []
         care_words = sum(1 for token, _ in self._words(reply) if not _is_name(token))
         if care_words < _MIN_CARE_WORDS:
             return []
-        return [self.finding(doc, 0, len(doc.text), ", ".join(list(asked.values())[:5]))]
+        about = ", ".join(list(asked.values())[:5])
+        return [self.finding(doc, 0, len(doc.text), self.CARE_ONLY.format(about=about))]
+
+    def _asks_again(self, reply: str, context: str) -> str | None:
+        """Why the reply asks for something the customer's message already contains, if it does."""
+        for request, given, what in self.asked_again:
+            if request.search(reply):
+                found = given.search(context)
+                if found is not None:
+                    return self.AGAIN.format(what=what, given=found.group(0))
+        return None

@@ -23,7 +23,7 @@ CARE_WORDS: dict[str, frozenset[str]] = {
         supporting solution solutions resolve resolution continue assistance page website site
         bio profile chat note reply replied respond response attention hear
         glad pleased sorry apologies apologize apologise sincerely truly really definitely
-        certainly always ready able available hand anytime future hope soon forward service
+        certainly always ready able hand anytime future hope soon forward service
         hi hello hey dear morning afternoon evening anything something everything send sent
         give provide offer options option steps
         """
@@ -31,7 +31,8 @@ CARE_WORDS: dict[str, frozenset[str]] = {
     "it": _words(
         """
         visitare pagina sito profilo chat nota gentilezza disponibile disponibili sempre pronto
-        pronti volentieri ciao salve buongiorno buonasera gentile gentilissimo
+        pronti volentieri ciao salve buongiorno buonasera gentile gentilissimo averci averti
+        avervi contattiamo contatteremo scriviamo risponderemo
         """
     ),
 }
@@ -41,7 +42,8 @@ CARE_WORDS: dict[str, frozenset[str]] = {
 GRATITUDE: dict[str, frozenset[str]] = {
     "en": _words(
         """
-        thank thanks thx ty thankyou thanku appreciate appreciated grateful thankful kudos
+        thank thanks thx thks tks tx thnx thanx ty thankyou thanku appreciate appreciated
+        grateful thankful kudos resolved solved friendliest
         bravo cheers congrats congratulations awesome amazing excellent brilliant fantastic
         wonderful perfect love loved lovely blessing rock rocks legend superb
         """
@@ -77,12 +79,95 @@ CONTACT_REQUEST: dict[str, re.Pattern[str]] = {
     ),
 }
 
+#: Words that only vent ("worst service ever, unacceptable"): a message made of them names no
+#: topic a reply could ignore, so they do not count as what the customer said.
+VENTING: dict[str, frozenset[str]] = {
+    "en": _words(
+        """
+        bad worse worst terrible awful horrible horrendous ridiculous unacceptable pathetic
+        disgusting disappointed disappointing frustrated frustrating annoyed annoying angry
+        upset furious sucks suck crap shit fuck fucking damn wtf smh ugh hate useless joke
+        """
+    ),
+    "it": _words(
+        """
+        pessimo pessima vergogna vergognoso schifo ridicolo inaccettabile deluso delusa
+        arrabbiato arrabbiata inutile
+        """
+    ),
+}
+
+#: The reply promises to act on the case ("One moment as I take a look", "I've forwarded your
+#: details to the team"): engaging, unless it only asks for "more information" in general.
+ACTION: dict[str, re.Pattern[str]] = {
+    "en": re.compile(
+        r"\b(?:take\s+a\s+look|look\s+into|looking\s+into|check\s+on|checking\s+on|"
+        r"forward(?:ed|ing)?|pass(?:ed|ing)?\s+(?:it|this|that|your\s+\w+)?\s*(?:on|along)|"
+        r"escalat\w*|be\s+in\s+(?:contact|touch))\b",
+        re.IGNORECASE,
+    ),
+    "it": re.compile(
+        r"\b(?:verific\w*|controll\w*|inoltr\w*|segnal\w*\s+al\s+team)\b", re.IGNORECASE
+    ),
+}
+VAGUE_REQUEST: dict[str, re.Pattern[str]] = {
+    "en": re.compile(r"\bmore\s+(?:info|information|details?)\b", re.IGNORECASE),
+    "it": re.compile(r"\bmaggiori\s+(?:informazioni|dettagli)\b", re.IGNORECASE),
+}
+
+#: An open invitation to say what is wrong ("How can I help?", "What's going on with them?"):
+#: the right answer to a complaint that names no detail yet.
+INVITATION: dict[str, re.Pattern[str]] = {
+    "en": re.compile(
+        r"\b(?:how\s+(?:can|may)\s+(?:i|we)\s+help|what['\u2019]?s\s+(?:going\s+on|happening|wrong)|"
+        r"what\s+(?:is|seems\s+to\s+be)\s+(?:going\s+on|happening|the\s+(?:problem|issue))|"
+        r"anything\s+(?:i|we)\s+can\s+help)\b[^.!]*\?",
+        re.IGNORECASE,
+    ),
+    "it": re.compile(
+        r"\b(?:come\s+possiamo\s+aiutar\w*|cosa\s+(?:succede|è\s+successo))\b[^.!]*\?",
+        re.IGNORECASE,
+    ),
+}
+
+#: Asking again for what the customer already gave ("Which platform?" after "I restarted my
+#: PS4"): the reply did not read the message. (Links were tried and dropped: a customer's link is
+#: often not the one the brand needs.)
+#: (what the reply asks for, what the customer's message must contain, how to name it)
+ASKED_AGAIN: dict[str, tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...]] = {
+    "en": (
+        (
+            re.compile(r"\b(?:which|what|the)\s+platform\b", re.IGNORECASE),
+            re.compile(
+                r"\b(?:ps[345]|playstation(?:\s*[345])?|xbox(?:\s+(?:one|series\s+[xs]))?|"
+                r"pc|steam|switch|stadia|epic\s+games)\b",
+                re.IGNORECASE,
+            ),
+            "the platform",
+        ),
+    ),
+}
+
+#: Stop words of spaCy's lists that carry what a reply says here ("we'd like to keep you").
+NOT_STOP = frozenset({"keep"})
+
+#: A how-to question ("How do I change ...?"): a link is its answer.
+HOW_TO: dict[str, re.Pattern[str]] = {
+    "en": re.compile(
+        r"\b(?:how\s+(?:do|can|should)\s+(?:i|we|you)|where\s+(?:do|can)\s+(?:i|we)|"
+        r"is\s+there\s+a\s+way)\b",
+        re.IGNORECASE,
+    ),
+    "it": re.compile(r"\b(?:come\s+(?:posso|faccio|si)|dove\s+(?:posso|trovo))\b", re.IGNORECASE),
+}
+
 #: A yes/no question answered ("We sure do!", "Unfortunately not"): an answer, however short.
 ANSWER: dict[str, re.Pattern[str]] = {
     "en": re.compile(
         r"^\W*(?:(?:hi|hello|hey)\b[^.!?,]{0,20}[.!?,]?\s*)?"
         r"(?:yes|yep|yeah|yup|sure|absolutely|of\s+course|certainly|we\s+(?:sure\s+)?(?:do|can)\b"
-        r"|unfortunately|not\s+yet|no\b)",
+        r"|unfortunately|not\s+yet|no\b|you\s+got\s+it|correct|that'?s\s+(?:right|correct))"
+        r"|\bgood\s+to\s+go\b",
         re.IGNORECASE,
     ),
     "it": re.compile(
@@ -103,6 +188,9 @@ CONDITIONAL_OFFER: dict[str, re.Pattern[str]] = {
 #: Tokens right after these start a name or a signature ("Hi Jenna", "-Becky", "^KL"), not
 #: something the reply says.
 NAME_MARKERS = frozenset(
-    "hi hello hey dear thanks thank morning afternoon evening ciao salve buongiorno buonasera "
-    ", - ^ * ~ / – —".split()
+    (
+        *("hi", "hello", "hey", "dear", "thanks", "thank", "morning", "afternoon", "evening"),
+        *("ciao", "salve", "buongiorno", "buonasera"),
+        *(",", "-", "^", "*", "~", "/", "\u2013", "\u2014"),
+    )
 )
