@@ -6,9 +6,12 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
-from bot.guidelines.loader import GuidelineStore
+
+if TYPE_CHECKING:  # imported when used: the loader loads spaCy, which `report` does not need
+    from bot.guidelines.loader import GuidelineStore
 
 EXIT_OK = 0
 EXIT_REFUSED = 1  # for `check`: some draft has an error-level finding
@@ -24,6 +27,8 @@ def settings() -> Settings:
 
 
 def guideline_store(args: argparse.Namespace) -> GuidelineStore:
+    from bot.guidelines.loader import GuidelineStore
+
     directory = getattr(args, "guidelines_dir", None)
     return GuidelineStore(Path(directory) if directory else settings().guidelines_dir)
 

@@ -1,25 +1,26 @@
-"""`brandgate report`: the shared goals of brand and agency, measured (SPEC "Reports")."""
+"""`brandgate report`: the shared goals of brand and agency, measured (SPEC "Reports").
+
+Kept light on purpose: it imports neither the workflow nor the guideline loader (both load
+spaCy), so a report costs its queries, not a second of start-up; matplotlib only with --chart.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
-from bot.cli.common import EXIT_OK, UsageError, add_guidelines_dir, guideline_store
-from bot.cli.dbargs import add_database_url, guarded, open_db, print_json
-from bot.guidelines.errors import GuidelineError
-from bot.guidelines.loader import GuidelineStore
-from bot.guidelines.model import Guidelines
-from bot.reports import (
-    BY_KEYS,
-    PeriodError,
-    build_report,
-    resolve_period,
-    rule_catalogue,
-)
-from bot.reports.chart import FORMATS, chart_format, render_chart
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.cli.common import EXIT_OK, EXIT_USAGE, UsageError, add_guidelines_dir, error, settings
+from bot.reports import BY_KEYS, PeriodError, build_report, resolve_period
+from bot.reports.catalogue import CatalogueError, catalogue
 from bot.reports.render import to_csv, to_text
+from models.db import Database
+
+CHART_FORMATS = ("svg", "png")
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,20 +35,19 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("--format", choices=("text", "json", "csv"), default="text")
     p.add_argument("--chart", metavar="FILE", help="also draw the charts (FILE.svg or FILE.png)")
     add_guidelines_dir(p)
-    add_database_url(p)
-    p.set_defaults(func=guarded(run_report))
+    p.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="SQLAlchemy URL (default: $DATABASE_URL or sqlite:///var/brandgate.db)",
+    )
+    p.set_defaults(func=run_report)
 
 
-def _loadable(store: GuidelineStore) -> list[Guidelines]:
-    """Every brand whose file loads: a broken file of one brand must not hide the others'
-    report (its rules are then known by id only)."""
-    out = []
-    for brand_id in store.brand_ids():
-        try:
-            out.append(store.get(brand_id))
-        except GuidelineError:
-            continue
-    return out
+def _chart_format(filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if suffix not in CHART_FORMATS:
+        raise UsageError(f"--chart: {filename!r} must end in .svg or .png")
+    return suffix
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -55,25 +55,33 @@ def run_report(args: argparse.Namespace) -> int:
         period = resolve_period(args.since, args.until)
     except PeriodError as exc:
         raise UsageError(str(exc)) from None
-    fmt = chart_format(args.chart) if args.chart else None
-    if args.chart and fmt is None:
-        raise UsageError(f"--chart: {args.chart!r} must end in one of: .{', .'.join(FORMATS)}")
-    store = guideline_store(args)
-    # An unknown --brand raises UnknownBrand: one line, exit 2.
-    guidelines = [store.get(args.brand)] if args.brand is not None else _loadable(store)
-    rules = rule_catalogue(guidelines)
-    db = open_db(args)
+    fmt = _chart_format(args.chart) if args.chart else None
+    directory = Path(args.guidelines_dir) if args.guidelines_dir else settings().guidelines_dir
     try:
-        report = build_report(db, period=period, brand=args.brand, by=args.by, rules=rules)
-        weekly = report
-        if fmt is not None and args.by != "week":
-            weekly = build_report(db, period=period, brand=args.brand, by="week", rules=rules)
-    finally:
-        db.dispose()
+        rules = catalogue(directory, args.brand)  # an unknown --brand: UnknownBrand, exit 2
+    except CatalogueError as exc:
+        raise UsageError(str(exc)) from None
+    url = args.database_url or settings().database_url
+    try:
+        db = Database(url)
+        try:
+            report = build_report(db, period=period, brand=args.brand, by=args.by, rules=rules)
+            weekly = report
+            if fmt is not None and args.by != "week":
+                weekly = build_report(db, period=period, brand=args.brand, by="week", rules=rules)
+        finally:
+            db.dispose()
+    except SQLAlchemyError as exc:
+        shown = make_url(url).render_as_string(hide_password=True)
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        error(f"database {shown}: {reason}")
+        return EXIT_USAGE
     if fmt is not None:
-        Path(args.chart).write_bytes(render_chart(weekly, fmt))
+        from bot.reports.chart import render_chart
+
+        Path(args.chart).write_bytes(render_chart(weekly, "svg" if fmt == "svg" else "png"))
     if args.format == "json":
-        print_json(report.to_json())
+        sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False) + "\n")
     elif args.format == "csv":
         sys.stdout.write(to_csv(report))
     else:

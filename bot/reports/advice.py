@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
-from bot.guidelines.model import RuleSpec
+
+class RuleKind(Protocol):
+    """What advice needs of a rule: a guideline RuleSpec or a catalogue.RuleInfo."""
+
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def level(self) -> str: ...
+
 
 MIN_DRAFTS = 10
 MAX_PRECISION = 0.3
@@ -31,7 +41,7 @@ def advice(
     drafts: int,
     overruled: int,
     precision: float,
-    spec: RuleSpec | None,
+    spec: RuleKind | None,
     texts: Sequence[tuple[str, int]],
 ) -> str:
     """One sentence: the level change, and the matched texts approvers let through most often."""

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 
-from bot.guidelines.model import Guidelines, RuleSpec
+from bot.guidelines.model import Guidelines
 from bot.reports import sql
-from bot.reports.advice import advice, needs_advice
+from bot.reports.advice import RuleKind, advice, needs_advice
 from bot.reports.model import Group, Metrics, Report, RuleStats, ratio
 from bot.reports.period import Period
 from models import UTCDateTime
@@ -31,9 +31,9 @@ class ReportError(ValueError):
     """A request the report cannot answer (e.g. an unknown `--by`)."""
 
 
-def rule_catalogue(guidelines: Iterable[Guidelines]) -> dict[str, RuleSpec]:
+def rule_catalogue(guidelines: Iterable[Guidelines]) -> dict[str, RuleKind]:
     """Rule id -> spec across the given brands (first brand wins when two share an id)."""
-    out: dict[str, RuleSpec] = {}
+    out: dict[str, RuleKind] = {}
     for g in guidelines:
         for spec in g.rules:
             out.setdefault(spec.id, spec)
@@ -72,7 +72,7 @@ def build_report(
     period: Period,
     brand: str | None = None,
     by: str | None = None,
-    rules: Mapping[str, RuleSpec] | None = None,
+    rules: Mapping[str, RuleKind] | None = None,
 ) -> Report:
     """The report of the drafts submitted in `period` (of `brand`, else of every brand).
 
@@ -100,7 +100,7 @@ def build_report(
 
 
 def _metrics(
-    q: _Query, by: str | None, brand: bool, catalogue: Mapping[str, RuleSpec]
+    q: _Query, by: str | None, brand: bool, catalogue: Mapping[str, RuleKind]
 ) -> dict[str, Metrics]:
     cohort = sql.cohort(by, brand, q.dialect)
     counts = {str(r.k): r for r in q.run(sql.counts(cohort))}

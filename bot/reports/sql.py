@@ -13,15 +13,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.audit import events as ev
-from bot.workflow.core import POLICY_ACTOR
-from bot.workflow.states import ACCEPTED, State
+from models import drafts as st
 
-ACCEPTED_STATES = tuple(sorted(s.value for s in ACCEPTED))
-REJECTED = State.REJECTED.value
-WITHDRAWN = State.WITHDRAWN.value
+# The vocabulary of bot.workflow.states (State, ACCEPTED), bot.workflow.core (POLICY_ACTOR) and
+# bot.audit.events, spelt out: importing those packages loads the whole workflow and the engine
+# (spaCy), more than a second of start-up for a report. tests/reports checks they agree.
+ACCEPTED_STATES = (st.APPROVED, st.PUBLISHED)
+REJECTED = st.REJECTED
+WITHDRAWN = st.WITHDRAWN
 # `expired` arrives with the SLA work; counted by name so the report needs no change then.
-EXPIRED = str(getattr(State, "EXPIRED", "expired"))
+EXPIRED = "expired"
+POLICY_ACTOR = "policy"
+OVERRIDDEN_EVENT = "overridden"
+ESCALATED_EVENT = "escalated"
 DECIDED_STATES = (*ACCEPTED_STATES, REJECTED)
 # Logged at routing when a group has nobody eligible: a fallback, not an overdue stage.
 ROUTING_FALLBACK = '%"reason":"no eligible approver in the group"%'
@@ -99,7 +103,7 @@ SELECT c.k AS k,
   SUM(CASE WHEN EXISTS (SELECT 1 FROM revisions r
       WHERE r.draft_id = d.id AND r.verdict = 'block') THEN 1 ELSE 0 END) AS blocked,
   SUM(CASE WHEN EXISTS (SELECT 1 FROM audit_entries a
-      WHERE a.draft_id = d.id AND a.event = '{ev.OVERRIDDEN}') THEN 1 ELSE 0 END) AS overridden,
+      WHERE a.draft_id = d.id AND a.event = '{OVERRIDDEN_EVENT}') THEN 1 ELSE 0 END) AS overridden,
   SUM(CASE WHEN d.state = '{WITHDRAWN}' THEN 1 ELSE 0 END) AS withdrawn,
   SUM(CASE WHEN d.state = '{EXPIRED}' THEN 1 ELSE 0 END) AS expired,
   SUM(CASE WHEN d.state IN {accepted} AND d.current_revision = 1 AND NOT EXISTS (
@@ -147,7 +151,7 @@ def breaches(cohort_sql: str) -> str:
 WITH c AS ({cohort_sql})
 SELECT c.k AS k, COUNT(*) AS breaches
 FROM c JOIN audit_entries a ON a.draft_id = c.draft_id
-WHERE a.event = '{ev.ESCALATED}' AND a.payload NOT LIKE '{ROUTING_FALLBACK}'
+WHERE a.event = '{ESCALATED_EVENT}' AND a.payload NOT LIKE '{ROUTING_FALLBACK}'
 GROUP BY c.k"""
 
 

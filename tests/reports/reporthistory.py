@@ -176,7 +176,7 @@ def build_history(db: Database, guidelines_dir: Path) -> History:
         "D5",
         T0 + 2 * day,
         "UAGENCY1",
-        "Check out our new winter collection online.",
+        "We appreciate your feedback and thank you for sharing your concerns.",
         kind="reply",
         context="My parcel never arrived and the tracking page shows nothing.",
     )  # ignores the customer: a relevance warning, approved anyway

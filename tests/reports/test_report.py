@@ -449,3 +449,18 @@ def test_empty_period(capsys: pytest.CaptureFixture[str], scripted: Any) -> None
     assert data["drafts"] == 0 and data["groups"] == []
     assert data["first_pass_approval_rate"] is None
     assert data["authenticity"] == {"boilerplate": None, "duplicate": None, "relevance": None}
+
+
+def test_the_report_vocabulary_agrees_with_the_workflow() -> None:
+    """bot.reports.sql spells out states and names (to start fast): they must stay the same."""
+    from bot.audit import events
+    from bot.reports import sql
+    from bot.workflow.core import POLICY_ACTOR
+    from bot.workflow.states import ACCEPTED, State
+
+    assert set(sql.ACCEPTED_STATES) == {s.value for s in ACCEPTED}
+    spelt = (sql.REJECTED, sql.WITHDRAWN, sql.EXPIRED, sql.POLICY_ACTOR)
+    expired = getattr(State, "EXPIRED", "expired")
+    assert spelt == (State.REJECTED.value, State.WITHDRAWN.value, expired, POLICY_ACTOR)
+    events_spelt = (sql.OVERRIDDEN_EVENT, sql.ESCALATED_EVENT)
+    assert events_spelt == (events.OVERRIDDEN, events.ESCALATED)
