@@ -66,17 +66,26 @@ class Dialect:
         return f"(f.value ->> '{name}')"
 
 
+# The draft columns the metrics read, carried by the cohort so that no query joins `drafts`
+# back (PostgreSQL would hash-join the whole table for it).
+_COLUMNS = (
+    "d.id AS draft_id, d.id AS id, d.state AS state, d.current_revision AS current_revision, "
+    "d.auto_approved_by AS auto_approved_by"
+)
+
+
 def cohort(by: str | None, brand: bool, dialect: Dialect) -> str:
-    """SELECT draft_id, k: the period's drafts with their group key."""
+    """SELECT draft_id, id, state, current_revision, auto_approved_by, k: the period's drafts
+    with their group key."""
     where = "d.created_at >= :since AND d.created_at < :until"
     if brand:
         where += " AND d.brand_id = :brand"
     if by == "approver":
         # A draft counts for every person who decided on it, and for the policy if it approved.
         return (
-            "SELECT DISTINCT d.id AS draft_id, x.actor AS k FROM drafts d "
+            f"SELECT DISTINCT {_COLUMNS}, x.actor AS k FROM drafts d "
             f"JOIN decisions x ON x.draft_id = d.id WHERE {where} "
-            f"UNION SELECT d.id AS draft_id, '{POLICY_ACTOR}' AS k FROM drafts d "
+            f"UNION SELECT {_COLUMNS}, '{POLICY_ACTOR}' AS k FROM drafts d "
             f"WHERE {where} AND d.auto_approved_by IS NOT NULL"
         )
     key = {
@@ -86,14 +95,14 @@ def cohort(by: str | None, brand: bool, dialect: Dialect) -> str:
         "kind": "d.kind",
         "week": dialect.week("d.created_at"),
     }[by]
-    return f"SELECT d.id AS draft_id, {key} AS k FROM drafts d WHERE {where}"
+    return f"SELECT {_COLUMNS}, {key} AS k FROM drafts d WHERE {where}"
 
 
 def counts(cohort_sql: str) -> str:
     accepted, decided = _in(ACCEPTED_STATES), _in(DECIDED_STATES)
     return f"""
 WITH c AS ({cohort_sql})
-SELECT c.k AS k,
+SELECT d.k AS k,
   COUNT(*) AS drafts,
   SUM(CASE WHEN d.state IN {decided} THEN 1 ELSE 0 END) AS decided,
   SUM(CASE WHEN d.state IN {accepted} THEN 1 ELSE 0 END) AS approved,
@@ -110,8 +119,8 @@ SELECT c.k AS k,
       SELECT 1 FROM decisions x WHERE x.draft_id = d.id AND x.decision = 'changes')
       THEN 1 ELSE 0 END) AS first_pass,
   SUM(CASE WHEN d.state IN {decided} THEN d.current_revision ELSE 0 END) AS decided_revisions
-FROM c JOIN drafts d ON d.id = c.draft_id
-GROUP BY c.k"""
+FROM c AS d
+GROUP BY d.k"""
 
 
 def turnaround(cohort_sql: str, dialect: Dialect) -> str:
@@ -128,13 +137,13 @@ def turnaround(cohort_sql: str, dialect: Dialect) -> str:
     return f"""
 WITH c AS ({cohort_sql}),
 t AS (
-  SELECT c.k AS k,
+  SELECT d.k AS k,
     (SELECT MIN(s.created_at) FROM review_stages s WHERE s.draft_id = d.id) AS first_at,
     CASE WHEN d.auto_approved_by IS NOT NULL
       THEN (SELECT r.created_at FROM revisions r
             WHERE r.draft_id = d.id AND r.number = d.current_revision)
       ELSE (SELECT MAX(x.created_at) FROM decisions x WHERE x.draft_id = d.id) END AS final_at
-  FROM c JOIN drafts d ON d.id = c.draft_id
+  FROM c AS d
   WHERE d.state IN {decided}),
 m AS (SELECT t.k AS k, {minutes} AS minutes FROM t
   WHERE t.first_at IS NOT NULL AND t.final_at IS NOT NULL),
@@ -177,7 +186,7 @@ def _outcomes(cohort_sql: str, dialect: Dialect) -> str:
     return f"""
 WITH c AS ({cohort_sql}),
 dd AS (SELECT DISTINCT d.id AS id, d.state AS state, d.current_revision AS final
-  FROM c JOIN drafts d ON d.id = c.draft_id WHERE d.state IN {decided}),
+  FROM c AS d WHERE d.state IN {decided}),
 anyf AS (SELECT DISTINCT dd.id AS draft_id, {rule} AS rule
   FROM dd JOIN revisions r ON r.draft_id = dd.id CROSS JOIN {dialect.findings("r")}),
 finalf AS (SELECT DISTINCT dd.id AS draft_id, {rule} AS rule
@@ -207,7 +216,7 @@ def overruled_texts(cohort_sql: str, dialect: Dialect) -> str:
     return f"""
 WITH c AS ({cohort_sql}),
 dd AS (SELECT DISTINCT d.id AS id, d.current_revision AS final
-  FROM c JOIN drafts d ON d.id = c.draft_id WHERE d.state IN {accepted}),
+  FROM c AS d WHERE d.state IN {accepted}),
 ft AS (SELECT DISTINCT dd.id AS draft_id, {rule} AS rule, {text} AS text
   FROM dd JOIN revisions r ON r.draft_id = dd.id AND r.number = dd.final
   CROSS JOIN {dialect.findings("r")})
