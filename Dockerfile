@@ -1,7 +1,8 @@
 # brandgate: the Slack app and its outbox dispatcher in one process.
 #   docker build -t brandgate .
-#   docker run -d --env-file .env -v brandgate-data:/app/var brandgate            # Socket Mode
-#   docker run -d --env-file .env -p 3000:3000 -v brandgate-data:/app/var brandgate  # HTTP mode
+#   docker run -d --env-file .env -v brandgate-data:/app/var \
+#     -v "$PWD/brand_guidelines:/app/brand_guidelines:ro" brandgate                  # Socket Mode
+#   (add -p 3000:3000 for HTTP mode)
 # Socket Mode when SLACK_APP_TOKEN is set, else HTTP on $PORT (POST /slack/events, GET /healthz).
 FROM python:3.11-slim
 
@@ -17,14 +18,25 @@ RUN groupadd --system --gid 10001 brandgate \
  && useradd --system --uid 10001 --gid brandgate --home-dir /app --no-create-home \
     --shell /usr/sbin/nologin brandgate
 
-# Dependencies first (cached across code changes), then the project itself.
-COPY pyproject.toml README.md ./
+# Dependencies first, in a layer of their own, from pyproject.toml alone: a code change never
+# reinstalls them (spaCy and its lookup tables are most of the image and of the build time).
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
+ && pip install --no-compile -r /tmp/requirements.txt \
+ && rm /tmp/requirements.txt
+
+# Then the project itself, on top, without touching the dependencies.
+COPY README.md ./
 COPY bot ./bot
 COPY models ./models
-RUN pip install --no-compile . \
+RUN pip install --no-compile --no-deps . \
  && python -c "import bot, models, slack_bolt, waitress, spacy"
 
-COPY brand_guidelines ./brand_guidelines
+# No brand is shipped live: the example brands have made-up approvers. They come along as a
+# format reference only, outside BRAND_GUIDELINES_DIR; mount your own guideline files there
+# (-v "$PWD/brand_guidelines:/app/brand_guidelines:ro").
+COPY brand_guidelines/README.md ./brand_guidelines/README.md
+COPY brand_guidelines/*.yml ./examples/brand_guidelines/
 RUN mkdir -p /app/var && chown brandgate:brandgate /app/var
 
 ENV DATABASE_URL=sqlite:////app/var/brandgate.db \

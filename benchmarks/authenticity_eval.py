@@ -41,7 +41,8 @@ sys.path.insert(0, str(ROOT))
 
 from bot.engine.checker import Checker  # noqa: E402
 from bot.engine.findings import Draft  # noqa: E402
-from bot.engine.history import InMemoryHistory, Signature, signature  # noqa: E402
+from bot.engine.near_duplicates import InMemoryHistory, Signature, signature  # noqa: E402
+from bot.engine.rules import RULE_TYPES  # noqa: E402
 from bot.guidelines.loader import load_guidelines  # noqa: E402
 
 GUIDELINES = """\
@@ -115,7 +116,7 @@ def checker() -> Checker:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "eval.yml"
         path.write_text(GUIDELINES, encoding="utf-8")
-        return Checker(load_guidelines(path))
+        return Checker(load_guidelines(path, RULE_TYPES))
 
 
 class Clock:
@@ -294,8 +295,8 @@ def _db_latency(
 ) -> None:
     from sqlalchemy import create_engine, insert, text
 
-    from bot.engine.history import SIGNATURE_VERSION
-    from bot.workflow.history import DatabaseHistory
+    from bot.engine.near_duplicates import SIGNATURE_VERSION
+    from bot.workflow.duplicate_index import DatabaseHistory
     from models import RevisionSignature
     from models.db import Database
     from models.testing import scratch_database_url

@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 from bot.engine.checker import get_checker  # noqa: E402
 from bot.engine.findings import Draft  # noqa: E402
 from bot.engine.lexicon import get_nlp  # noqa: E402
+from bot.engine.rules import RULE_TYPES  # noqa: E402
 from bot.guidelines.loader import load_guidelines  # noqa: E402
 
 PLAIN_TERM = re.compile(r"[A-Za-z][A-Za-z' -]*")
@@ -175,7 +176,7 @@ def main() -> None:
     texts, drafts_origin = load_drafts(args.drafts)
     terms, terms_origin = lexicon_terms()
     with tempfile.TemporaryDirectory() as tmp:
-        guidelines = load_guidelines(write_guidelines(Path(tmp), terms))
+        guidelines = load_guidelines(write_guidelines(Path(tmp), terms), RULE_TYPES)
         started = time.perf_counter()
         checker = get_checker(guidelines)
         compile_seconds = time.perf_counter() - started

@@ -1,4 +1,9 @@
-"""Settings from the environment, with a `.env` file that never overrides the real environment."""
+"""Settings from the environment, with a `.env` file that never overrides the real environment.
+
+The `.env` file is looked for in the current working directory, then in its parents: the folder
+where `brandgate` runs, never the folder the package was installed into (python-dotenv's default
+starts from the calling module's file, which for an installed package is site-packages).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
 
 DEFAULT_DATABASE_URL = "sqlite:///var/brandgate.db"
 DEFAULT_GUIDELINES_DIR = "./brand_guidelines"
+DEFAULT_PORT = 3000
 
 
 class ConfigError(Exception):
@@ -21,6 +27,31 @@ def _get(name: str) -> str | None:
     return value if value else None
 
 
+def dotenv_path() -> Path | None:
+    """The `.env` that applies: in the working directory or the nearest parent that has one."""
+    found = find_dotenv(usecwd=True)
+    return Path(found) if found else None
+
+
+def load_dotenv_file() -> Path | None:
+    """Load the `.env` found by `dotenv_path` without overriding the real environment."""
+    path = dotenv_path()
+    if path is not None:
+        load_dotenv(path, override=False)
+    return path
+
+
+def parse_port(value: str | None) -> int:
+    """`PORT`: unset means 3000; set, it must be a TCP port number."""
+    if value is None:
+        return DEFAULT_PORT
+    text = value.strip()
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        shown = repr(value) if value else "empty"
+        raise ConfigError(f"PORT must be a port number from 1 to 65535 (it is {shown})")
+    return int(text)
+
+
 @dataclass(frozen=True)
 class Settings:
     slack_bot_token: str | None = field(default=None, repr=False)
@@ -29,11 +60,13 @@ class Settings:
     slack_api_url: str | None = None
     database_url: str = DEFAULT_DATABASE_URL
     guidelines_dir: Path = Path(DEFAULT_GUIDELINES_DIR)
+    #: `PORT` as set (None: unset); `port` validates it, so that only `serve` cares
+    port_setting: str | None = None
 
     @classmethod
     def from_env(cls, *, dotenv: bool = True) -> Settings:
         if dotenv:
-            load_dotenv(override=False)
+            load_dotenv_file()
         return cls(
             slack_bot_token=_get("SLACK_BOT_TOKEN"),
             slack_signing_secret=_get("SLACK_SIGNING_SECRET"),
@@ -41,7 +74,14 @@ class Settings:
             slack_api_url=_get("SLACK_API_URL"),
             database_url=_get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             guidelines_dir=Path(_get("BRAND_GUIDELINES_DIR") or DEFAULT_GUIDELINES_DIR),
+            # Set but empty is a mistake worth saying (PORT= in a .env), not "use the default".
+            port_setting=os.environ.get("PORT"),
         )
+
+    @property
+    def port(self) -> int:
+        """The port of `serve --http`; ConfigError (exit 2) if `PORT` is not a port number."""
+        return parse_port(self.port_setting)
 
     def require(self, *names: str) -> None:
         """Raise ConfigError naming every missing setting (never its value)."""

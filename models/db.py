@@ -133,10 +133,7 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(url: str | None = None, *, upgrade: bool = True) -> Database:
-    """The configured database (`DATABASE_URL`, default SQLite file), upgraded on first use."""
-    if url is None:
-        from bot.config import Settings
-
-        url = Settings.from_env().database_url
+def open_database(url: str, *, upgrade: bool = True) -> Database:
+    """The database at `url`, upgraded on first use. The application reads the URL from its own
+    configuration (`bot.config`) and passes it in: the models know nothing of the application."""
     return Database(url, upgrade=upgrade)

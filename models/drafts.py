@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -10,26 +11,26 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime, utcnow
 
-# Draft states (see SPEC "Workflow"); `revised` is recorded in the audit log, never stored, because
-# a revision is immediately re-checked and lands in `blocked` or `in_review`.
-SUBMITTED = "submitted"
-BLOCKED = "blocked"
-IN_REVIEW = "in_review"
-APPROVED = "approved"
-REJECTED = "rejected"
-CHANGES_REQUESTED = "changes_requested"
-WITHDRAWN = "withdrawn"
-PUBLISHED = "published"
-STATES = (
-    SUBMITTED,
-    BLOCKED,
-    IN_REVIEW,
-    APPROVED,
-    REJECTED,
-    CHANGES_REQUESTED,
-    WITHDRAWN,
-    PUBLISHED,
-)
+
+class DraftState(StrEnum):
+    """A draft's stored state (SPEC "Workflow"): the column's whole vocabulary.
+
+    The workflow re-exports this as `bot.workflow.states.State` together with the transitions;
+    it lives here because the models may not import the application. `revised` is an audit event,
+    never a state: a revision is re-checked at once and lands in `blocked` or `in_review`.
+    """
+
+    SUBMITTED = "submitted"
+    BLOCKED = "blocked"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CHANGES_REQUESTED = "changes_requested"
+    WITHDRAWN = "withdrawn"
+    PUBLISHED = "published"
+
+
+STATES: tuple[str, ...] = tuple(s.value for s in DraftState)
 
 
 class Draft(Base):

@@ -2,7 +2,7 @@
 
 Each revision's MinHash signature is kept once, and its LSH band keys one row each, indexed by
 (brand, key, time): finding the earlier drafts similar to a new one is an index lookup of a few
-dozen keys, however long the history grows (see `bot.engine.history`).
+dozen keys, however long the history grows (see `bot.engine.near_duplicates`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from models.base import Base, UTCDateTime
 class RevisionSignature(Base):
     __tablename__ = "revision_signatures"
     # Per-process indexes load a brand's window, then read only what was committed since
-    # (`bot.workflow.history.DatabaseHistory`; migration 0006).
+    # (`bot.workflow.duplicate_index.DatabaseHistory`; migration 0006).
     __table_args__ = (
         Index("ix_revision_signatures_brand_created", "brand_id", "created_at"),
         Index("ix_revision_signatures_brand_revision", "brand_id", "revision_id"),

@@ -9,15 +9,26 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from bot.cli.guidelines import describe
+from bot.engine.rules import RULE_TYPES as REGISTRY
 from bot.guidelines.errors import GuidelineError, Problem, UnknownBrand
-from bot.guidelines.loader import (
-    GuidelineStore,
-    describe,
-    load_guidelines,
-    validate_paths,
-)
+from bot.guidelines.loader import MAX_FILE_BYTES, GuidelineStore, load_bytes
+from bot.guidelines.loader import load_guidelines as load_with
+from bot.guidelines.loader import validate_paths as validate_with
 from bot.guidelines.model import Guidelines, Stage
+
+
+def load_guidelines(path: Path | str) -> Guidelines:
+    return load_with(path, REGISTRY)
+
+
+def validate_paths(paths: list[Path]) -> list[Problem]:
+    return validate_with(paths, REGISTRY)
+
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "brand_guidelines"
@@ -506,12 +517,13 @@ def test_all_problems_are_reported_together_sorted_by_line(tmp_path: Path) -> No
 def test_validate_paths_reports_files_and_folders(tmp_path: Path) -> None:
     good = write(tmp_path, VALID, "good.yml")
     bad = write(tmp_path, MINIMAL + "colour: blue\n", "bad.yml")
-    write(tmp_path, MINIMAL, "misnamed.yaml")
+    write(tmp_path, MINIMAL, "misnamed.YML")
+    write(tmp_path, MINIMAL, "other.yaml")  # both extensions are guideline files
     (tmp_path / "README.md").write_text("# not a brand\n")
 
     assert validate_paths([good]) == []
     folder = validate_paths([tmp_path])
-    assert {(p.path.name, p.line) for p in folder} == {("bad.yml", 3), ("misnamed.yaml", 0)}
+    assert {(p.path.name, p.line) for p in folder} == {("bad.yml", 3), ("misnamed.YML", 0)}
     missing = validate_paths([tmp_path / "nope.yml"])
     assert [p.message for p in missing] == ["no such file or folder"]
     assert validate_paths([bad])[0].field == "colour"
@@ -529,7 +541,7 @@ def test_store_lists_and_gets_brands(tmp_path: Path) -> None:
     write(tmp_path, VALID, "acme.yml")
     write(tmp_path, MINIMAL.replace("Acme", "Beta"), "beta.yml")
     (tmp_path / "README.md").write_text("# format reference\n")
-    store = GuidelineStore(tmp_path)
+    store = GuidelineStore(tmp_path, REGISTRY)
 
     assert store.brand_ids() == ["acme", "beta"]
     assert [g.brand_id for g in store.all()] == ["acme", "beta"]
@@ -539,7 +551,7 @@ def test_store_lists_and_gets_brands(tmp_path: Path) -> None:
 def test_store_unknown_brand_lists_known_brands(tmp_path: Path) -> None:
     write(tmp_path, MINIMAL, "acme.yml")
     write(tmp_path, MINIMAL, "beta.yml")
-    store = GuidelineStore(tmp_path)
+    store = GuidelineStore(tmp_path, REGISTRY)
 
     with pytest.raises(UnknownBrand) as caught:
         store.get("acne")
@@ -555,13 +567,13 @@ def test_store_all_reports_invalid_files(tmp_path: Path) -> None:
     write(tmp_path, MINIMAL, "acme.yml")
     write(tmp_path, MINIMAL + "colour: blue\n", "beta.yml")
     with pytest.raises(GuidelineError) as caught:
-        GuidelineStore(tmp_path).all()
+        GuidelineStore(tmp_path, REGISTRY).all()
     assert [(p.path.name, p.line) for p in caught.value.problems] == [("beta.yml", 3)]
 
 
 def test_store_caches_until_the_file_changes(tmp_path: Path) -> None:
     path = write(tmp_path, MINIMAL, "acme.yml")
-    store = GuidelineStore(tmp_path)
+    store = GuidelineStore(tmp_path, REGISTRY)
 
     first = store.get("acme")
     assert store.get("acme") is first  # unchanged file: the cached object itself
@@ -584,7 +596,7 @@ def test_store_caches_until_the_file_changes(tmp_path: Path) -> None:
 
 def test_store_does_not_cache_an_invalid_file_as_valid(tmp_path: Path) -> None:
     path = write(tmp_path, MINIMAL, "acme.yml")
-    store = GuidelineStore(tmp_path)
+    store = GuidelineStore(tmp_path, REGISTRY)
     store.get("acme")
     path.write_text(MINIMAL + "colour: blue\n", encoding="utf-8")
     with pytest.raises(GuidelineError):
@@ -608,3 +620,215 @@ def test_keys_yaml_reads_as_booleans_must_be_quoted(tmp_path: Path) -> None:
 def test_problem_without_a_line_names_the_file_only(tmp_path: Path) -> None:
     problem = Problem(tmp_path / "x.yml", 0, "", "no such file or folder")
     assert str(problem) == f"{tmp_path / 'x.yml'}: no such file or folder"
+
+
+# --------------------------------------------------------------------------- hostile files
+
+
+def test_billion_laughs_is_refused_at_once_naming_the_line(tmp_path: Path) -> None:
+    """Nine levels of nine aliases would expand to 387 million values (past 60 s and 1.9 GB
+    before aliases were counted): refused on the first expansion past the limit."""
+    lines = [
+        "brand: Laughs",
+        "language: en",
+        'values: &a [{id: lol, description: "lol"}, {id: lol2, description: "lol"}]',
+    ]
+    previous = "a"
+    for level in "bcdefghi":
+        lines.append(f"x{level}: &{level} [{', '.join(['*' + previous] * 9)}]")
+        previous = level
+    path = write(tmp_path, "\n".join(lines) + "\n")
+    problems = problems_of(path)
+    laughs = [p for p in problems if "aliases expand to more than" in p.message]
+    assert len(laughs) == 1 and laughs[0].line > 0
+    assert str(laughs[0]).startswith(f"{path}:{laughs[0].line}: ")
+
+
+def test_a_few_aliases_are_still_fine(tmp_path: Path) -> None:
+    text = MINIMAL + textwrap.dedent(
+        """\
+        approvers:
+          brand: &team [U01BRAND1, U01BRAND2]
+          legal: *team
+        routing:
+          default: [brand]
+        """
+    )
+    g = load_guidelines(write(tmp_path, text))
+    assert g.approvers["legal"] == ("U01BRAND1", "U01BRAND2")
+
+
+def test_file_over_the_size_limit_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "huge.yml"
+    path.write_bytes(MINIMAL.encode() + b"# " + b"x" * MAX_FILE_BYTES + b"\n")
+    problem = only_problem(path)
+    assert problem.line == 0 and "larger than 4 MB" in problem.message
+    assert str(problem).startswith(f"{path}: the file is larger than")
+
+
+def test_deeply_nested_values_are_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + "values: " + "[" * 200 + "]" * 200 + "\n")
+    problem = only_problem(path)
+    assert problem.line == 3 and "nest" in problem.message
+
+
+# --------------------------------------------------------------------------- .yml and .yaml
+
+
+def test_yaml_extension_is_a_guideline_file_in_the_folder_too(tmp_path: Path) -> None:
+    write(tmp_path, MINIMAL, "acme.yaml")
+    write(tmp_path, MINIMAL.replace("Acme", "Beta"), "beta.yml")
+    store = GuidelineStore(tmp_path, REGISTRY)
+
+    assert store.brand_ids() == ["acme", "beta"]
+    assert store.get("acme").path.name == "acme.yaml"
+    assert [g.brand_id for g in store.all()] == ["acme", "beta"]
+    assert validate_paths([tmp_path]) == []
+
+
+def test_two_files_for_one_brand_are_refused(tmp_path: Path) -> None:
+    write(tmp_path, MINIMAL, "acme.yml")
+    write(tmp_path, MINIMAL.replace("Acme", "Other"), "acme.yaml")
+    store = GuidelineStore(tmp_path, REGISTRY)
+
+    expected = "brand 'acme' has two guideline files, acme.yaml and acme.yml; keep only one"
+    with pytest.raises(GuidelineError) as caught:
+        store.get("acme")
+    assert [p.message for p in caught.value.problems] == [expected]
+    with pytest.raises(GuidelineError) as caught:
+        store.all()
+    assert [p.message for p in caught.value.problems] == [expected]
+    assert [p.message for p in validate_paths([tmp_path])] == [expected]
+
+
+# --------------------------------------------------------------------------- patterns
+
+
+@pytest.mark.parametrize(
+    ("pattern", "reason"),
+    [
+        ("(a)\\\\1", "a backreference"),
+        ("(?<=a)b", "lookbehind"),
+        ("a(?!b)", "lookahead"),
+        ("(?>a+)b", "an atomic group"),
+        ("a++b", "a possessive quantifier"),
+    ],
+)
+def test_patterns_that_cannot_run_in_linear_time_are_refused(
+    tmp_path: Path, pattern: str, reason: str
+) -> None:
+    rule = f'- {{id: p, type: occurrence, pattern: "{pattern}", max: 1}}\n'
+    problem = only_problem(write(tmp_path, with_rule(rule)))
+    assert (problem.line, problem.field) == (4, "rules[0].pattern")
+    assert f"cannot run in linear time: it uses {reason}" in problem.message
+
+
+def test_a_class_re2_cannot_keep_the_unicode_meaning_of_is_refused(tmp_path: Path) -> None:
+    rule = "- {id: p, type: occurrence, pattern: '[\\W\\d]', max: 1}\n"
+    problem = only_problem(write(tmp_path, with_rule(rule)))
+    assert "\\W inside [...] cannot keep its Unicode meaning on RE2" in problem.message
+
+
+def test_nested_quantifiers_are_accepted_because_they_run_on_re2(tmp_path: Path) -> None:
+    rule = '- {id: p, type: occurrence, pattern: "(a+)+$", max: 0}\n'
+    g = load_guidelines(write(tmp_path, with_rule(rule)))
+    assert g.rules[0].options["pattern"] == "(a+)+$"
+
+
+# --------------------------------------------------------------------------- fuzzing
+
+FUZZ_PATH = Path("fuzz.yml")
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.text(max_size=20),
+    st.sampled_from(["lemma", "error", "x", "reply", "brand", "U01BRAND1", "*", "!", "(a+)+$"]),
+)
+FIELD_NAMES = (
+    "brand",
+    "language",
+    "version",
+    "values",
+    "platforms",
+    "disclosure",
+    "rules",
+    "approvers",
+    "routing",
+    "policy",
+    "submitters",
+    "auditors",
+    "id",
+    "type",
+    "level",
+    "tokens",
+    "swap",
+    "pattern",
+    "max",
+    "min",
+    "terms",
+    "when",
+    "stages",
+    "default",
+    "group",
+    "mode",
+    "auto_approve",
+    "tags",
+    "within_chars",
+    "max_chars",
+)
+_keys = st.one_of(st.sampled_from(FIELD_NAMES), st.text(max_size=8), st.integers(), st.booleans())
+_documents = st.recursive(
+    _scalars,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(_keys, children, max_size=5)
+    ),
+    max_leaves=30,
+)
+
+
+def _assert_loads_or_reports_lines(raw: bytes) -> None:
+    try:
+        load_bytes(FUZZ_PATH, raw, REGISTRY)
+    except GuidelineError as exc:
+        assert exc.problems
+        for problem in exc.problems:
+            assert problem.line >= 1, problem
+            assert str(problem).startswith(f"{FUZZ_PATH}:{problem.line}: ")
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_documents)
+def test_fuzz_random_yaml_documents_never_raise_anything_but_guideline_errors(doc: object) -> None:
+    raw = yaml.safe_dump({"brand": "Fuzz", "language": "en", "rules": [doc], "x": doc}).encode()
+    _assert_loads_or_reports_lines(raw)
+    _assert_loads_or_reports_lines(yaml.safe_dump(doc).encode())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=400))
+def test_fuzz_random_bytes_never_raise_anything_but_guideline_errors(raw: bytes) -> None:
+    _assert_loads_or_reports_lines(raw)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_fuzz_mutated_valid_file_never_raises(data: st.DataObject) -> None:
+    lines = textwrap.dedent(VALID).splitlines(keepends=True)
+    for _ in range(data.draw(st.integers(1, 4))):
+        i = data.draw(st.integers(0, len(lines) - 1))
+        action = data.draw(st.sampled_from(["drop", "dup", "garble", "alias"]))
+        if action == "drop":
+            del lines[i]
+        elif action == "dup":
+            lines.insert(i, lines[i])
+        elif action == "garble":
+            cut = data.draw(st.integers(0, len(lines[i])))
+            junk = data.draw(st.text(alphabet=":-[]{}&*!|>'\"# \x00\u202e", max_size=4))
+            lines[i] = lines[i][:cut] + junk + lines[i][cut:]
+        else:
+            lines[i] = lines[i].replace(": ", ": &x ", 1) + "extra: *x\n"
+        if not lines:
+            break
+    _assert_loads_or_reports_lines("".join(lines).encode())

@@ -23,11 +23,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Connection,
     Engine,
+    Table,
     delete,
     func,
     insert,
@@ -43,9 +44,10 @@ from models import GENESIS_HASH, AuditEntry, AuditHead, utcnow
 from models.audit import AuditPending
 from models.db import AFTER_COMMIT, Database
 
-ENTRIES = AuditEntry.__table__
-HEAD = AuditHead.__table__
-PENDING = AuditPending.__table__
+# Core tables (mapped classes' `__table__` is typed as a FromClause, which insert() refuses).
+ENTRIES = cast(Table, AuditEntry.__table__)
+HEAD = cast(Table, AuditHead.__table__)
+PENDING = cast(Table, AuditPending.__table__)
 _FIELDS = (
     "created_at",
     "event",
@@ -143,9 +145,11 @@ def append(
         # Stamped under the lock, so timestamps never go backwards along the chain.
         _write_chained(conn, _items(events, now or utcnow()))
         return len(events)
-    ids = conn.execute(
-        insert(PENDING).returning(PENDING.c.id), _items(events, now or utcnow())
-    ).scalars()
+    ids: list[int] = list(
+        conn.execute(
+            insert(PENDING).returning(PENDING.c.id), _items(events, now or utcnow())
+        ).scalars()
+    )
     upto = max(ids)
     hooks: list[Any] = session.info.setdefault(AFTER_COMMIT, [])
     for i, hook in enumerate(hooks):
@@ -161,9 +165,9 @@ def _seal_once(engine: Engine, batch: int) -> int:
     """Move the oldest pending entries into the chain in one transaction; returns how many."""
     with engine.begin() as conn:
         oldest = select(PENDING.c.id).order_by(PENDING.c.id).limit(batch)
-        taken = conn.execute(
-            delete(PENDING).where(PENDING.c.id.in_(oldest)).returning(*PENDING.c)
-        ).all()
+        taken = list(
+            conn.execute(delete(PENDING).where(PENDING.c.id.in_(oldest)).returning(*PENDING.c))
+        )
         if not taken:
             return 0
         taken.sort(key=lambda p: p.id)
@@ -205,7 +209,7 @@ def seal(
     total = 0
     with engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
         while True:
-            n = conn.execute(
+            n: int = conn.execute(
                 text("SELECT brandgate_audit_seal(:n, :wait, :upto)"),
                 {"n": batch, "wait": wait, "upto": upto},
             ).scalar_one()

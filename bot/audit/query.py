@@ -21,6 +21,15 @@ def draft_history(db: Database, draft_id: int) -> list[dict[str, Any]]:
     return [json.loads(line) for line in iter_entries(db, draft_id=draft_id)]
 
 
+def brands_in_log(db: Database) -> list[str]:
+    """Every brand id that has entries in the log."""
+    with db.reading() as session:
+        found = session.scalars(
+            select(AuditEntry.brand_id).where(AuditEntry.brand_id.is_not(None)).distinct()
+        ).all()
+    return sorted(str(brand) for brand in found)
+
+
 def text_sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 

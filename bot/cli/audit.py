@@ -5,16 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
-from bot.audit import draft_history, export, match_text, parse_bound, seal, verify
-from bot.cli.common import EXIT_OK, EXIT_REFUSED, UsageError
+from bot.audit import draft_history, export, match_text, parse_bound, verify
+from bot.audit.query import brands_in_log
+from bot.cli.common import EXIT_OK, EXIT_REFUSED, UsageError, add_guidelines_dir, guideline_store
 from bot.cli.dbargs import add_database_url, add_format, guarded, open_db, print_json
+from bot.cli.records import STDIN, text_argument
+from bot.guidelines.errors import UnknownBrand
+from models.db import Database
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("audit", help="verify, export and query the decision log")
     commands = parser.add_subparsers(dest="audit_command", required=True)
 
@@ -33,6 +37,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     p.add_argument("--brand", metavar="ID")
     p.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
     add_database_url(p)
+    add_guidelines_dir(p)
     p.set_defaults(func=guarded(run_export))
 
     p = commands.add_parser("show", help="the whole history of one draft")
@@ -52,9 +57,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    db = open_db(args)
+    # Never writes (an auditor verifies a read-only copy): entries a crashed writer left
+    # pending are reported, and the next write seals them.
+    db = open_db(args, read_only=True)
     try:
-        seal(db)  # chain anything a crashed writer left pending (PostgreSQL)
         result = verify(db)
     finally:
         db.dispose()
@@ -78,18 +84,35 @@ def run_export(args: argparse.Namespace) -> int:
         until = parse_bound(args.until, end=True) if args.until else None
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    db = open_db(args)
-    target = (
-        open(Path(args.output), "w", encoding="utf-8", newline="")  # noqa: SIM115
-        if args.output
-        else nullcontext(sys.stdout)
-    )
+    db = open_db(args, read_only=True)
     try:
-        with target as out:
+        if args.brand is not None:
+            _check_brand(args, db, args.brand)
+        with _output(args.output) as out:
             export(db, out, fmt=args.format, since=since, until=until, brand=args.brand)
     finally:
         db.dispose()
     return EXIT_OK
+
+
+def _check_brand(args: argparse.Namespace, db: Database, brand: str) -> None:
+    """A brand is known when it has a guideline file or entries in the log (a brand that has
+    since been removed is still exported); anything else is a typo, not an empty export."""
+    logged = brands_in_log(db)
+    if brand in logged:
+        return
+    known = sorted(set(logged) | set(guideline_store(args).brand_ids()))
+    if brand not in known:
+        raise UnknownBrand(brand, known)
+
+
+def _output(path: str | None) -> AbstractContextManager[TextIO]:
+    if path is None:
+        return nullcontext(sys.stdout)
+    try:
+        return open(Path(path), "w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _summary(entry: dict[str, Any]) -> str:
@@ -127,7 +150,7 @@ def _summary(entry: dict[str, Any]) -> str:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    db = open_db(args)
+    db = open_db(args, read_only=True)
     try:
         history = draft_history(db, args.draft_id)
     finally:
@@ -147,10 +170,10 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_match(args: argparse.Namespace) -> int:
-    text = sys.stdin.read() if args.text == "-" else args.text
-    if args.text == "-" and text.endswith("\n") and not text.endswith("\n\n"):
+    text = text_argument(args.text)
+    if args.text == STDIN and text.endswith("\n") and not text.endswith("\n\n"):
         text = text[:-1]  # the newline a shell pipe adds is not part of the post
-    db = open_db(args)
+    db = open_db(args, read_only=True)
     try:
         matches = match_text(db, text)
     finally:

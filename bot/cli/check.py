@@ -11,7 +11,7 @@ import stat
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any
 
 from bot.cli.common import (
     EXIT_OK,
@@ -22,17 +22,20 @@ from bot.cli.common import (
     guideline_store,
     use_colour,
 )
+from bot.cli.draft_fields import DRAFT_COLUMNS, FieldError, draft_fields
 from bot.cli.progress import Progress
-from bot.engine.checker import BATCH_SIZE, DraftError, get_checker, validate_text
+from bot.cli.records import STDIN, InputError, read_records, text_argument
+from bot.engine.checker import BATCH_SIZE, DraftError, validate_text
 from bot.engine.findings import CheckResult, Draft
-from bot.engine.history import InMemoryHistory
+from bot.engine.near_duplicates import InMemoryHistory
 from bot.guidelines.errors import GuidelineError, UnknownBrand
 from bot.guidelines.loader import GuidelineStore
 from bot.guidelines.model import KINDS, PLATFORMS, Guidelines
-from bot.routing import RoutePlan, plan_route
+from bot.routing import RoutePlan
+from bot.workflow.preview import preview_many
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "check",
         help="check drafts against a brand's guidelines (nothing is submitted)",
@@ -60,8 +63,11 @@ class Item:
 
     id: str
     fields: dict[str, Any]
-    where: str
+    where: str | None  # FILE:LINE of a batch line; None for the single draft of the command line
     error: str | None = None  # the line could not even be read
+
+    def located(self, problem: object) -> str:
+        return f"{self.where}: {problem}" if self.where else str(problem)
 
 
 @dataclass
@@ -96,7 +102,7 @@ class Outcome:
 
 
 def _text_id(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
 def _defaults(args: argparse.Namespace) -> dict[str, Any]:
@@ -110,47 +116,29 @@ def _defaults(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _read_batch(path: str, defaults: dict[str, Any]) -> Iterator[Item]:
-    try:
-        stream: TextIO = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-    with stream:
-        for number, line in enumerate(stream, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield Item(f"line-{number}", {}, where, f"{where}: not valid JSON ({exc.msg})")
-                continue
-            if not isinstance(record, dict):
-                yield Item(f"line-{number}", {}, where, f"{where}: each line must be a JSON object")
-                continue
-            fields = {**defaults, **{k: v for k, v in record.items() if v is not None}}
-            yield Item(str(record.get("id", f"line-{number}")), fields, where)
+    """The items of a JSON-lines (or CSV) batch, each line's fields over the flags."""
+    for record in read_records(path, DRAFT_COLUMNS):
+        if isinstance(record, InputError):
+            line_id = f"line-{record.line}" if record.line is not None else "input"
+            yield Item(line_id, {}, str(record.place), str(record))
+            continue
+        raw_id = record.fields.get("id")
+        item_id = record.default_id if raw_id is None else str(raw_id)
+        fields = {**defaults, **{k: v for k, v in record.fields.items() if v is not None}}
+        yield Item(item_id, fields, str(record.place))
 
 
-def _draft_of(item: Item) -> Draft:
-    fields = item.fields
-    text = fields.get("text")
-    if not isinstance(text, str):
-        raise UsageError("text: a string is required")
-    platform = fields.get("platform")
-    if platform not in PLATFORMS:
-        raise UsageError(f"platform: {platform!r} is not one of {', '.join(PLATFORMS)}")
-    kind = fields.get("kind") or "post"
-    if kind not in KINDS:
-        raise UsageError(f"kind: {kind!r} is not one of {', '.join(KINDS)}")
-    sponsored = fields.get("sponsored", False)
-    if not isinstance(sponsored, bool):
-        raise UsageError("sponsored: true or false is required")
-    context = fields.get("context")
-    if context is not None and not isinstance(context, str):
-        raise UsageError("context: a string is required")
-    return Draft(
-        text=text, platform=platform, kind=kind, sponsored=sponsored, context=context, id=item.id
+def _draft_of(item: Item) -> tuple[Draft, str]:
+    fields = draft_fields(item.fields, {})
+    draft = Draft(
+        text=fields.text,
+        platform=fields.platform,
+        kind=fields.kind,
+        sponsored=fields.sponsored,
+        context=fields.context,
+        id=item.id,
     )
+    return draft, fields.brand
 
 
 def _prepare(store: GuidelineStore, item: Item) -> tuple[Draft, Guidelines] | Outcome:
@@ -159,13 +147,15 @@ def _prepare(store: GuidelineStore, item: Item) -> tuple[Draft, Guidelines] | Ou
         return Outcome(item, error=item.error)
     brand = item.fields.get("brand")
     try:
-        if not isinstance(brand, str) or not brand:
-            raise UsageError("brand: a brand id is required (--brand or a 'brand' field)")
-        draft = _draft_of(item)
+        draft, brand = _draft_of(item)
         validate_text(draft.text)
         return draft, store.get(brand)
-    except (UsageError, DraftError, UnknownBrand) as exc:
-        return Outcome(item, brand=brand, error=f"{item.where}: {exc}")
+    except FieldError as exc:
+        return Outcome(item, brand=brand, error=item.located(exc))
+    except DraftError as exc:
+        return Outcome(item, brand=brand, error=item.located(f"text: {exc}"))
+    except UnknownBrand as exc:
+        return Outcome(item, brand=brand, error=item.located(f"brand: {exc}"))
 
 
 def check_items(
@@ -193,12 +183,17 @@ def check_items(
             if history is not None
             else None
         )
-        results = get_checker(guidelines).check_many(
-            [draft for _, draft in pending], history=history, record=record
+        previews = preview_many(
+            guidelines,
+            [draft for _, draft in pending],
+            submitter=submitter,
+            history=history,
+            record=record,
         )
-        for (item, draft), result in zip(pending, results, strict=True):
-            route = plan_route(guidelines, result, draft, submitter)
-            yield Outcome(item, brand=brand_id, draft=draft, result=result, route=route)
+        for (item, _), seen in zip(pending, previews, strict=True):
+            yield Outcome(
+                item, brand=brand_id, draft=seen.draft, result=seen.result, route=seen.route
+            )
         pending.clear()
 
     for item in items:
@@ -208,16 +203,20 @@ def check_items(
             yield prepared
             continue
         draft, item_guidelines = prepared
-        if item_guidelines is not guidelines or len(pending) >= batch_size:
+        if item_guidelines is not guidelines:
             yield from flush()
             guidelines = item_guidelines
         pending.append((item, draft))
+        # Flushed as soon as the batch is full, not when the next item arrives: from a pipe
+        # (batches of one) that next item may wait for this answer.
+        if len(pending) >= batch_size:
+            yield from flush()
     yield from flush()
 
 
 def _batch_size(path: str) -> int:
     """Batches for files; one at a time for a pipe, so that each answer follows its line."""
-    if path != "-":
+    if path != STDIN:
         return BATCH_SIZE
     try:
         return BATCH_SIZE if stat.S_ISREG(os.fstat(sys.stdin.fileno()).st_mode) else 1
@@ -233,13 +232,14 @@ def run(args: argparse.Namespace) -> int:
     if args.input:
         items: list[Item] | Iterator[Item] = _read_batch(args.input, defaults)
     else:
-        text = sys.stdin.read() if args.text == "-" else args.text
-        items = [Item(_text_id(text), {**defaults, "text": text}, "draft")]
+        text = text_argument(args.text)
+        items = [Item(_text_id(text), {**defaults, "text": text}, None)]
     out = sys.stdout
     colour = use_colour(out)
     unreadable = blocked = False
     progress = Progress(enabled=bool(args.input) and use_colour(sys.stderr))
     batch_size = _batch_size(args.input) if args.input else 1
+    streaming = batch_size == 1  # from a pipe: whoever feeds it waits for each answer
     try:
         for outcome in check_items(store, items, args.as_user, history, batch_size):
             progress.step()
@@ -252,6 +252,8 @@ def run(args: argparse.Namespace) -> int:
                 out.write(json.dumps(outcome.to_json(), ensure_ascii=False) + "\n")
             elif outcome.error is None:
                 out.write(render_text(outcome, colour) + "\n")
+            if streaming:
+                out.flush()
     except GuidelineError as exc:
         progress.close()
         raise UsageError(f"invalid guidelines:\n{exc}") from None

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from bot.config import Settings
 
-if TYPE_CHECKING:  # imported when used: the loader loads spaCy, which `report` does not need
+if TYPE_CHECKING:  # imported when used: the engine loads spaCy, which `report` does not need
     from bot.guidelines.loader import GuidelineStore
 
 EXIT_OK = 0
@@ -27,10 +27,11 @@ def settings() -> Settings:
 
 
 def guideline_store(args: argparse.Namespace) -> GuidelineStore:
+    from bot.engine.rules import RULE_TYPES
     from bot.guidelines.loader import GuidelineStore
 
     directory = getattr(args, "guidelines_dir", None)
-    return GuidelineStore(Path(directory) if directory else settings().guidelines_dir)
+    return GuidelineStore(Path(directory) if directory else settings().guidelines_dir, RULE_TYPES)
 
 
 def add_guidelines_dir(parser: argparse.ArgumentParser) -> None:

@@ -8,7 +8,7 @@ from bot.cli.common import EXIT_OK
 from bot.cli.dbargs import add_database_url, guarded, open_db
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("db", help="database schema management")
     commands = parser.add_subparsers(dest="db_command", required=True)
     upgrade = commands.add_parser(

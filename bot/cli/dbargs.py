@@ -6,11 +6,21 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from bot.cli.common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, error, guideline_store, settings
+from bot.cli.common import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    UsageError,
+    error,
+    guideline_store,
+    settings,
+)
 from bot.workflow import (
     InvalidRequest,
     UnknownDraft,
@@ -36,12 +46,81 @@ def database_url(args: argparse.Namespace) -> str:
     return getattr(args, "database_url", None) or settings().database_url
 
 
-def open_db(args: argparse.Namespace, *, upgrade: bool = True) -> Database:
-    return Database(database_url(args), upgrade=upgrade)
+def shown_url(url: str) -> str:
+    """The URL for messages: password hidden, and nothing at all if it does not parse."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(DATABASE_URL is not a database URL)"
 
 
-def open_service(args: argparse.Namespace) -> WorkflowService:
-    return WorkflowService(open_db(args), guideline_store(args))
+def _sqlite_file(url: URL) -> Path | None:
+    """The file of a SQLite URL (plain path or `file:` URI); None for an in-memory database."""
+    database = url.database or ""
+    if database.startswith("file:"):
+        database = database[len("file:") :].split("?", 1)[0]
+    if database in ("", ":memory:"):
+        return None
+    return Path(database).expanduser()
+
+
+def _check_exists(url: URL, shown: str) -> None:
+    if url.get_backend_name() != "sqlite":
+        return
+    path = _sqlite_file(url)
+    if path is None or not path.is_file():
+        raise UsageError(f"no database at {path or shown} (DATABASE_URL or --database-url)")
+
+
+def _check_schema(db: Database) -> None:
+    from models.migrate import current_revision, head_revision
+
+    with db.read_engine.connect() as connection:
+        revision = current_revision(connection)
+    if revision is None:
+        raise UsageError(f"no brandgate database at {db.safe_url} (it has no brandgate tables)")
+    if revision != head_revision():
+        raise UsageError(
+            f"the database at {db.safe_url} is at an older schema ({revision}): "
+            "run `brandgate db upgrade` first"
+        )
+
+
+def open_db(args: argparse.Namespace, *, upgrade: bool = True, read_only: bool = False) -> Database:
+    """The database of $DATABASE_URL / --database-url. `read_only` (verify, export, show,
+    match, list): never created, upgraded or written to; a missing one is a usage error."""
+    url = database_url(args)
+    shown = shown_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise UsageError(f"DATABASE_URL is not a database URL: {shown}") from None
+    if read_only:
+        _check_exists(parsed, shown)
+    try:
+        db = Database(url, upgrade=upgrade and not read_only)
+    except ImportError as exc:
+        missing = exc.name or str(exc)
+        raise UsageError(
+            f"database {shown}: {parsed.drivername} needs the Python module {missing!r}, "
+            "which is not installed (brandgate supports sqlite and postgresql+psycopg)"
+        ) from None
+    except OSError as exc:
+        where = exc.filename or shown
+        raise UsageError(
+            f"database {shown}: cannot create the folder {where}: {exc.strerror}"
+        ) from None
+    if read_only:
+        try:
+            _check_schema(db)
+        except BaseException:
+            db.dispose()
+            raise
+    return db
+
+
+def open_service(args: argparse.Namespace, *, read_only: bool = False) -> WorkflowService:
+    return WorkflowService(open_db(args, read_only=read_only), guideline_store(args))
 
 
 def exit_status(exc: WorkflowError) -> int:
@@ -81,15 +160,8 @@ def guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Name
             error(str(exc))
             return exit_status(exc)
         except SQLAlchemyError as exc:
-            url = database_url(args)
-            from sqlalchemy.engine import make_url
-
-            try:
-                shown = make_url(url).render_as_string(hide_password=True)
-            except Exception:
-                shown = "(unparseable DATABASE_URL)"
             reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-            error(f"database {shown}: {reason}")
+            error(f"database {shown_url(database_url(args))}: {reason}")
             return EXIT_USAGE
 
     return wrapper

@@ -8,14 +8,18 @@ Exit status: 0 success, 1 refused (not allowed, already decided, blocked, no app
 from __future__ import annotations
 
 import argparse
-import csv
-import json
-import sys
-from collections.abc import Iterator
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-from bot.cli.common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, UsageError, add_guidelines_dir
+from bot.cli.common import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    UsageError,
+    add_guidelines_dir,
+    error,
+    guideline_store,
+)
 from bot.cli.dbargs import (
     add_database_url,
     add_format,
@@ -25,15 +29,16 @@ from bot.cli.dbargs import (
     open_service,
     print_json,
 )
-from bot.guidelines.errors import GuidelineError, UnknownBrand
+from bot.cli.draft_fields import DRAFT_COLUMNS, DraftFields, FieldError, draft_fields
+from bot.cli.records import InputError, read_records, text_argument
+from bot.guidelines.errors import UnknownBrand
+from bot.guidelines.loader import GuidelineStore
 from bot.guidelines.model import KINDS, PLATFORMS
 from bot.workflow import DraftView, WorkflowError, WorkflowService
-from models.drafts import STATES
+from bot.workflow.states import State
 
 #: states in which a submission went through (anything else makes `submit` exit 1)
-ACCEPTED = ("in_review", "approved")
-TRUE = {"1", "true", "yes", "y", "on"}
-FALSE = {"", "0", "false", "no", "n", "off"}
+WENT_THROUGH = frozenset({State.IN_REVIEW, State.APPROVED})
 
 
 def _common(parser: argparse.ArgumentParser, *, guidelines: bool = True) -> None:
@@ -53,7 +58,7 @@ def _draft_id(value: str) -> int:
     return number
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("drafts", help="submit and decide drafts; list and show them")
     commands = parser.add_subparsers(dest="drafts_command", required=True)
 
@@ -61,7 +66,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         "submit",
         help="submit a draft (TEXT, - for standard input) or a batch (--input CSV or JSON lines)",
         description="Check and submit drafts. --input rows may carry id, text, brand, platform, "
-        "kind, sponsored, context, notes, key (they override the flags).",
+        "kind, sponsored, context, notes, key, override (they override the flags). The whole "
+        "file is checked first: if any row is wrong, nothing is submitted.",
     )
     p.add_argument("--as", dest="as_user", metavar="USER", required=True, help="the submitter")
     p.add_argument("--brand", help="brand id")
@@ -74,7 +80,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         "--key",
         metavar="IDEMPOTENCY_KEY",
         help="submitting again with the same key returns the same draft "
-        "(with --input: KEY:<row id> per row)",
+        "(with --input: KEY:<row id> per row; without --key, each row's key comes from its "
+        "content, so re-running a file never duplicates a draft)",
     )
     p.add_argument("--override", metavar="REASON", help="override overridable errors, with reason")
     _common(p)
@@ -95,7 +102,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     p.set_defaults(func=guarded(run_decide))
 
     p = commands.add_parser("list", help="drafts, newest first")
-    p.add_argument("--state", choices=STATES)
+    p.add_argument("--state", choices=[str(state) for state in State])
     p.add_argument("--brand")
     p.add_argument("--submitter", metavar="USER")
     p.add_argument("--approver", metavar="USER", help="only drafts waiting on USER's decision")
@@ -209,119 +216,131 @@ def _submit_json(view: DraftView, input_id: str | None = None) -> dict[str, Any]
 # ---------------------------------------------------------------------------- submit
 
 
-def _read_text(value: str) -> str:
-    return sys.stdin.read() if value == "-" else value
+def _defaults(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "brand": args.brand,
+        "platform": args.platform,
+        "kind": args.kind,
+        "sponsored": args.sponsored,
+        "context": args.context,
+        "notes": args.notes,
+        "override": args.override,
+    }
 
 
-def _flag(value: Any, where: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in TRUE:
-        return True
-    if text in FALSE:
-        return False
-    raise UsageError(f"{where}: sponsored must be true or false, not {value!r}")
-
-
-def _rows(path: Path) -> Iterator[tuple[str, dict[str, Any] | None, str | None]]:
-    """(row id, fields, error) for each row of a CSV or JSON-lines file."""
-    if not path.is_file():
-        raise UsageError(f"{path}: no such file")
-    suffix = path.suffix.lower()
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        if suffix == ".csv":
-            for n, row in enumerate(csv.DictReader(handle), start=2):
-                fields = {k.strip(): v for k, v in row.items() if k and v not in (None, "")}
-                yield str(fields.get("id") or f"row {n}"), fields, None
-            return
-        if suffix not in (".jsonl", ".ndjson", ".json"):
-            raise UsageError(f"{path}: --input takes a .csv or .jsonl file")
-        for n, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                fields = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield f"line {n}", None, f"{path}:{n}: not JSON: {exc.msg}"
-                continue
-            if not isinstance(fields, dict):
-                yield f"line {n}", None, f"{path}:{n}: each line must be a JSON object"
-                continue
-            yield str(fields.get("id") or f"line {n}"), fields, None
-
-
-def _submit_one(
-    service: WorkflowService, args: argparse.Namespace, fields: dict[str, Any], row_id: str | None
+def _submit(
+    service: WorkflowService, args: argparse.Namespace, fields: DraftFields, key: str | None
 ) -> DraftView:
-    where = row_id or "draft"
-    text = fields.get("text")
-    brand = fields.get("brand") or args.brand
-    platform = fields.get("platform") or args.platform
-    if not isinstance(text, str) or not text.strip():
-        raise UsageError(f"{where}: text is required")
-    if not brand:
-        raise UsageError(f"{where}: --brand (or a brand field) is required")
-    if not platform:
-        raise UsageError(f"{where}: --platform (or a platform field) is required")
-    key = fields.get("key")
-    if key is None and args.key:
-        key = f"{args.key}:{row_id}" if row_id is not None else args.key
     return service.submit(
         submitter=args.as_user,
-        brand=str(brand),
-        platform=str(platform),
-        text=text,
-        kind=str(fields.get("kind") or args.kind),
-        sponsored=_flag(fields.get("sponsored", args.sponsored), where),
-        context=fields.get("context", args.context),
-        notes=fields.get("notes", args.notes),
-        idempotency_key=str(key) if key else None,
-        override_reason=fields.get("override", args.override),
+        brand=fields.brand,
+        platform=fields.platform,
+        text=fields.text,
+        kind=fields.kind,
+        sponsored=fields.sponsored,
+        context=fields.context,
+        notes=fields.notes,
+        idempotency_key=key,
+        override_reason=fields.override,
     )
 
 
 def _status_of(view: DraftView) -> int:
-    return EXIT_OK if view.state in ACCEPTED else EXIT_REFUSED
+    return EXIT_OK if view.state in WENT_THROUGH else EXIT_REFUSED
 
 
 def run_submit(args: argparse.Namespace) -> int:
+    if args.input is not None:
+        return _submit_batch(args)
+    fields = draft_fields({"text": text_argument(args.text)}, _defaults(args))
     service = open_service(args)
     try:
-        if args.input is None:
-            view = _submit_one(service, args, {"text": _read_text(args.text)}, None)
-            if args.format == "json":
-                print_json(_submit_json(view))
-            else:
-                _print_view(view)
-            return _status_of(view)
-        return _submit_batch(service, args)
+        view = _submit(service, args, fields, args.key)
     finally:
         service.db.dispose()
+    if args.format == "json":
+        print_json(_submit_json(view))
+    else:
+        _print_view(view)
+    return _status_of(view)
 
 
-def _submit_batch(service: WorkflowService, args: argparse.Namespace) -> int:
-    worst = EXIT_OK
-    for row_id, fields, problem in _rows(Path(args.input)):
-        try:
-            if problem is not None:
-                raise UsageError(problem)
-            assert fields is not None
-            view = _submit_one(service, args, fields, row_id)
-        except (UsageError, WorkflowError, UnknownBrand, GuidelineError) as exc:
-            status = exit_status(exc) if isinstance(exc, WorkflowError) else EXIT_USAGE
-            worst = max(worst, status)
-            if args.format == "json":
-                print_json(error_json(exc, id=None, input=row_id))
-            else:
-                print(f"{row_id}: {exc}")
+@dataclass(frozen=True)
+class _Row:
+    id: str
+    fields: DraftFields
+    key: str
+
+
+def _row_key(args: argparse.Namespace, fields: DraftFields) -> str:
+    """`--key KEY` gives `KEY:<row id>`; a row without an id, or a run without --key, gets a
+    key from the row's content: re-running a file never submits one of its drafts twice."""
+    content = fields.content_sha256()[:32]
+    if fields.key:
+        return fields.key
+    if args.key:
+        return f"{args.key}:{fields.id or content}"
+    return f"row:{content}"
+
+
+def _read_calendar(
+    args: argparse.Namespace, store: GuidelineStore
+) -> tuple[list[_Row], list[tuple[str, InputError]]]:
+    """Every row of the file, validated, and every problem found (with its row's id)."""
+    rows: list[_Row] = []
+    problems: list[tuple[str, InputError]] = []
+    defaults = _defaults(args)
+    for record in read_records(args.input, DRAFT_COLUMNS):
+        if isinstance(record, InputError):
+            problems.append((f"line-{record.line}", record))
             continue
-        worst = max(worst, _status_of(view))
-        if args.format == "json":
-            print_json(_submit_json(view, row_id))
-        else:
-            print(f"{row_id}: ", end="")
-            _print_view(view)
+        row_id = str(record.fields.get("id") or record.default_id)
+        try:
+            fields = draft_fields(record.fields, defaults)
+            store.get(fields.brand)
+        except FieldError as exc:
+            problems.append((row_id, exc.at(record)))
+            continue
+        except UnknownBrand as exc:
+            problems.append((row_id, InputError(record.place, "brand", str(exc))))
+            continue
+        rows.append(_Row(row_id, fields, _row_key(args, fields)))
+    return rows, problems
+
+
+def _submit_batch(args: argparse.Namespace) -> int:
+    """Validate the whole file first: a file with a bad row submits nothing, so that fixing the
+    row and running the file again is all it takes (the default keys make that re-run safe)."""
+    store = guideline_store(args)
+    rows, problems = _read_calendar(args, store)
+    if problems:
+        for row_id, problem in problems:
+            error(str(problem))
+            if args.format == "json":
+                print_json(error_json(problem, id=None, input=row_id, line=problem.line))
+        error(f"nothing submitted: fix the {len(problems)} problem(s) above and run it again")
+        return EXIT_USAGE
+    service = open_service(args)
+    worst = EXIT_OK
+    try:
+        for row in rows:
+            try:
+                view = _submit(service, args, row.fields, row.key)
+            except WorkflowError as exc:
+                worst = max(worst, exit_status(exc))
+                if args.format == "json":
+                    print_json(error_json(exc, id=None, input=row.id))
+                else:
+                    print(f"{row.id}: {exc}")
+                continue
+            worst = max(worst, _status_of(view))
+            if args.format == "json":
+                print_json(_submit_json(view, row.id))
+            else:
+                print(f"{row.id}: ", end="")
+                _print_view(view)
+    finally:
+        service.db.dispose()
     return worst
 
 
@@ -331,7 +350,7 @@ def _submit_batch(service: WorkflowService, args: argparse.Namespace) -> int:
 def run_decide(args: argparse.Namespace) -> int:
     service = open_service(args)
     try:
-        text = _read_text(args.text) if args.text is not None else None
+        text = text_argument(args.text) if args.text is not None else None
         if args.decision == "edit" and text is None:
             raise UsageError("edit needs --text with the edited draft")
         view = service.decide(
@@ -370,7 +389,7 @@ def run_decide(args: argparse.Namespace) -> int:
 def run_list(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise UsageError("--limit must be at least 1")
-    service = open_service(args)
+    service = open_service(args, read_only=True)
     try:
         rows = service.list(
             state=args.state,
@@ -399,7 +418,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    service = open_service(args)
+    service = open_service(args, read_only=True)
     try:
         view = service.get(args.draft_id)
     finally:
@@ -421,7 +440,7 @@ def run_simple(action: str) -> Any:
                 view = service.revise(
                     args.draft_id,
                     actor=args.as_user,
-                    text=_read_text(args.text),
+                    text=text_argument(args.text),
                     notes=args.notes,
                     override_reason=args.override,
                 )

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from bot import __version__
 from bot.cli.common import EXIT_USAGE, UsageError, error
+from bot.cli.records import check_argv
 from bot.config import ConfigError
 from bot.guidelines.errors import GuidelineError, UnknownBrand
 
@@ -53,6 +54,11 @@ def _command_of(argv: Sequence[str]) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        check_argv(argv)
+    except UsageError as exc:
+        error(str(exc))
+        return EXIT_USAGE
     args = build_parser(_command_of(argv)).parse_args(argv)
     try:
         return int(args.func(args))

@@ -7,9 +7,9 @@ import re
 from typing import ClassVar
 
 from bot.engine.document import DraftDoc
+from bot.engine.finding_messages import message
 from bot.engine.findings import Finding, ValueCount
 from bot.engine.lexicon import TermCompiler, longest_first
-from bot.engine.messages import message
 from bot.engine.platforms import DEFAULT_MAX_CHARS, cut_position, weighted_length
 from bot.engine.rules.base import Rule
 from bot.guidelines.model import Guidelines, RuleSpec
@@ -19,11 +19,11 @@ _HASHTAG = re.compile(r"(?<![\w&#])#[^\W_][\w]*")
 
 
 def _link_count(text: str) -> int:
-    """At least the number of links X weighs as 23: each has "://" or "www." in any case (so
-    "w." or "W."), and X only weighs links when the text has a dot."""
+    """At least the number of links X weighs as 23: X only weighs links when the text has a
+    dot, and each link (`links.URL`) has "://" or a dot of its own."""
     if "." not in text:
         return 0
-    return text.count("://") + text.count("w.") + text.count("W.")
+    return text.count("://") + text.count(".")
 
 
 class PlatformLengthRule(Rule):
@@ -32,10 +32,11 @@ class PlatformLengthRule(Rule):
     def __init__(self, guidelines: Guidelines, terms: TermCompiler) -> None:
         spec = RuleSpec(id="platform-length", type=self.TYPE, level="error", category="platform")
         super().__init__(spec, terms)
+        # The brand's limit, never above the platform's own: a longer post cannot be published.
         self.limits = {
             **DEFAULT_MAX_CHARS,
             **{
-                platform: limits.max_chars
+                platform: min(limits.max_chars, DEFAULT_MAX_CHARS.get(platform, limits.max_chars))
                 for platform, limits in guidelines.platforms.items()
                 if limits.max_chars
             },
@@ -57,14 +58,21 @@ class PlatformLengthRule(Rule):
         if length <= limit:
             return []
         start = cut_position(text, platform, limit)
+        lang = self.terms.lang
         explanation = message(
-            self.terms.lang,
+            lang,
             "platform-length",
             platform=platform,
             limit=limit,
             length=length,
             over=length - limit,
         )
+        # Over the brand's own limit, a submitter may argue; over the platform's, nobody may:
+        # the platform itself refuses the post.
+        hard_limit = DEFAULT_MAX_CHARS.get(platform)
+        over_hard_limit = hard_limit is not None and length > hard_limit
+        if over_hard_limit:
+            explanation += " " + message(lang, "platform-length.hard", platform=platform)
         return [
             Finding(
                 rule=self.spec.id,
@@ -74,6 +82,7 @@ class PlatformLengthRule(Rule):
                 end=len(text),
                 text=text[start:],
                 message=explanation,
+                overridable=not over_hard_limit,
             )
         ]
 

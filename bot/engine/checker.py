@@ -11,10 +11,11 @@ from typing import NamedTuple
 from bot.engine.builtins import BUILTIN_RULES, ValuesRule
 from bot.engine.document import DraftDoc
 from bot.engine.findings import CheckResult, Draft, Finding, new_tuple
-from bot.engine.history import HistoryIndex
 from bot.engine.lexicon import TermCompiler, get_nlp
+from bot.engine.near_duplicates import HistoryIndex
 from bot.engine.normalize import normalize
-from bot.engine.rules.base import Rule, rule_type
+from bot.engine.rules import rule_type
+from bot.engine.rules.base import Rule
 from bot.guidelines.model import Guidelines
 
 MAX_DRAFT_CHARS = 100_000

@@ -7,8 +7,8 @@ from typing import NamedTuple
 from spacy.tokens import Doc
 
 from bot.engine.findings import Draft
-from bot.engine.history import HistoryIndex
 from bot.engine.lexicon import TermMatch
+from bot.engine.near_duplicates import HistoryIndex
 from bot.engine.normalize import Normalized
 
 

@@ -1,7 +1,9 @@
 """Normalisation for matching only, with a map back to the original text.
 
-A draft can hide a flagged term behind invisible characters, look-alike letters from other
-scripts, full-width or mathematical letters, separated letters or digits in place of letters.
+A draft can hide a flagged term behind invisible characters (control characters included),
+look-alike letters from other scripts, full-width or mathematical letters, separated letters,
+digits in place of letters, or bidirectional overrides that display reversed text the right way
+round ("\u202eeetnaraug\u202c" displays as "guarantee": it is matched as displayed).
 `normalize` undoes all of that into a matching text and remembers, for every character of it,
 which span of the original it came from, so that findings always index what the user wrote.
 
@@ -18,6 +20,7 @@ from importlib import resources
 from typing import NamedTuple
 
 from bot.engine.findings import new_tuple
+from bot.engine.links import URL, may_hold_link
 
 # Invisible characters that are not Unicode category Cf but still render as nothing.
 _EXTRA_INVISIBLE = frozenset(
@@ -32,19 +35,23 @@ _SYMBOL_SWAPS = {"@": "a", "$": "s"}
 # backtracks over every word and costs tens of microseconds a draft.
 _WORD_RUN = re.compile(r"(?:[^\W_]|[@$])+")
 _MIXED = re.compile(r"[^\W\d_][0134578@$]|[0134578][^\W\d_]")
-_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 # Three or more single letters separated by spaces, dots, hyphens, underscores or stars.
 _SEPARATED = re.compile(
     r"(?<![^\W_])(?:[^\W\d_](?:[ .\-_*\u00b7]{1,2}))"
     r"{2,}[^\W\d_](?![^\W_])"
 )
 _SEPARATOR_CHARS = frozenset(" .-_*\u00b7")
-# Byte-level tests rule out both disguises for most drafts before any regex runs on the text:
+# Control characters other than tab and line breaks display as nothing: "gua\x00rantee".
+_LAYOUT_CONTROLS = "\t\n\r"
+# Byte-level tests rule out the disguises for most drafts before any regex runs on the text:
 # ASCII text is read as bytes (other characters become "?") through one table of character
 # classes: letters -> "a", digits read as letters ("0134578") -> "0", other digits -> "w",
-# @ and $ -> "@", the separators of spaced-out letters (" .*_-") -> "s", all else -> "x".
+# @ and $ -> "@", the separators of spaced-out letters (" .*_-") -> "s", control characters
+# (but tab and line breaks) -> "c", all else -> "x".
 _CLASSES = bytes(
-    ord("a")
+    ord("c")
+    if (c < 32 or c == 127) and chr(c) not in _LAYOUT_CONTROLS
+    else ord("a")
     if chr(c).isalpha()
     else ord("0")
     if chr(c) in "0134578"
@@ -108,7 +115,12 @@ def strip_accents(word: str) -> str:
 
 
 def _is_invisible(char: str) -> bool:
-    return char in _EXTRA_INVISIBLE or unicodedata.category(char) == "Cf"
+    category = unicodedata.category(char)
+    return (
+        category == "Cf"
+        or char in _EXTRA_INVISIBLE
+        or (category == "Cc" and char not in _LAYOUT_CONTROLS)
+    )
 
 
 @lru_cache(maxsize=8192)
@@ -121,7 +133,8 @@ def _fold_char(char: str) -> str:
     return "".join(confusables.get(c, c) for c in folded if not _is_invisible(c))
 
 
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# What folding may change: characters outside printable ASCII, but tab and line breaks.
+_FOLDABLE = re.compile(r"[^\t\n\r\x20-\x7e]")
 
 
 def _fold_unicode(text: str) -> tuple[list[str], list[int], list[int]]:
@@ -129,7 +142,7 @@ def _fold_unicode(text: str) -> tuple[list[str], list[int], list[int]]:
     starts: list[int] = []
     ends: list[int] = []
     done = 0
-    for found in _NON_ASCII.finditer(text):
+    for found in _FOLDABLE.finditer(text):
         i = found.start()
         if i > done:  # copy the ASCII run before it in one go: it maps to itself
             chars.extend(text[done:i])
@@ -156,9 +169,9 @@ def _fold_unicode(text: str) -> tuple[list[str], list[int], list[int]]:
 
 
 def _url_spans(text: str) -> list[tuple[int, int]]:
-    if "://" not in text and "www." not in text:
+    if not may_hold_link(text):
         return []
-    return [m.span() for m in _URL.finditer(text)]
+    return [m.span() for m in URL.finditer(text)]
 
 
 def _swap_digits(chars: list[str], text: str) -> bool:
@@ -230,8 +243,9 @@ _QUIET_CHUNKS: set[str] = set()
 _MAX_REMEMBERED_CHUNKS = 100_000
 # A letter with no other word character beside it: every letter of a separated run is one.
 _LONE_LETTER = re.compile(r"(?<![^\W_])[^\W\d_](?![^\W_])")
-# Whitespace is not part of any chunk, and NFKC folds these spaces to " ".
-_NON_ASCII_SPACE = re.compile(r"[^\S\x00-\x7f]")
+# Whitespace is not part of any chunk: NFKC folds these spaces to " ", and the control
+# characters among them (\x0b, \x1c-\x1f, \x85) display as nothing.
+_ODD_SPACE = re.compile(r"[^\S \t\n\r]")
 # In `_CLASSES` bytes, the last two letters of a separated run read "sas" or "sass", then "a"
 # and no word character: `_TWO_LONE_LETTERS` is a superset of `_SEPARATED` that a literal
 # prefix makes fast.
@@ -244,7 +258,7 @@ _NON_SPACE = re.compile(rb"\S+")
 
 def _remember(chunk: str) -> tuple[bool, bool]:
     """(needs folding, may hold digits for letters) of a chunk not yet remembered."""
-    fold = not chunk.isascii() and not _folds_to_itself(chunk)
+    fold = not (chunk.isascii() and chunk.isprintable()) and not _folds_to_itself(chunk)
     # A link lies within one chunk, so `_may_swap_digits` sees it whole and leaves it out.
     mixed = _may_swap_digits(chunk)
     if not (fold or mixed):
@@ -281,7 +295,7 @@ def _needs(text: str, chunks: list[str]) -> tuple[bool, bool, bool]:
                 mixed = mixed or chunk_mixed
         separated = _may_be_separated(text)
     if not fold and not text.isascii():
-        fold = not all(_maps_to_itself(c) for c in _NON_ASCII_SPACE.findall(text))
+        fold = not all(_maps_to_itself(c) for c in _ODD_SPACE.findall(text))
     return fold, mixed, separated
 
 
@@ -292,18 +306,23 @@ def _maps_to_itself(char: str) -> bool:
 
 def _folds_to_itself(text: str) -> bool:
     """True for the common non-ASCII draft: curly quotes, accents, plain emoji."""
-    return all(_maps_to_itself(c) for c in set(_NON_ASCII.findall(text)))
+    return all(_maps_to_itself(c) for c in set(_FOLDABLE.findall(text)))
 
 
-def _ascii_needs(text: str) -> tuple[bool, bool]:
-    """(may hold digits for letters, may hold separated letters) of an ASCII text.
+def _ascii_needs(text: str) -> tuple[bool, bool, bool]:
+    """(may hold digits for letters, may hold separated letters, holds control characters)
+    of an ASCII text.
 
     Whole-text byte tests, no per-chunk work: ASCII drafts are most drafts, and their tests
     fit in two 256-byte tables, which stay in the CPU cache where a memo of chunks would not.
     """
     raw = text.encode("ascii")
     classes = raw.translate(_CLASSES)
-    return _mixed_outside_links(raw, classes), _TWO_LONE_LETTERS.search(classes) is not None
+    return (
+        _mixed_outside_links(raw, classes),
+        _TWO_LONE_LETTERS.search(classes) is not None,
+        b"c" in classes,
+    )
 
 
 def _mixed_classes(classes: bytes) -> bool:
@@ -311,7 +330,11 @@ def _mixed_classes(classes: bytes) -> bool:
 
 
 def _without_links(raw: bytes) -> bytes:
-    """`raw` with every link `_URL` would find blanked out, found by substring search."""
+    """`raw` with the links that have "://" or "www." blanked out, found by substring search.
+
+    Bare domains are left in: the result may then still look mixed, and `_swap_digits`, which
+    reads links with `URL` itself, leaves them alone.
+    """
     lowered = raw.lower()
     out = bytearray(raw)
     for marker in (b"://", b"www."):
@@ -335,8 +358,7 @@ def _without_links(raw: bytes) -> bytes:
 def normalize(text: str) -> Normalized:
     """The matching form of `text`: case is kept (exact matching needs it), all else folded."""
     if text.isascii():
-        fold = False
-        mixed, separated = _ascii_needs(text)
+        mixed, separated, fold = _ascii_needs(text)
     else:
         fold, mixed, separated = _needs(text, text.split())
     if not (fold or mixed or separated):
@@ -345,11 +367,11 @@ def normalize(text: str) -> Normalized:
     ends: list[int] | None = None
     current = text
     if fold:
-        folded, starts, ends = _fold_unicode(text)
+        folded, starts, ends = fold_displayed(text)
         current = "".join(folded)
         # Folding can make both disguises: "ｇ ｕ ａ ｒ", Cyrillic letters next to digits.
         if current.isascii():
-            mixed, separated = _ascii_needs(current)
+            mixed, separated, _ = _ascii_needs(current)
         else:
             _, mixed, separated = _needs(current, current.split())
     if mixed or separated:
@@ -364,3 +386,103 @@ def normalize(text: str) -> Normalized:
     if starts is None or ends is None:
         return Normalized(original=text, text=current)
     return Normalized(original=text, text=current, starts=tuple(starts), ends=tuple(ends))
+
+
+def fold_displayed(text: str) -> tuple[list[str], list[int], list[int]]:
+    """`_fold_unicode` of the text in the order it is displayed (see `display_order`)."""
+    if _RLO not in text:
+        return _fold_unicode(text)
+    displayed, lows, highs = display_order(text)
+    chars, starts, ends = _fold_unicode(displayed)
+    return chars, [lows[s] for s in starts], [highs[e - 1] for e in ends]
+
+
+_RLO = "\u202e"
+_OPENERS = frozenset("\u202a\u202b\u202d\u202e")  # LRE, RLE, LRO, RLO; closed by PDF
+_ISOLATES = frozenset("\u2066\u2067\u2068")  # LRI, RLI, FSI; closed by PDI
+_PDF, _PDI = "\u202c", "\u2069"
+_PARAGRAPH_ENDS = frozenset("\n\r\x1c\x1d\x1e\x85\u2029")
+
+
+def display_order(text: str) -> tuple[str, list[int], list[int]]:
+    """The characters of `text` in display order, with the original span of each.
+
+    A right-to-left override (RLO ... PDF, or to the end of the paragraph) displays its
+    characters reversed, whatever their script; what nests inside it is reversed as a block.
+    Embeddings and isolates do not reorder Latin letters, so they keep their order. Every
+    character of an override reports the whole override as its span: a match in reversed text
+    points at what the user wrote, the override included.
+    """
+    lows: list[int] = []
+    highs: list[int] = []
+    order: list[int] = []
+    start = 0
+    for end in [i for i, c in enumerate(text) if c in _PARAGRAPH_ENDS] + [len(text)]:
+        group, _ = _group(text, start, end, reverse=False, closer="")
+        order.extend(_flatten(group))
+        if end < len(text):
+            order.append(end)
+        start = end + 1
+    spans = _override_spans(text)
+    for i in order:
+        low, high = spans.get(i, (i, i + 1))
+        lows.append(low)
+        highs.append(high)
+    return "".join(text[i] for i in order), lows, highs
+
+
+# A group is (reverse, members); a member is an index into the text or a nested group.
+_Group = tuple[bool, list["int | _Group"]]
+
+
+def _group(text: str, i: int, end: int, *, reverse: bool, closer: str) -> tuple[_Group, int]:
+    """The members from `i` to the `closer` (a member too) or `end`, and where the text goes
+    on. Openers and closers are invisible: where they land in the display does not matter."""
+    members: list[int | _Group] = []
+    while i < end:
+        char = text[i]
+        if char in _OPENERS or char in _ISOLATES:
+            members.append(i)
+            inner, i = _group(
+                text,
+                i + 1,
+                end,
+                reverse=char == _RLO,
+                closer=_PDF if char in _OPENERS else _PDI,
+            )
+            members.append(inner)
+            continue
+        members.append(i)
+        i += 1
+        if char == closer:
+            break
+    return (reverse, members), i
+
+
+def _flatten(group: _Group) -> list[int]:
+    reverse, members = group
+    parts = [[m] if isinstance(m, int) else _flatten(m) for m in members]
+    if reverse:
+        parts.reverse()
+    return [i for part in parts for i in part]
+
+
+def _override_spans(text: str) -> dict[int, tuple[int, int]]:
+    """For each character inside an outermost RLO override, the override's own span."""
+    spans: dict[int, tuple[int, int]] = {}
+    i = text.find(_RLO)
+    while i != -1:
+        depth, j = 0, i
+        while j < len(text) and text[j] not in _PARAGRAPH_ENDS:
+            if text[j] in _OPENERS:
+                depth += 1
+            elif text[j] == _PDF:
+                depth -= 1
+                if depth == 0:
+                    j += 1
+                    break
+            j += 1
+        for k in range(i, j):
+            spans[k] = (i, j)
+        i = text.find(_RLO, j)
+    return spans

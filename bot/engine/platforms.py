@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from bot.engine.links import URL, may_hold_link
+
 # Published limits, used when a brand's file gives none for a platform.
 DEFAULT_MAX_CHARS: dict[str, int] = {
     "x": 280,
@@ -16,7 +18,6 @@ DEFAULT_MAX_CHARS: dict[str, int] = {
     "youtube": 5000,
 }
 
-_URL = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"]+")
 _X_URL_WEIGHT = 23
 # X (twitter-text v3) counts these code point ranges as 1, everything else (CJK, emoji) as 2.
 _X_HEAVY = re.compile(r"[^\u0000-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037]")
@@ -29,7 +30,7 @@ def _x_weight(text: str) -> int:
 def weighted_length(text: str, platform: str) -> int:
     """Length as the platform counts it: X weighs URLs as 23 and wide characters as 2."""
     if text.isascii():
-        if platform != "x" or ("://" not in text and "www." not in text):
+        if platform != "x" or not may_hold_link(text):
             return len(text)
     else:
         text = unicodedata.normalize("NFC", text)
@@ -37,7 +38,7 @@ def weighted_length(text: str, platform: str) -> int:
         return len(text)
     total = _x_weight(text)
     if "." in text:
-        for url in _URL.finditer(text):
+        for url in URL.finditer(text):
             total += _X_URL_WEIGHT - _x_weight(url.group())
     return total
 

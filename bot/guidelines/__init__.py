@@ -1,8 +1,8 @@
 """Brand guideline files: the typed model and its validating loader.
 
-The loader (`bot.guidelines.loader`: `load_guidelines`, `GuidelineStore`, `validate_paths`)
-imports the rule registry and with it spaCy, so it is not re-exported here: importing the model
-stays cheap.
+The loader (`bot.guidelines.loader`: `load_guidelines`, `GuidelineStore`, `validate_paths`) is
+given the rule types a file may use (the engine's `bot.engine.rules.RULE_TYPES`): this package
+imports nothing of the engine. It is not re-exported here, so importing the model stays cheap.
 """
 
 from bot.guidelines.model import (

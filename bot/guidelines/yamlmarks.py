@@ -22,6 +22,12 @@ from bot.guidelines.errors import Problem
 NodeKind = Literal["scalar", "seq", "map"]
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
+#: How many values aliases may add to a file in all. Anchors repeat a few settings; a
+#: "billion laughs" file nests aliases of aliases to expand a few lines into billions of values.
+MAX_ALIAS_VALUES = 10_000
+#: How deeply collections may nest; a guideline file needs five levels.
+MAX_DEPTH = 64
+_TOO_DEEP = f"values are nested more than {MAX_DEPTH} levels deep"
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,10 +66,21 @@ def parse(text: str, path: Path) -> tuple[Node | None, list[Problem]]:
         return None, [_syntax_problem(exc, path)]
     except yaml.YAMLError as exc:  # reader errors (e.g. control characters) carry no mark
         return None, [_reader_problem(exc, text, path)]
+    except RecursionError:  # PyYAML composes nested collections recursively
+        return None, [Problem(path, 1, "", _TOO_DEEP)]
     if root is None:
         return None, [Problem(path, 1, "", "the file is empty; expected a mapping of fields")]
     converter = _Converter(path)
-    return converter.convert(root, ""), converter.problems
+    try:
+        return converter.convert(root, "", 1), converter.problems
+    except _TooDeep as exc:
+        return None, [Problem(path, exc.line, "", _TOO_DEEP)]
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
 
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, path: Path) -> Problem:
@@ -90,25 +107,69 @@ class _Converter:
         self._scalars = SafeConstructor()
         # Anchors let a node appear twice; a node inside itself would recurse forever.
         self._open: set[int] = set()
+        self._converted: set[int] = set()
+        self._sizes: dict[int, int] = {}
+        self._alias_values = 0
+        self._refused = False  # the alias limit was reached: every further alias is dropped
 
     def error(self, line: int, where: str, message: str) -> None:
         self.problems.append(Problem(self.path, line, where, message))
 
-    def convert(self, node: yaml.Node, where: str) -> Node:
+    def convert(self, node: yaml.Node, where: str, at: int, depth: int = 0) -> Node:
+        """`node` as a Node; `at` is the line that refers to it (an alias's own line is lost)."""
         line = node.start_mark.line + 1
         if id(node) in self._open:
             self.error(line, where, "an alias refers to the value that contains it")
             return Node("scalar", None, line)
+        if id(node) in self._converted and not self._alias_allowed(node, at, where):
+            return Node("scalar", None, at)
+        if depth > MAX_DEPTH:
+            raise _TooDeep(line)
+        self._converted.add(id(node))
         self._open.add(id(node))
         try:
             if isinstance(node, yaml.MappingNode):
-                return self._mapping(node, line, where)
+                return self._mapping(node, line, where, depth)
             if isinstance(node, yaml.SequenceNode):
-                items = [self.convert(n, item_field(where, i)) for i, n in enumerate(node.value)]
+                items = [
+                    self.convert(n, item_field(where, i), line, depth + 1)
+                    for i, n in enumerate(node.value)
+                ]
                 return Node("seq", items, line)
             return Node("scalar", self._scalar(node, line, where), line, source=node.value)
         finally:
             self._open.discard(id(node))
+
+    def _alias_allowed(self, node: yaml.Node, at: int, where: str) -> bool:
+        """Count what repeating `node` adds; past the limit, refuse it (and every later one)
+        before expanding anything."""
+        if self._refused:
+            return False
+        self._alias_values += self._size(node)
+        if self._alias_values <= MAX_ALIAS_VALUES:
+            return True
+        self._refused = True
+        self.error(
+            at,
+            where,
+            f"aliases expand to more than {MAX_ALIAS_VALUES} values; "
+            "repeat a few settings with anchors, not whole lists of lists",
+        )
+        return False
+
+    def _size(self, node: yaml.Node) -> int:
+        """How many values `node` holds, counted once per node (a tree of aliases is a DAG)."""
+        known = self._sizes.get(id(node))
+        if known is not None:
+            return known
+        self._sizes[id(node)] = 1  # a node inside itself is reported by `convert`
+        size = 1
+        if isinstance(node, yaml.MappingNode):
+            size += sum(self._size(k) + self._size(v) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            size += sum(self._size(item) for item in node.value)
+        self._sizes[id(node)] = size = min(size, MAX_ALIAS_VALUES + 1)
+        return size
 
     def _scalar(self, node: yaml.Node, line: int, where: str) -> Any:
         try:
@@ -118,7 +179,7 @@ class _Converter:
             self.error(line, where, f"cannot read this value: {problem}")
             return None
 
-    def _mapping(self, node: yaml.MappingNode, line: int, where: str) -> Node:
+    def _mapping(self, node: yaml.MappingNode, line: int, where: str, depth: int) -> Node:
         values: dict[str, Node] = {}
         key_lines: dict[str, int] = {}
         merged: dict[str, Node] = {}
@@ -126,7 +187,7 @@ class _Converter:
         for key_node, value_node in node.value:
             key_line = key_node.start_mark.line + 1
             if key_node.tag == MERGE_TAG:
-                self._merge(value_node, where, merged, merged_lines)
+                self._merge(value_node, where, merged, merged_lines, key_line, depth)
                 continue
             key = self._key(key_node, key_line, where)
             if key is None:
@@ -139,7 +200,7 @@ class _Converter:
                     "YAML would silently keep only the last one",
                 )
                 continue
-            values[key] = self.convert(value_node, child_field(where, key))
+            values[key] = self.convert(value_node, child_field(where, key), key_line, depth + 1)
             key_lines[key] = key_line
         # `<<: *defaults` fills in only the keys the mapping does not set itself.
         for key, value in merged.items():
@@ -149,14 +210,22 @@ class _Converter:
         return Node("map", values, line, key_lines)
 
     def _merge(
-        self, value_node: yaml.Node, where: str, into: dict[str, Node], lines: dict[str, int]
+        self,
+        value_node: yaml.Node,
+        where: str,
+        into: dict[str, Node],
+        lines: dict[str, int],
+        at: int,
+        depth: int,
     ) -> None:
         sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
         for source in sources:
             if not isinstance(source, yaml.MappingNode):
                 self.error(source.start_mark.line + 1, where, "'<<' can only merge mappings")
                 continue
-            converted = self.convert(source, where)
+            converted = self.convert(source, where, at, depth)
+            if converted.kind != "map":  # refused by the alias limit
+                continue
             for key, value in converted.value.items():
                 if key not in into:  # earlier merge sources win, as in YAML's merge spec
                     into[key] = value

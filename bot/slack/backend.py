@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+from bot.workflow.states import State
+
 Action = Literal["approve", "reject", "changes", "edit"]
 
 
@@ -87,10 +89,16 @@ class DraftInfo:
     values: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     #: the brand's character limit for the platform (None: the platform's published default)
     max_chars: int | None = None
+    #: what the user who asked (a `can_*` question, `offered`) may do now: `Action` values
+    #: of bot.workflow.states (override, revise, withdraw, decide, delegate, publish)
+    offered: tuple[str, ...] = ()
 
     @property
     def blocked(self) -> bool:
-        return self.state == "blocked"
+        return self.state == State.BLOCKED
+
+    def offers(self, action: str) -> bool:
+        return action in self.offered
 
 
 @dataclass(frozen=True)
@@ -177,6 +185,22 @@ class Backend(Protocol):
     def can_decide(self, draft_id: str, revision: int, *, actor: str) -> DraftInfo:
         """Raise NotPermitted / AlreadyDecided / BackendError unless `actor` may decide this
         revision now (the workflow's own rules, read-only); else the draft."""
+        ...
+
+    def can_override(self, draft_id: str, revision: int, *, actor: str) -> DraftInfo:
+        """Like `can_decide`, for the submitter's Submit anyway (an overridable block)."""
+        ...
+
+    def can_revise(self, draft_id: str, revision: int, *, actor: str) -> DraftInfo:
+        """Like `can_decide`, for the submitter's Revise (any state the workflow revises)."""
+        ...
+
+    def can_withdraw(self, draft_id: str, *, actor: str) -> DraftInfo: ...
+
+    def can_publish(self, draft_id: str, *, actor: str) -> DraftInfo: ...
+
+    def offered(self, draft_id: str, *, actor: str) -> DraftInfo:
+        """The draft with `offered`: what `actor` may do to it now (which buttons to show)."""
         ...
 
     def decide(

@@ -25,9 +25,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--host", default=os.environ.get("HOST", "0.0.0.0"), help="HTTP bind address (0.0.0.0)"
     )
-    parser.add_argument(
-        "--port", type=int, default=int(os.environ.get("PORT", "3000")), help="HTTP port (3000)"
-    )
+    parser.add_argument("--port", type=int, help="HTTP port (default: $PORT or 3000)")
     parser.add_argument("--threads", type=int, default=8, help="HTTP worker threads (8)")
     parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO"))
     parser.set_defaults(func=serve)
@@ -45,6 +43,7 @@ def serve(args: argparse.Namespace) -> int:
         settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     else:
         settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+        port = args.port if args.port is not None else settings.port  # checked before starting
 
     from bot.slack.runtime import Runtime
 
@@ -61,7 +60,7 @@ def serve(args: argparse.Namespace) -> int:
         logger.info("connected to Slack over Socket Mode")
         stop.wait()
     else:
-        server = runtime.http_server(host=args.host, port=args.port, threads=args.threads)
+        server = runtime.http_server(host=args.host, port=port, threads=args.threads)
         _on_signals(lambda: threading.Thread(target=server.stop, daemon=True).start())
         server.serve_forever()
     runtime.close()

@@ -1,6 +1,6 @@
 """From an outbox row to the Slack call that delivers it (pure, apart from two lookups).
 
-Payload shapes are the workflow's (see `bot/workflow/messages.py`): each carries the draft's
+Payload shapes are the workflow's (see `bot/workflow/payloads.py`): each carries the draft's
 content plus kind-specific fields; `draft_from_payload` turns them into the `DraftInfo` the Block
 Kit builders take.
 """

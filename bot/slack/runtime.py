@@ -14,6 +14,7 @@ from slack_bolt import App
 from sqlalchemy import text
 
 from bot.config import Settings
+from bot.engine.rules import RULE_TYPES
 from bot.guidelines.loader import GuidelineStore
 from bot.slack.app import build_client, create_app
 from bot.slack.dispatcher import Dispatcher
@@ -46,7 +47,7 @@ class Runtime:
         delivery_workers: int = 2,
     ) -> Runtime:
         db = db or Database(settings.database_url)
-        store = GuidelineStore(settings.guidelines_dir)
+        store = GuidelineStore(settings.guidelines_dir, RULE_TYPES)
         backend = WorkflowBackend(WorkflowService(db, store), store)
         dispatcher = Dispatcher(
             WorkflowOutbox(db),

@@ -13,15 +13,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import select
-
 from bot.audit import verify
-from bot.engine.checker import get_checker
-from bot.engine.findings import Draft as EngineDraft
 from bot.guidelines.errors import GuidelineError
 from bot.guidelines.loader import GuidelineStore
 from bot.guidelines.model import Guidelines
-from bot.routing import plan_route
 from bot.slack.backend import (
     Action,
     AlreadyDecided,
@@ -39,8 +34,7 @@ from bot.slack.backend import (
 )
 from bot.workflow import errors as wf
 from bot.workflow.service import WorkflowService
-from bot.workflow.views import DraftView
-from models import Decision, Draft
+from bot.workflow.snapshots import DraftView
 
 logger = logging.getLogger("brandgate.slack.backend")
 
@@ -50,7 +44,6 @@ DECISION_NAMES: dict[str, str] = {
     "changes": "changes",
     "edit": "edit_approve",
 }
-DECIDED_STATES = ("approved", "rejected", "changes_requested", "published")
 AUDIT_CACHE_SECONDS = 30.0
 
 
@@ -73,17 +66,9 @@ def translated() -> Iterator[None]:
         raise InvalidInput(str(err)) from err
 
 
-def to_info(v: DraftView) -> DraftInfo:
+def to_info(v: DraftView, offered: frozenset[str] = frozenset()) -> DraftInfo:
     findings = tuple(v.findings)
-    route = tuple(s.to_json() for s in v.route)
-    pending: tuple[str, ...] = ()
-    if v.state == "in_review" and v.current_stage is not None:
-        stage = next((s for s in v.route if s.stage == v.current_stage), None)
-        if stage is not None:
-            done = {d.get("actor") for d in stage.decisions}
-            pending = tuple(a for a in stage.approvers if a not in done)
-    decisions = [d for s in v.route for d in s.decisions]
-    last = decisions[-1] if decisions else {}
+    last = v.last_decision or {}
     return DraftInfo(
         id=str(v.id),
         revision=v.revision,
@@ -99,14 +84,15 @@ def to_info(v: DraftView) -> DraftInfo:
         verdict=v.verdict,
         findings=findings,
         overridable=all(f.get("overridable", True) for f in findings if f.get("level") == "error"),
-        route=route,
-        pending_approvers=pending,
-        decided_by=last.get("actor") if v.state in DECIDED_STATES else None,
-        decision=last.get("decision") if v.state in DECIDED_STATES else None,
+        route=tuple(s.to_json() for s in v.route),
+        pending_approvers=v.pending_approvers,
+        decided_by=last.get("actor"),
+        decision=last.get("decision"),
         comment=last.get("reason"),
         origin=v.origin or {},
         override_reason=v.override_reason,
         note=v.problem,
+        offered=tuple(sorted(offered)),
     )
 
 
@@ -149,17 +135,19 @@ class WorkflowBackend:
         if not brand_id:
             raise InvalidInput("Name a brand.")
         with translated():
-            g = self.store.get(brand_id)
-        draft = EngineDraft(
-            text=text, platform=platform or "x", kind=kind, sponsored=sponsored, context=context
-        )
-        # The workflow's history, so the preview also reports near-duplicates of earlier drafts.
-        result = get_checker(g).check(draft, history=self.service.history)
-        plan = plan_route(g, result, draft, submitter=user)
+            seen = self.service.preview(
+                brand=brand_id,
+                text=text,
+                platform=platform,
+                kind=kind,
+                sponsored=sponsored,
+                context=context,
+                submitter=user,
+            )
         return CheckSummary(
-            verdict=result.verdict,
-            findings=tuple(f.to_json() for f in result.findings),
-            route=tuple(plan.to_json()),
+            verdict=seen.result.verdict,
+            findings=tuple(f.to_json() for f in seen.result.findings),
+            route=tuple(seen.route.to_json()),
         )
 
     # -- drafts ---------------------------------------------------------------------------------
@@ -177,7 +165,7 @@ class WorkflowBackend:
                 idempotency_key=request.idempotency_key or None,
                 origin=dict(request.origin),
             )
-        return SubmitResult(draft=to_info(view), created=not view.replayed)
+        return SubmitResult(draft=self._offered(view, request.submitter), created=not view.replayed)
 
     @staticmethod
     def _id(draft_id: str) -> int:
@@ -191,18 +179,19 @@ class WorkflowBackend:
             view = self.service.override(
                 self._id(draft_id), actor=actor, reason=reason, idempotency_key=key or None
             )
-        return to_info(view)
+        return self._offered(view, actor)
 
     def revise(self, draft_id: str, *, actor: str, text: str, key: str) -> DraftInfo:
         with translated():
             view = self.service.revise(
                 self._id(draft_id), actor=actor, text=text, idempotency_key=key or None
             )
-        return to_info(view)
+        return self._offered(view, actor)
 
     def withdraw(self, draft_id: str, *, actor: str) -> DraftInfo:
         with translated():
-            return to_info(self.service.withdraw(self._id(draft_id), actor=actor))
+            view = self.service.withdraw(self._id(draft_id), actor=actor)
+        return self._offered(view, actor)
 
     def get(self, draft_id: str) -> DraftInfo:
         with translated():
@@ -215,7 +204,43 @@ class WorkflowBackend:
             view = self.service.can_decide(
                 self._id(draft_id), actor=actor, expected_revision=revision
             )
-        return to_info(view)
+        return self._offered(view, actor)
+
+    # The `can_*` questions: the workflow's own rules, read-only. Each raises the refusal the
+    # action would meet (NotPermitted, AlreadyDecided, BackendError), else returns the draft
+    # with what `actor` may do to it now in `offered`.
+    def _offered(self, view: DraftView, actor: str) -> DraftInfo:
+        return to_info(view, frozenset(self.service.offered_actions(view, actor)))
+
+    def can_override(self, draft_id: str, revision: int, *, actor: str) -> DraftInfo:
+        with translated():
+            view = self.service.can_override(
+                self._id(draft_id), actor=actor, expected_revision=revision
+            )
+        return self._offered(view, actor)
+
+    def can_revise(self, draft_id: str, revision: int, *, actor: str) -> DraftInfo:
+        with translated():
+            view = self.service.can_revise(
+                self._id(draft_id), actor=actor, expected_revision=revision
+            )
+        return self._offered(view, actor)
+
+    def can_withdraw(self, draft_id: str, *, actor: str) -> DraftInfo:
+        with translated():
+            view = self.service.can_withdraw(self._id(draft_id), actor=actor)
+        return self._offered(view, actor)
+
+    def can_publish(self, draft_id: str, *, actor: str) -> DraftInfo:
+        with translated():
+            view = self.service.can_publish(self._id(draft_id), actor=actor)
+        return self._offered(view, actor)
+
+    def offered(self, draft_id: str, *, actor: str) -> DraftInfo:
+        """The draft with `offered` filled for `actor`: which buttons to show them."""
+        with translated():
+            view = self.service.get(self._id(draft_id), with_revisions=False)
+        return self._offered(view, actor)
 
     def decide(
         self,
@@ -238,7 +263,7 @@ class WorkflowBackend:
                 expected_revision=revision,
                 idempotency_key=key or None,
             )
-        return to_info(view)
+        return self._offered(view, actor)
 
     # -- App Home --------------------------------------------------------------------------------
     def _summary(self, row: dict[str, Any]) -> DraftInfo:
@@ -268,25 +293,17 @@ class WorkflowBackend:
         )
 
     def _latest_decisions(self, brands: list[str], limit: int = 15) -> list[DecisionInfo]:
-        with self.service.db.reading() as session:
-            rows = session.execute(
-                select(Decision, Draft.brand_id)
-                .join(Draft, Draft.id == Decision.draft_id)
-                .where(Draft.brand_id.in_(brands))
-                .order_by(Decision.created_at.desc(), Decision.id.desc())
-                .limit(limit)
-            ).all()
         return [
             DecisionInfo(
                 draft_id=str(d.draft_id),
                 revision=d.revision,
-                brand_id=brand,
+                brand_id=d.brand,
                 actor=d.actor,
                 action=d.decision,
-                at=d.created_at,
+                at=d.at,
                 comment=d.reason,
             )
-            for d, brand in rows
+            for d in self.service.latest_decisions(brands, limit)
         ]
 
     def audit_status(self) -> AuditStatus:

@@ -11,6 +11,7 @@ from bot.workflow.errors import (
     UnknownDraft,
     WorkflowError,
 )
+from bot.workflow.offers import offered_actions
 from bot.workflow.outbox import (
     OutboxItem,
     claim_due,
@@ -20,10 +21,13 @@ from bot.workflow.outbox import (
     mark_failed,
     pending_count,
 )
+from bot.workflow.preview import Preview, preview, preview_many
 from bot.workflow.service import GuidelineSource, WorkflowService
-from bot.workflow.views import DraftView, RevisionView, StageView
+from bot.workflow.snapshots import DraftView, RevisionView, StageView
+from bot.workflow.states import Action, State
 
 __all__ = [
+    "Action",
     "AlreadyDecided",
     "Blocked",
     "DraftView",
@@ -34,8 +38,10 @@ __all__ = [
     "NotAllowed",
     "NotOverridable",
     "OutboxItem",
+    "Preview",
     "RevisionView",
     "StageView",
+    "State",
     "UnknownDraft",
     "WorkflowError",
     "WorkflowService",
@@ -44,5 +50,8 @@ __all__ = [
     "mark_delivered",
     "mark_delivered_many",
     "mark_failed",
+    "offered_actions",
     "pending_count",
+    "preview",
+    "preview_many",
 ]

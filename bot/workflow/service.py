@@ -1,42 +1,266 @@
 """The workflow service: submit, override, revise, withdraw, decide, delegate, publish, read.
 
 Slack-free: adapters (Slack app, CLI) call these methods and render the returned `DraftView`s and
-the queued outbox messages. Each method that changes a draft runs ONE transaction holding the
-state change, its audit entries (see bot/audit/log.py for how they join the chain) and its
-outbox messages. The draft row is locked first (`SELECT ... FOR UPDATE` on PostgreSQL, the write
-lock taken by BEGIN IMMEDIATE on SQLite), so two people acting on one draft are serialised and the
-second one sees what the first did.
+the queued outbox messages. The service is a facade over use cases composed from parts, each in
+its own module: every change runs in one unit of work (bot/workflow/unit.py: transaction, row
+lock, idempotency, audit, outbox), every move is checked against the state machine
+(bot/workflow/states.py), every permission by one guard (guards.py, seats.py) that the `can_*`
+queries and `offered_actions` share with the actions themselves.
 """
 
 from __future__ import annotations
 
+import builtins
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
-
-from bot.workflow.approver import ApproverActions
-from bot.workflow.core import CheckFn, GuidelineSource, engine_check
-from bot.workflow.errors import InvalidRequest, UnknownDraft
-from bot.workflow.submitter import SubmitterActions
-from bot.workflow.views import DraftView, build_view
-from models import Decision, Draft, ReviewStage, Revision, StageApprover
-from models import drafts as st
+from bot.guidelines.model import Guidelines
+from bot.workflow.context import CheckFn, GuidelineSource, WorkflowContext, engine_check
+from bot.workflow.deciding import Deciding, decision_request
+from bot.workflow.duplicate_index import DatabaseHistory
+from bot.workflow.offers import eligible_delegates, offered_actions
+from bot.workflow.preview import Preview, preview, preview_draft
+from bot.workflow.reading import DecisionRecord, Reading
+from bot.workflow.reviews import Reviews
+from bot.workflow.revising import Revising, revision
+from bot.workflow.snapshots import DraftView
+from bot.workflow.states import Action
+from bot.workflow.submitting import Submitting, submission
+from bot.workflow.unit import Units
 from models import review as rv
+from models import utcnow
+from models.db import Database
 
 __all__ = ["CheckFn", "GuidelineSource", "WorkflowService", "engine_check"]
 
 
-class WorkflowService(SubmitterActions, ApproverActions):
-    """Every workflow action; see the mixins for each actor's part."""
+class WorkflowService:
+    """Every workflow action and query, over one database and one guideline source."""
 
-    # ------------------------------------------------------------------ reading
+    def __init__(
+        self,
+        db: Database,
+        guidelines: GuidelineSource,
+        *,
+        check: CheckFn = engine_check,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.ctx = WorkflowContext(db, guidelines, check=check, clock=clock)
+        units = Units(db, clock, offers=self.offered_actions)
+        reviews = Reviews(self.ctx)
+        self._submitting = Submitting(self.ctx, units, reviews)
+        self._revising = Revising(self.ctx, units, reviews)
+        self._deciding = Deciding(self.ctx, units, reviews)
+        self._reading = Reading(db)
+
+    @property
+    def db(self) -> Database:
+        return self.ctx.db
+
+    @property
+    def guidelines(self) -> GuidelineSource:
+        return self.ctx.guidelines
+
+    @property
+    def history(self) -> DatabaseHistory:
+        return self.ctx.history
+
+    # ------------------------------------------------------------------ submitters
+
+    def submit(
+        self,
+        *,
+        submitter: str,
+        brand: str,
+        platform: str,
+        text: str,
+        kind: str = "post",
+        sponsored: bool = False,
+        context: str | None = None,
+        notes: str | None = None,
+        idempotency_key: str | None = None,
+        origin: dict[str, Any] | None = None,
+        override_reason: str | None = None,
+    ) -> DraftView:
+        """Check a draft, then block it, let the policy approve it, or route it to stage 1.
+
+        A reply needs its context. Trailing whitespace of the text is dropped. With
+        `idempotency_key`, submitting the same request again returns the same draft
+        (`replayed=True`); reusing the key for a different request raises IdempotencyConflict.
+        """
+        request = submission(
+            submitter=submitter,
+            brand=brand,
+            platform=platform,
+            text=text,
+            kind=kind,
+            sponsored=sponsored,
+            context=context,
+            notes=notes,
+            origin=origin,
+            override_reason=override_reason,
+        )
+        return self._submitting.submit(request, idempotency_key)
+
+    def override(
+        self, draft_id: int, *, actor: str, reason: str, idempotency_key: str | None = None
+    ) -> DraftView:
+        """Send a blocked draft to its approvers anyway, with a written reason.
+
+        With `idempotency_key`, a repeat returns the draft as it is now (`replayed=True`).
+        """
+        return self._revising.override(draft_id, actor, reason, idempotency_key)
+
+    def revise(
+        self,
+        draft_id: int,
+        *,
+        actor: str,
+        text: str,
+        notes: str | None = None,
+        override_reason: str | None = None,
+        idempotency_key: str | None = None,
+        context: str | None = None,
+    ) -> DraftView:
+        """A new revision by the submitter: re-checked, then blocked or routed afresh.
+
+        `context` replaces the draft's (a reply needs one). With `idempotency_key`, a repeat (a
+        retried Slack delivery, even after a restart) adds no second revision and returns the
+        draft as it is now (`replayed=True`).
+        """
+        request = revision(
+            draft_id,
+            actor=actor,
+            text=text,
+            notes=notes,
+            override_reason=override_reason,
+            context=context,
+        )
+        return self._revising.revise(request, idempotency_key)
+
+    def withdraw(self, draft_id: int, *, actor: str, reason: str | None = None) -> DraftView:
+        return self._revising.withdraw(draft_id, actor, reason)
+
+    def mark_published(self, draft_id: int, *, actor: str, url: str) -> DraftView:
+        """Record where an approved draft went live."""
+        return self._revising.mark_published(draft_id, actor, url)
+
+    # ------------------------------------------------------------------ approvers
+
+    def decide(
+        self,
+        draft_id: int,
+        *,
+        actor: str,
+        decision: str,
+        reason: str | None = None,
+        text: str | None = None,
+        expected_revision: int | None = None,
+        override_reason: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> DraftView:
+        """Approve, reject (reason), request changes (comment) or edit-and-approve (text).
+
+        Exactly one decision wins a stage in `any` mode; whoever comes second gets
+        AlreadyDecided naming the winner. `expected_revision` (e.g. from a Slack button) refuses
+        a decision on a text that has since been revised. With `idempotency_key`, a repeat
+        returns the first call's outcome (`replayed=True`, with its `decision`) and writes
+        nothing. Nobody decides two stages of one draft.
+        """
+        request = decision_request(
+            draft_id,
+            actor=actor,
+            decision=decision,
+            reason=reason,
+            text=text,
+            expected_revision=expected_revision,
+            override_reason=override_reason,
+        )
+        return self._deciding.decide(request, idempotency_key)
+
+    def approve(self, draft_id: int, *, actor: str, **kw: Any) -> DraftView:
+        return self.decide(draft_id, actor=actor, decision=rv.APPROVE, **kw)
+
+    def reject(self, draft_id: int, *, actor: str, reason: str, **kw: Any) -> DraftView:
+        return self.decide(draft_id, actor=actor, decision=rv.REJECT, reason=reason, **kw)
+
+    def request_changes(self, draft_id: int, *, actor: str, comment: str, **kw: Any) -> DraftView:
+        return self.decide(draft_id, actor=actor, decision=rv.CHANGES, reason=comment, **kw)
+
+    def edit_and_approve(self, draft_id: int, *, actor: str, text: str, **kw: Any) -> DraftView:
+        return self.decide(draft_id, actor=actor, decision=rv.EDIT_APPROVE, text=text, **kw)
+
+    def delegate(
+        self, draft_id: int, *, actor: str, to: str, reason: str | None = None
+    ) -> DraftView:
+        """Hand an approver's seat in the open stage to another approver of the brand (never
+        the submitter, never someone who decides or sits on another stage of the draft)."""
+        return self._deciding.delegate(draft_id, actor, to, reason)
+
+    # ------------------------------------------------------------------ may I? (read-only)
+    # Each raises what its action would raise for `actor` now (NotAllowed, NotOverridable,
+    # AlreadyDecided, InvalidTransition, UnknownDraft), changing nothing; else the draft as it
+    # is. Adapters ask before opening a form, so nobody types a reason they cannot submit; the
+    # action checks again under the lock either way.
+
+    def can_decide(
+        self, draft_id: int, *, actor: str, expected_revision: int | None = None
+    ) -> DraftView:
+        return self._deciding.can_decide(draft_id, actor, expected_revision)
+
+    def can_override(
+        self, draft_id: int, *, actor: str, expected_revision: int | None = None
+    ) -> DraftView:
+        return self._revising.can_override(draft_id, actor, expected_revision)
+
+    def can_revise(
+        self, draft_id: int, *, actor: str, expected_revision: int | None = None
+    ) -> DraftView:
+        return self._revising.can_revise(draft_id, actor, expected_revision)
+
+    def can_withdraw(self, draft_id: int, *, actor: str) -> DraftView:
+        return self._revising.can_withdraw(draft_id, actor)
+
+    def can_publish(self, draft_id: int, *, actor: str) -> DraftView:
+        return self._revising.can_publish(draft_id, actor)
+
+    def _guidelines_of(self, view: DraftView) -> Guidelines | None:
+        try:
+            return self.guidelines.get(view.brand)
+        except Exception:  # a broken file offers nothing that needs it (see offers.py)
+            return None
+
+    def offered_actions(self, view: DraftView, actor: str) -> frozenset[Action]:
+        """What to offer `actor` for `view` (buttons, commands); no database access."""
+        return offered_actions(view, actor, self._guidelines_of(view))
+
+    def eligible_delegates(self, view: DraftView, actor: str) -> list[str]:
+        g = self._guidelines_of(view)
+        return eligible_delegates(view, actor, g) if g is not None else []
+
+    # ------------------------------------------------------------------ previews, reading
+
+    def preview(
+        self,
+        *,
+        brand: str,
+        text: str,
+        platform: str | None,
+        kind: str = "post",
+        sponsored: bool = False,
+        context: str | None = None,
+        submitter: str | None = None,
+    ) -> Preview:
+        """What submitting would do (check and route), storing nothing; earlier drafts of the
+        brand count for the duplicate check."""
+        draft = preview_draft(
+            text=text, platform=platform, kind=kind, sponsored=sponsored, context=context
+        )
+        return preview(self.guidelines.get(brand), draft, submitter=submitter, history=self.history)
 
     def get(self, draft_id: int, *, with_revisions: bool = True) -> DraftView:
-        with self.db.reading() as session:
-            draft = session.get(Draft, draft_id)
-            if draft is None:
-                raise UnknownDraft(draft_id)
-            return build_view(session, draft, with_revisions=with_revisions)
+        return self._reading.get(draft_id, with_revisions=with_revisions)
 
     def list(
         self,
@@ -48,61 +272,14 @@ class WorkflowService(SubmitterActions, ApproverActions):
         limit: int = 100,
     ) -> list[dict[str, Any]]:
         """Newest first. `approver` keeps drafts waiting on that user's decision."""
-        if state is not None and state not in st.STATES:
-            raise InvalidRequest(f"unknown state {state!r}; one of: {', '.join(st.STATES)}")
-        stmt = (
-            select(Draft, Revision)
-            .join(
-                Revision,
-                (Revision.draft_id == Draft.id) & (Revision.number == Draft.current_revision),
-            )
-            .order_by(Draft.id.desc())
-            .limit(limit)
+        return self._reading.list(
+            state=state, brand=brand, submitter=submitter, approver=approver, limit=limit
         )
-        if state:
-            stmt = stmt.where(Draft.state == state)
-        if brand:
-            stmt = stmt.where(Draft.brand_id == brand)
-        if submitter:
-            stmt = stmt.where(Draft.submitter == submitter)
-        if approver:
-            waiting = (
-                select(ReviewStage.draft_id)
-                .join(StageApprover, StageApprover.stage_id == ReviewStage.id)
-                .where(
-                    ReviewStage.state == rv.PENDING,
-                    StageApprover.user_id == approver,
-                    StageApprover.active.is_(True),
-                    ~select(Decision.id)
-                    .where(Decision.stage_id == ReviewStage.id, Decision.actor == approver)
-                    .exists(),
-                )
-            )
-            stmt = stmt.where(Draft.state == st.IN_REVIEW, Draft.id.in_(waiting))
-        from bot.audit.chain import format_time
-
-        with self.db.reading() as session:
-            return [
-                {
-                    "id": d.id,
-                    "brand": d.brand_id,
-                    "platform": d.platform,
-                    "kind": d.kind,
-                    "state": d.state,
-                    "verdict": r.verdict,
-                    "submitter": d.submitter,
-                    "revision": d.current_revision,
-                    "stage": d.current_stage,
-                    "text": r.text,
-                    "created_at": format_time(d.created_at),
-                    "updated_at": format_time(d.updated_at),
-                }
-                for d, r in session.execute(stmt).all()
-            ]
 
     def counts(self, *, brand: str | None = None) -> dict[str, int]:
-        stmt = select(Draft.state, func.count()).group_by(Draft.state)
-        if brand:
-            stmt = stmt.where(Draft.brand_id == brand)
-        with self.db.reading() as session:
-            return {s: int(n) for s, n in session.execute(stmt).all()}
+        return self._reading.counts(brand=brand)
+
+    def latest_decisions(
+        self, brands: builtins.list[str], limit: int = 15
+    ) -> builtins.list[DecisionRecord]:
+        return self._reading.latest_decisions(brands, limit)

@@ -1,27 +1,20 @@
 """The draft state machine: the one place that says which action is allowed in which state.
 
-Adapters (the Slack app, the CLI) ask these functions which buttons and commands to offer, and the
-workflow service asks them before it changes anything, so the two can never disagree. The service
-still checks who may act (the submitter, an assigned approver); this module only knows states.
+Adapters (the Slack app, the CLI) ask the workflow which buttons and commands to offer
+(`WorkflowService.offered_actions`, the `can_*` queries), and the workflow service asks these
+functions before it changes anything, so the two can never disagree. The service also checks who
+may act (the submitter, an assigned approver); this module only knows states.
+
+Both tables are data: the tests enumerate every (state, action) and (state, state) pair from them.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-
-class State(StrEnum):
-    """A draft's stored state (SPEC "Workflow"). `revised` is an audit event, never a state:
-    a revision is re-checked at once and lands in `blocked` or `in_review`."""
-
-    SUBMITTED = "submitted"
-    BLOCKED = "blocked"
-    IN_REVIEW = "in_review"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    CHANGES_REQUESTED = "changes_requested"
-    WITHDRAWN = "withdrawn"
-    PUBLISHED = "published"
+# The models hold the column's vocabulary (they may not import the application); this module
+# owns what may happen to it.
+from models.drafts import DraftState as State
 
 
 class Action(StrEnum):
@@ -40,38 +33,30 @@ class Action(StrEnum):
 SUBMITTER_ACTIONS = frozenset({Action.OVERRIDE, Action.REVISE, Action.WITHDRAW, Action.PUBLISH})
 APPROVER_ACTIONS = frozenset({Action.DECIDE, Action.DELEGATE, Action.PUBLISH})
 
-_OPEN = (State.SUBMITTED, State.BLOCKED, State.IN_REVIEW, State.CHANGES_REQUESTED)
+# Not yet decided: the submitter may still change or take back the text.
+OPEN = frozenset({State.SUBMITTED, State.BLOCKED, State.IN_REVIEW, State.CHANGES_REQUESTED})
 
-# The states each action may start from, as data: tests enumerate every (state, action) pair.
+# The states each action may start from.
 ALLOWED_FROM: dict[Action, frozenset[State]] = {
     Action.OVERRIDE: frozenset({State.BLOCKED}),
-    Action.REVISE: frozenset(_OPEN),
-    Action.WITHDRAW: frozenset(_OPEN),
+    Action.REVISE: OPEN,
+    Action.WITHDRAW: OPEN,
     Action.DECIDE: frozenset({State.IN_REVIEW}),
     Action.DELEGATE: frozenset({State.IN_REVIEW}),
     Action.PUBLISH: frozenset({State.APPROVED}),
 }
 
-# Where a transition may lead; `None` target sets mean "decided by the check or the stages".
+# Where a (re-)check lands: blocked, approved by the policy, sent to people, or left submitted
+# when nobody is eligible to approve.
+_CHECKED = frozenset({State.BLOCKED, State.APPROVED, State.IN_REVIEW, State.SUBMITTED})
+
+# Every move the workflow may make, as data. A state that reaches itself does so by being
+# re-checked (a revision, an override), never by standing still.
 TRANSITIONS: dict[State, frozenset[State]] = {
-    State.SUBMITTED: frozenset({State.BLOCKED, State.IN_REVIEW, State.APPROVED, State.WITHDRAWN}),
-    State.BLOCKED: frozenset(
-        {State.BLOCKED, State.IN_REVIEW, State.APPROVED, State.SUBMITTED, State.WITHDRAWN}
-    ),
-    State.IN_REVIEW: frozenset(
-        {
-            State.IN_REVIEW,
-            State.BLOCKED,
-            State.APPROVED,
-            State.REJECTED,
-            State.CHANGES_REQUESTED,
-            State.SUBMITTED,
-            State.WITHDRAWN,
-        }
-    ),
-    State.CHANGES_REQUESTED: frozenset(
-        {State.BLOCKED, State.IN_REVIEW, State.APPROVED, State.SUBMITTED, State.WITHDRAWN}
-    ),
+    State.SUBMITTED: _CHECKED | {State.WITHDRAWN},
+    State.BLOCKED: _CHECKED | {State.WITHDRAWN},
+    State.IN_REVIEW: _CHECKED | {State.REJECTED, State.CHANGES_REQUESTED, State.WITHDRAWN},
+    State.CHANGES_REQUESTED: _CHECKED | {State.WITHDRAWN},
     State.APPROVED: frozenset({State.PUBLISHED}),
     State.REJECTED: frozenset(),
     State.WITHDRAWN: frozenset(),
@@ -83,6 +68,16 @@ DECIDED = frozenset({State.APPROVED, State.REJECTED, State.CHANGES_REQUESTED, St
 TERMINAL = frozenset(s for s, targets in TRANSITIONS.items() if not targets)
 # States that count as "the text went through" (approved, possibly already live).
 ACCEPTED = frozenset({State.APPROVED, State.PUBLISHED})
+
+# How a refusal names the action: "... and cannot be <participle>".
+_PARTICIPLES = {
+    Action.OVERRIDE: "overridden",
+    Action.REVISE: "revised",
+    Action.WITHDRAW: "withdrawn",
+    Action.DECIDE: "decided",
+    Action.DELEGATE: "delegated",
+    Action.PUBLISH: "marked published",
+}
 
 
 def allows(state: str, action: Action) -> bool:
@@ -111,10 +106,19 @@ def actions_in(state: str, *, submitter: bool = False, approver: bool = False) -
     return frozenset(a for a in roles if allows(state, a))
 
 
-def refusal(state: str, action: Action) -> str:
+def refusal(state: str, action: Action, draft_id: int | None = None) -> str:
     """Why `action` is not allowed in `state`, in words for people."""
-    where = ", ".join(sorted(ALLOWED_FROM[action]))
-    return f"cannot {action.value} a draft that is {state} (only when {where})"
+    subject = "the draft" if draft_id is None else f"draft {draft_id}"
+    allowed = sorted(ALLOWED_FROM[action])
+    done = _PARTICIPLES[action]
+    if len(allowed) == 1:
+        return f"{subject} is {state}, not {allowed[0]}: it cannot be {done}"
+    return f"{subject} is {state} and cannot be {done} (only when {', '.join(allowed)})"
+
+
+def move_refusal(source: str, target: str, draft_id: int | None = None) -> str:
+    subject = "the draft" if draft_id is None else f"draft {draft_id}"
+    return f"{subject} cannot go from {source} to {target}"
 
 
 __all__ = [
@@ -122,6 +126,7 @@ __all__ = [
     "ALLOWED_FROM",
     "APPROVER_ACTIONS",
     "DECIDED",
+    "OPEN",
     "SUBMITTER_ACTIONS",
     "TERMINAL",
     "TRANSITIONS",
@@ -130,5 +135,6 @@ __all__ = [
     "actions_in",
     "allows",
     "can_move",
+    "move_refusal",
     "refusal",
 ]

@@ -1,4 +1,8 @@
-"""Alembic environment: uses the caller's connection, else the configured URL / DATABASE_URL."""
+"""Alembic environment: uses the caller's connection, else `sqlalchemy.url` or DATABASE_URL.
+
+The application passes its connection (models/migrate.py); the URL fallbacks are for running
+`alembic` by hand, so this file needs nothing of the application's configuration.
+"""
 
 from __future__ import annotations
 
@@ -17,9 +21,7 @@ target_metadata = Base.metadata
 def _url() -> str:
     url = config.get_main_option("sqlalchemy.url") or os.environ.get("DATABASE_URL")
     if not url:
-        from bot.config import DEFAULT_DATABASE_URL
-
-        url = DEFAULT_DATABASE_URL
+        raise SystemExit("alembic: set DATABASE_URL (or sqlalchemy.url) to the database to migrate")
     return url
 
 

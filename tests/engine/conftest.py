@@ -8,6 +8,7 @@ import pytest
 
 from bot.engine.checker import Checker, get_checker
 from bot.engine.findings import CheckResult, Draft
+from bot.engine.rules import RULE_TYPES
 from bot.guidelines.loader import load_guidelines
 from bot.guidelines.model import Guidelines
 from tests.engine.support import EN_GUIDELINES, IT_GUIDELINES, CheckFn, write_guidelines
@@ -23,12 +24,12 @@ def guidelines_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def en(guidelines_dir: Path) -> Guidelines:
-    return load_guidelines(guidelines_dir / "northwind.yml")
+    return load_guidelines(guidelines_dir / "northwind.yml", RULE_TYPES)
 
 
 @pytest.fixture(scope="session")
 def it(guidelines_dir: Path) -> Guidelines:
-    return load_guidelines(guidelines_dir / "aurora.yml")
+    return load_guidelines(guidelines_dir / "aurora.yml", RULE_TYPES)
 
 
 def _checker_fn(checker: Checker) -> CheckFn:

@@ -14,12 +14,13 @@ from bot.cli.check import Item, check_items
 from bot.cli.main import main
 from bot.engine.checker import Checker
 from bot.engine.findings import CheckResult, Draft, Finding
-from bot.engine.history import (
+from bot.engine.near_duplicates import (
     InMemoryHistory,
     canonical_words,
     signature,
     similarity,
 )
+from bot.engine.rules import RULE_TYPES
 from bot.engine.rules.readability import (
     TextCounts,
     english_syllables,
@@ -112,7 +113,7 @@ NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 def _checker(tmp_path: Path, name: str, text: str) -> Checker:
     path = tmp_path / f"{name}.yml"
     path.write_text(text, encoding="utf-8")
-    return Checker(load_guidelines(path))
+    return Checker(load_guidelines(path, RULE_TYPES))
 
 
 @pytest.fixture(scope="module")
@@ -317,7 +318,7 @@ def test_duplicate_en_negatives(en: Checker) -> None:
 def test_duplicate_it(it: Checker) -> None:
     history = _history(("casa", "12", IT_A, timedelta(days=3)))
     (found,) = findings(it, IT_B, "copia-incolla", kind="reply", history=history)
-    assert "draft 12" in found.message
+    assert "bozza 12" in found.message and "draft" not in found.message  # Italian, whole
     old = _history(("casa", "12", IT_A, timedelta(days=20)))  # window: 14 days
     assert findings(it, IT_B, "copia-incolla", history=old) == []
     different = "Ciao Pietro, la Miscela Alba è tornata: la trovi in bottega da giovedì mattina."
@@ -586,7 +587,7 @@ def test_check_batch_is_its_own_history(tmp_path: Path, capsys: pytest.CaptureFi
         Item("c", {"brand": "trail", "platform": "x", "text": REPLY_B}, "l6"),
         Item("j", {"brand": "casa", "platform": "x", "text": IT_B}, "l7"),
     ]
-    store = GuidelineStore(tmp_path)
+    store = GuidelineStore(tmp_path, RULE_TYPES)
     outcomes = list(check_items(store, items, None, InMemoryHistory(), batch_size=2))
     assert [o.item.id for o in outcomes] == ["a", "i", "b", "bad", "x", "c", "j"]
     assert outcomes[3].error is not None and "empty" in outcomes[3].error
@@ -598,7 +599,7 @@ def test_check_batch_is_its_own_history(tmp_path: Path, capsys: pytest.CaptureFi
     }
     assert copies["a"] == copies["i"] == copies["b"] == copies["x"] == []
     assert "closest: draft a " in copies["c"][0]
-    assert "closest: draft i " in copies["j"][0]
+    assert "la più simile: bozza i " in copies["j"][0]  # the Italian brand, in Italian
     # a single draft has no history: nothing to compare with
     main([*common, "--format", "json", REPLY_B])
     result = json.loads(capsys.readouterr().out)

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from bot.engine.checker import Checker
+from bot.engine.findings import CheckResult, Draft, Finding
 from bot.engine.platforms import weighted_length
-from tests.engine.support import CheckFn, rules_of
+from bot.engine.rules import RULE_TYPES
+from bot.guidelines.loader import load_guidelines
+from tests.engine.support import CheckFn, rules_of, write_guidelines
 
 
 def test_platform_length_counts_like_the_platform(check_en: CheckFn) -> None:
@@ -52,3 +58,44 @@ def test_disclosure_required_when_sponsored(check_en: CheckFn) -> None:
     assert finding.text == "#ad" and "125" in finding.message
     # "#adventure" is not "#ad"
     assert "disclosure" in rules_of(check_en("#adventure time", sponsored=True))
+
+
+def _checker_with_threads_limit(tmp_path: Path, limit: int, language: str = "en") -> Checker:
+    text = f"brand: Acme\nlanguage: {language}\nplatforms:\n  threads: {{max_chars: {limit}}}\n"
+    return Checker(load_guidelines(write_guidelines(tmp_path, "acme", text), RULE_TYPES))
+
+
+def _length_finding(result: CheckResult) -> Finding:
+    return next(f for f in result.findings if f.rule == "platform-length")
+
+
+def test_over_the_platforms_hard_limit_is_not_overridable(check_en: CheckFn) -> None:
+    # A 636-character Threads post (limit 500) reached approvers through `drafts override`.
+    result = check_en("b" * 636, platform="threads")
+    finding = _length_finding(result)
+    assert finding.overridable is False and result.overridable is False
+    assert "cannot be overridden" in finding.message
+    assert finding.to_json()["overridable"] is False
+
+
+def test_over_the_brands_own_limit_only_stays_overridable(tmp_path: Path) -> None:
+    checker = _checker_with_threads_limit(tmp_path, 300)
+    within_platform = checker.check(Draft("b" * 400, "threads"))
+    assert _length_finding(within_platform).overridable is True
+    assert within_platform.overridable is True
+    assert _length_finding(checker.check(Draft("b" * 636, "threads"))).overridable is False
+
+
+def test_a_brand_limit_above_the_platforms_is_capped_by_it(tmp_path: Path) -> None:
+    checker = _checker_with_threads_limit(tmp_path, 1000)
+    finding = _length_finding(checker.check(Draft("b" * 636, "threads")))
+    assert (finding.start, finding.overridable) == (500, False)
+
+
+def test_hard_limit_message_speaks_the_brands_language(tmp_path: Path) -> None:
+    checker = _checker_with_threads_limit(tmp_path, 1000, language="it")
+    finding = _length_finding(checker.check(Draft("b" * 636, "threads")))
+    assert finding.message == (
+        "threads ammette 500 caratteri; questa bozza ne ha 636 (136 di troppo). "
+        "threads stesso rifiuta post più lunghi: non si può forzare."
+    )

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from bot.cli.check import _batch_size
 from bot.cli.main import main
 from bot.engine.checker import BATCH_SIZE
+from bot.engine.rules import RULE_TYPES
 from tests.engine.support import EN_GUIDELINES, write_guidelines
 
 CONTRACT_FIELDS = {
@@ -81,7 +83,7 @@ def test_as_user_is_left_out_of_the_route(
 def test_reads_standard_input(
     capsys: pytest.CaptureFixture[str], guidelines_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sys, "stdin", io.StringIO("It cures blisters."))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"It cures blisters.")))
     args = base(guidelines_dir, "--brand", "northwind", "--platform", "x", "--format", "json")
     code, out, _ = run(capsys, *args, "-")
     assert code == 1 and json.loads(out)["findings"][0]["text"] == "cures"
@@ -227,3 +229,26 @@ def test_batches_from_files_one_at_a_time_from_a_pipe(
         assert _batch_size("-") == BATCH_SIZE
     monkeypatch.setattr("sys.stdin", io.StringIO("{}\n"))  # no file descriptor at all
     assert _batch_size("-") == 1
+
+
+def test_each_item_is_answered_before_the_next_is_read_in_batches_of_one(
+    guidelines_dir: Path,
+) -> None:
+    """From a pipe (batches of one), outcome N is yielded before item N+1 is asked for."""
+    from bot.cli.check import Item, check_items
+    from bot.guidelines.loader import GuidelineStore
+
+    read: list[str] = []
+
+    def items() -> Iterator[Item]:
+        for n in range(3):
+            read.append(f"d{n}")
+            fields = {"text": "Tested on wet trails.", "brand": "northwind", "platform": "x"}
+            yield Item(f"d{n}", fields, f"-:{n + 1}")
+
+    answered = []
+    for outcome in check_items(
+        GuidelineStore(guidelines_dir, RULE_TYPES), items(), None, batch_size=1
+    ):
+        answered.append((outcome.item.id, list(read)))
+    assert answered == [("d0", ["d0"]), ("d1", ["d0", "d1"]), ("d2", ["d0", "d1", "d2"])]

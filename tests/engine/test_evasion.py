@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from bot.engine import normalize as norm_module
 from bot.engine.findings import Draft
+from bot.engine.links import URL
 from bot.engine.normalize import normalize
 from tests.engine.support import CheckFn, texts_of
 
@@ -31,6 +32,13 @@ DISGUISES = {
     "digits for letters": "We gu4r4nt33 it",
     "combining mark": "We gua\u0301rantee it",
     "inflected and disguised": "It is GU\u0410RANT\u200bEED",
+    "null character": "We gua\x00rantee it",
+    "start-of-heading character": "We gua\x01rantee it",
+    "unit separator": "We gua\x1frantee it",
+    "delete character": "We guar\x7fantee it",
+    "control character in a non-ASCII draft": "Caffè: we gua\x00rantee it",
+    "right-to-left override": "We \u202eeetnaraug\u202c it",
+    "right-to-left override to the end": "We \u202eeetnaraug",
 }
 
 
@@ -65,6 +73,8 @@ CLEAN = [
     "Emoji time 🏔️👍🏽 on the trail.",
     "Model X3 and the 4K camera are in stock.",
     "Plan A, B or C: all good.",
+    "Tabs\tand\r\nline breaks\nare layout.",
+    "\u202bعربي\u202c and \u2067עברית\u2069 embedded, not overridden.",
 ]
 
 
@@ -78,6 +88,18 @@ def test_clean_text_is_not_flagged_by_normalisation(check_en: CheckFn, text: str
 def test_italian_accents_survive(check_it: CheckFn) -> None:
     assert normalize("perché è così").text == "perché è così"
     assert texts_of(check_it("Lo garantirà."), "niente-garanzie") == ["garantirà"]
+
+
+def test_reversed_text_is_matched_as_displayed_and_points_at_the_override(
+    check_en: CheckFn,
+) -> None:
+    text = "Our \u202eeetnaraug eno-ton\u202c!"  # displays "Our not-one guarantee!"
+    norm = normalize(text)
+    assert norm.text == "Our not-one guarantee!"
+    found = [f for f in check_en(text).findings if f.rule == "no-guarantees"]
+    assert [f.text for f in found] == ["\u202eeetnaraug eno-ton\u202c"]
+    # plain reversed text without an override is not an evasion: it displays reversed
+    assert [f for f in check_en("eetnaraug").findings if f.rule == "no-guarantees"] == []
 
 
 def test_normalized_offsets_map_back() -> None:
@@ -127,12 +149,21 @@ def _normalize_without_shortcuts(text: str) -> tuple[str, tuple[int, ...] | None
     `normalize` must always agree with it; only its speed may differ."""
     starts: list[int] | None = None
     current = text
-    if any(not norm_module._maps_to_itself(c) for c in text if not c.isascii()):
+    if any(
+        not norm_module._maps_to_itself(c)
+        for c in text
+        if not (c.isascii() and (c.isprintable() or c in "\t\n\r"))
+    ):
         folded, starts, ends = norm_module._fold_unicode(text)
+        if "\u202e" in text:
+            displayed, lows, highs = norm_module.display_order(text)
+            folded, starts, ends = norm_module._fold_unicode(displayed)
+            starts = [lows[s] for s in starts]
+            ends = [highs[e - 1] for e in ends]
         current = "".join(folded)
     chars = list(current)
     # A letter touching a digit (or @, $) outside links, tested on ASCII as documented.
-    classes = norm_module._URL.sub(" ", current).encode("ascii", "replace")
+    classes = URL.sub(" ", current).encode("ascii", "replace")
     classes = classes.translate(norm_module._CLASSES)
     if (b"a0" in classes or b"0a" in classes or b"a@" in classes) and norm_module._swap_digits(
         chars, current
@@ -164,6 +195,17 @@ _DISGUISE_PIECES = st.sampled_from(
         "\U0001d41a",
         "\u2019",
         "é",
+        "\x00",
+        "\x01",
+        "\x0b",
+        "\x1f",
+        "\x7f",
+        "\x85",
+        "\u202e",
+        "\u202d",
+        "\u202c",
+        "\u2067",
+        "\u2069",
     ]
 )
 

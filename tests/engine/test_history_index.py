@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.engine.history import (
+from bot.engine.near_duplicates import (
     BANDS,
     NUM_HASHES,
     ROWS,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bot.engine.checker import get_checker
 from bot.engine.findings import Draft
+from bot.engine.rules import RULE_TYPES
 from bot.guidelines.loader import load_guidelines
 from bot.routing import plan_route
 from tests.engine.support import EN_GUIDELINES, write_guidelines
@@ -18,7 +19,7 @@ def _plan(
     submitter: str | None = None,
     **kw: object,
 ):  # type: ignore[no-untyped-def]
-    guidelines = load_guidelines(write_guidelines(tmp_path, "brand", yaml_text))
+    guidelines = load_guidelines(write_guidelines(tmp_path, "brand", yaml_text), RULE_TYPES)
     draft = Draft(text=text, platform=kw.pop("platform", "x"), **kw)  # type: ignore[arg-type]
     result = get_checker(guidelines).check(draft)
     return plan_route(guidelines, result, draft, submitter)

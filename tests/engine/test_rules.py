@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.engine.support import CheckFn, rules_of, texts_of
+from bot.engine.checker import Checker
+from bot.engine.findings import Draft
+from bot.engine.rules import RULE_TYPES
+from bot.guidelines.loader import load_guidelines
+from tests.engine.support import CheckFn, rules_of, texts_of, write_guidelines
 
 
 @pytest.mark.parametrize(
@@ -153,3 +159,36 @@ def test_values_italian(check_it: CheckFn) -> None:
 def test_clean_draft_passes(check_en: CheckFn, check_it: CheckFn) -> None:
     assert check_en("Our TrailLite boots kept us dry on a wet week in the hills.").findings == ()
     assert check_it("Le nostre tazze Casa Aurora vanno in lavastoviglie.").findings == ()
+
+
+# --------------------------------------------------------------------------- occurrence patterns
+
+
+def _occurrence_checker(tmp_path: Path, pattern: str, bound: str) -> Checker:
+    text = (
+        "brand: Acme\nlanguage: it\nrules:\n"
+        f"  - {{id: p, type: occurrence, pattern: '{pattern}', {bound}}}\n"
+    )
+    return Checker(load_guidelines(write_guidelines(tmp_path, "acme", text), RULE_TYPES))
+
+
+def test_exponential_pattern_runs_in_linear_time(tmp_path: Path) -> None:
+    # On Python's backtracking `re`, "(a+)+$" took 7.8 s on 26 characters and doubles with
+    # each one more: 5,000 would never finish. RE2 answers at once, with the same meaning.
+    checker = _occurrence_checker(tmp_path, "(a+)+$", "min: 1")
+    found = [f for f in checker.check(Draft("a" * 5000 + "!", "x")).findings if f.rule == "p"]
+    assert [f.message for f in found] == ["'(a+)+$' compare 0 volte."]
+    assert [f for f in checker.check(Draft("b" + "a" * 5000, "x")).findings if f.rule == "p"] == []
+
+
+def test_pattern_classes_keep_pythons_unicode_meaning(tmp_path: Path) -> None:
+    # RE2's own \w is ASCII: "perché è così" would be five words ("perch", "cos", "...").
+    checker = _occurrence_checker(tmp_path, r"\w+", "max: 2")
+    (found,) = [f for f in checker.check(Draft("perché è così", "x")).findings if f.rule == "p"]
+    assert (found.text, found.message) == ("così", "'\\w+' compare 3 volte.")
+    letters = _occurrence_checker(tmp_path, r"[^\W\d_]+", "max: 1")  # Python's "letters"
+    (found,) = [f for f in letters.check(Draft("perché 42 è", "x")).findings if f.rule == "p"]
+    assert found.text == "è"
+    emoji = _occurrence_checker(tmp_path, r"[\U0001F300-\U0001FAFF\u2600-\u27BF]", "max: 1")
+    (found,) = [f for f in emoji.check(Draft("Sole ☀ e monti 🏔 !", "x")).findings if f.rule == "p"]
+    assert found.text == "🏔"

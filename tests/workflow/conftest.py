@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from wfhelpers import ACME, SOLO
 
+from bot.engine.rules import RULE_TYPES
 from bot.guidelines.loader import GuidelineStore
 from bot.workflow import WorkflowService
 from models.db import Database
@@ -23,4 +24,4 @@ def guidelines_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def service(db: Database, guidelines_dir: Path) -> WorkflowService:
-    return WorkflowService(db, GuidelineStore(guidelines_dir))
+    return WorkflowService(db, GuidelineStore(guidelines_dir, RULE_TYPES))

@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy import create_engine, insert, text
 from test_duplicates import DUP, GENUINE, REPLY_ANNA, REPLY_MARCO, T0, Clock, dup_findings, reply
 
-from bot.engine.history import SIGNATURE_VERSION, signature
+from bot.engine.near_duplicates import SIGNATURE_VERSION, signature
+from bot.engine.rules import RULE_TYPES
 from bot.guidelines.loader import GuidelineStore
 from bot.workflow import WorkflowService
-from bot.workflow.history import DatabaseHistory
+from bot.workflow.duplicate_index import DatabaseHistory
 from models import RevisionSignature
 from models.db import Database
 
@@ -34,7 +35,8 @@ def brands(guidelines_dir: Path) -> Path:
 def two_services(db_url: str, brands: Path, clock: Clock) -> tuple[WorkflowService, ...]:
     """Two instances, each with its own connection pool and its own index: two processes."""
     return tuple(
-        WorkflowService(Database(db_url), GuidelineStore(brands), clock=clock) for _ in range(2)
+        WorkflowService(Database(db_url), GuidelineStore(brands, RULE_TYPES), clock=clock)
+        for _ in range(2)
     )
 
 
@@ -72,7 +74,7 @@ def test_a_draft_recorded_by_another_instance_is_found(db_url: str, brands: Path
 
 def test_rows_older_than_the_window_are_evicted(db: Database, brands: Path) -> None:
     clock = Clock()
-    service = WorkflowService(db, GuidelineStore(brands), clock=clock)
+    service = WorkflowService(db, GuidelineStore(brands, RULE_TYPES), clock=clock)
     old = reply(service, REPLY_ANNA, kind="post")
     assert service.history.held(BRAND) == 0  # nothing checked yet: nothing loaded
     clock.now += timedelta(days=29)
@@ -175,7 +177,7 @@ def test_threads_checking_and_submitting_at_once(db: Database, brands: Path) -> 
     """Many threads share one service (as the Slack server does): the first use of the brand,
     refreshes and writes all at once; every copy is recorded and indexed exactly once."""
     clock = Clock()
-    service = WorkflowService(db, GuidelineStore(brands), clock=clock)
+    service = WorkflowService(db, GuidelineStore(brands, RULE_TYPES), clock=clock)
     history = service.history
     threads = 8
     barrier = threading.Barrier(threads)

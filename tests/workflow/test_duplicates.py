@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import func, select
 from wfhelpers import outbox_rows
 
+from bot.engine.rules import RULE_TYPES
 from bot.guidelines.loader import GuidelineStore
 from bot.workflow import WorkflowService
-from bot.workflow.views import DraftView
+from bot.workflow.snapshots import DraftView
 from models import RevisionSignature, SignatureBand
 from models.db import Database
 
@@ -72,7 +73,7 @@ def clock() -> Clock:
 @pytest.fixture
 def dup_service(db: Database, guidelines_dir: Path, clock: Clock) -> WorkflowService:
     (guidelines_dir / "dup.yml").write_text(DUP, encoding="utf-8")
-    return WorkflowService(db, GuidelineStore(guidelines_dir), clock=clock)
+    return WorkflowService(db, GuidelineStore(guidelines_dir, RULE_TYPES), clock=clock)
 
 
 def reply(

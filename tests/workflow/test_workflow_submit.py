@@ -143,7 +143,12 @@ def test_policy_auto_approves_clean_replies(service: WorkflowService, db: Databa
     assert outcome[0].payload["by_policy"] is True
     # a reply with a warning is not clean: people review it
     warned = service.submit(
-        submitter="UAGENCY1", brand="acme", platform="x", kind="reply", text="It is cheap."
+        submitter="UAGENCY1",
+        brand="acme",
+        platform="x",
+        kind="reply",
+        text="It is cheap.",
+        context="Is it expensive?",
     )
     assert warned.verdict == "review"
     assert warned.state == "in_review"
@@ -156,6 +161,7 @@ def test_overridden_block_never_auto_approves(service: WorkflowService) -> None:
         platform="x",
         kind="reply",
         text="We guarantee a reply today.",
+        context="When will you answer me?",
         override_reason="customer care script",
     )
     assert view.state == "in_review"

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.audit import verify
+from bot.engine.rules import RULE_TYPES
 from bot.guidelines.loader import GuidelineStore
 from bot.workflow import AlreadyDecided, WorkflowService
 from models import AuditEntry, OutboxMessage
@@ -97,7 +98,7 @@ def decide_in_process(
 ) -> None:
     """Child process: wait for the others, then try to decide; report what happened."""
     db = Database(url)
-    service = WorkflowService(db, GuidelineStore(brands))
+    service = WorkflowService(db, GuidelineStore(brands, RULE_TYPES))
     barrier.wait()
     try:
         view = service.decide(draft_id, actor=actor, decision=decision, reason="because")

@@ -1,64 +1,32 @@
-"""The one interface every rule type implements, and the registry that maps `type:` to a class.
+"""The one interface every rule type implements.
 
 Like Vale's `extends:` and spaCy's component registry, a guideline file names a rule type and the
-engine looks the class up here. Each class declares the type-specific fields it accepts
-(`OPTIONS`), so the loader can validate a file without knowing any rule type by heart.
+engine looks the class up in `bot.engine.rules.RULE_TYPES`. Each class declares the type-specific
+fields it accepts (`OPTIONS`, `bot.guidelines.options.OptionSpec`), so the loader, given the
+registry, validates a file without knowing any rule type by heart.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from bot.engine.finding_messages import rule_message
 from bot.engine.findings import Finding, new_tuple
-from bot.engine.messages import MESSAGES
+from bot.guidelines.options import MATCH_OPTION, OptionSpec
 
 if TYPE_CHECKING:
     from bot.engine.document import DraftDoc
     from bot.engine.lexicon import TermCompiler
     from bot.guidelines.model import RuleSpec
 
-OptionKind = Literal["str", "int", "bool", "str_list", "str_map", "regex", "choice", "choice_list"]
-
-
-@dataclass(frozen=True)
-class OptionSpec:
-    """A type-specific field of a rule: its YAML shape and what values are allowed."""
-
-    kind: OptionKind
-    required: bool = False
-    choices: tuple[str, ...] = ()
-    default: Any = None
-    minimum: int | None = None
-    help: str = ""
-
-    def describe(self) -> str:
-        """What is allowed, in words, for validation messages."""
-        if self.kind == "choice":
-            return "one of " + ", ".join(self.choices)
-        if self.kind == "choice_list":
-            return "a list of any of " + ", ".join(self.choices)
-        return {
-            "str": "a string",
-            "int": "an integer" + (f" >= {self.minimum}" if self.minimum is not None else ""),
-            "bool": "true or false",
-            "str_list": "a list of strings",
-            "str_map": "a mapping of string to string",
-            "regex": "a valid regular expression",
-        }[self.kind]
-
-
-MATCH_OPTION = OptionSpec(
-    "choice", choices=("lemma", "lower", "exact"), default="lemma", help="how terms are matched"
-)
-
 
 class Rule:
     """Base class: a compiled rule. Subclasses set TYPE and OPTIONS and implement `find`."""
 
     TYPE: ClassVar[str]
-    OPTIONS: ClassVar[dict[str, OptionSpec]] = {}
+    OPTIONS: ClassVar[Mapping[str, OptionSpec]] = {}
+    #: used only when bot/engine/finding_messages.py has no message for the type
     DEFAULT_MESSAGE: ClassVar[str] = "%s"
     #: True when the rule can only find something where its own terms matched; the checker
     #: then skips it for drafts without such a match (most drafts), saving a call per rule.
@@ -73,7 +41,7 @@ class Rule:
     def __init__(self, spec: RuleSpec, terms: TermCompiler) -> None:
         self.spec = spec
         self.terms = terms
-        default = MESSAGES.get(terms.lang, MESSAGES["en"]).get(self.TYPE, self.DEFAULT_MESSAGE)
+        default = rule_message(terms.lang, self.TYPE, self.DEFAULT_MESSAGE)
         self._template = (spec.message or default).split("%s")
         self._messages: dict[tuple[str, ...], str] = {}
 
@@ -142,19 +110,6 @@ def _fill(parts: list[str], args: tuple[str, ...]) -> str:
 
 _MESSAGE_CACHE_SIZE = 4096
 
-RULE_TYPES: dict[str, type[Rule]] = {}
-
-
-def register(cls: type[Rule]) -> type[Rule]:
-    RULE_TYPES[cls.TYPE] = cls
-    return cls
-
-
-def rule_type(name: str) -> type[Rule] | None:
-    # Importing the package registers every built-in type exactly once.
-    import bot.engine.rules  # noqa: F401
-
-    return RULE_TYPES.get(name)
-
-
 RuleFactory = Callable[["RuleSpec", "TermCompiler"], Rule]
+
+__all__ = ["MATCH_OPTION", "OptionSpec", "Rule", "RuleFactory", "format_message"]

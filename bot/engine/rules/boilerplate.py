@@ -7,7 +7,7 @@ from typing import ClassVar
 from bot.engine.document import DraftDoc
 from bot.engine.findings import Finding
 from bot.engine.lexicon import TermCompiler, longest_first
-from bot.engine.rules.base import MATCH_OPTION, OptionSpec, Rule, register
+from bot.engine.rules.base import MATCH_OPTION, OptionSpec, Rule
 from bot.engine.rules.stock_phrases import stock_phrases
 from bot.guidelines.model import RuleSpec
 
@@ -25,7 +25,6 @@ def _with_apostrophe_variants(phrases: list[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-@register
 class BoilerplateRule(Rule):
     TYPE = "boilerplate"
     TERMS_ONLY = True
@@ -39,7 +38,6 @@ class BoilerplateRule(Rule):
         ),
         "match": MATCH_OPTION,
     }
-    DEFAULT_MESSAGE = "'%s' is a stock phrase; say it in your own words."
 
     def __init__(self, spec: RuleSpec, terms: TermCompiler) -> None:
         super().__init__(spec, terms)

@@ -8,21 +8,19 @@ from bot.engine.document import DraftDoc
 from bot.engine.findings import Finding
 from bot.engine.lexicon import TermCompiler
 from bot.engine.normalize import normalize
-from bot.engine.rules.base import OptionSpec, Rule, register
+from bot.engine.rules.base import OptionSpec, Rule
 from bot.guidelines.model import RuleSpec
 
 # Hashtags and handles are case-insensitive and conventionally lower case: "#northwind" is fine.
 _TAG_PREFIXES = ("#", "@")
 
 
-@register
 class CapitalizationRule(Rule):
     TYPE = "capitalization"
     TERMS_ONLY = True
     OPTIONS: ClassVar[dict[str, OptionSpec]] = {
         "terms": OptionSpec("str_list", required=True, help="spellings that must be used"),
     }
-    DEFAULT_MESSAGE = "Write '%s'."
 
     def __init__(self, spec: RuleSpec, terms: TermCompiler) -> None:
         super().__init__(spec, terms)

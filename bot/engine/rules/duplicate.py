@@ -3,7 +3,7 @@
 "Repeats" means: at least `threshold` percent similar (estimated Jaccard similarity of the word
 pairs) to an earlier draft of the same brand, submitted within the last `window_days`, once
 handles, greeting names, agent signatures, numbers and links are set aside (see
-`bot.engine.history`). Other revisions of the same draft never count.
+`bot.engine.near_duplicates`). Other revisions of the same draft never count.
 
 The rule looks drafts up in the history the checker was given (`Checker.check(draft,
 history=...)`). Without one (a plain `brandgate check`) it finds nothing.
@@ -16,13 +16,12 @@ from typing import ClassVar
 
 from bot.engine.document import DraftDoc
 from bot.engine.findings import Finding
-from bot.engine.history import signature
 from bot.engine.lexicon import TermCompiler
-from bot.engine.rules.base import OptionSpec, Rule, register
+from bot.engine.near_duplicates import signature
+from bot.engine.rules.base import OptionSpec, Rule
 from bot.guidelines.model import RuleSpec
 
 
-@register
 class DuplicateRule(Rule):
     TYPE = "duplicate"
     READS_HISTORY = True
@@ -43,12 +42,8 @@ class DuplicateRule(Rule):
             help="shorter drafts (after removing names, numbers, links) are never flagged",
         ),
     }
-    #: a custom `message:` gets, in order: the count, the window in days, the closest draft's id
-    #: and its similarity in percent
-    DEFAULT_MESSAGE = (
-        "Near-duplicate of %s earlier draft(s) of the last %s days; closest: draft %s "
-        "(%s% similar). Write this one for this conversation."
-    )
+    # A custom `message:` gets, in order: the count, the window in days, the closest draft's id
+    # and its similarity in percent (the default per language: bot/engine/finding_messages.py).
 
     def __init__(self, spec: RuleSpec, terms: TermCompiler) -> None:
         super().__init__(spec, terms)

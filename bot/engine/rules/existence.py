@@ -7,11 +7,10 @@ from typing import ClassVar
 from bot.engine.document import DraftDoc
 from bot.engine.findings import Finding
 from bot.engine.lexicon import TermCompiler, longest_first
-from bot.engine.rules.base import MATCH_OPTION, OptionSpec, Rule, register
+from bot.engine.rules.base import MATCH_OPTION, OptionSpec, Rule
 from bot.guidelines.model import RuleSpec
 
 
-@register
 class ExistenceRule(Rule):
     TYPE = "existence"
     TERMS_ONLY = True
@@ -19,7 +18,6 @@ class ExistenceRule(Rule):
         "tokens": OptionSpec("str_list", required=True, help="words or phrases to flag"),
         "match": MATCH_OPTION,
     }
-    DEFAULT_MESSAGE = "Avoid '%s'."
 
     def __init__(self, spec: RuleSpec, terms: TermCompiler) -> None:
         super().__init__(spec, terms)

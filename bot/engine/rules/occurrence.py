@@ -8,27 +8,29 @@ from typing import ClassVar
 from bot.engine.document import DraftDoc
 from bot.engine.findings import Finding
 from bot.engine.lexicon import TermCompiler
-from bot.engine.rules.base import MATCH_OPTION, OptionSpec, Rule, register
+from bot.engine.rules.base import MATCH_OPTION, OptionSpec, Rule
 from bot.guidelines.model import RuleSpec
+from bot.guidelines.patterns import compile_pattern
 
 
-@register
 class OccurrenceRule(Rule):
     TYPE = "occurrence"
     OPTIONS: ClassVar[dict[str, OptionSpec]] = {
-        "pattern": OptionSpec("regex", help="regular expression counted in the text"),
+        "pattern": OptionSpec(
+            "regex", help="regular expression (Python syntax, run on RE2) counted in the text"
+        ),
         "tokens": OptionSpec("str_list", help="words or phrases counted together"),
         "match": MATCH_OPTION,
         "max": OptionSpec("int", minimum=0, help="most occurrences allowed"),
         "min": OptionSpec("int", minimum=1, help="fewest occurrences required"),
     }
     REQUIRE_ONE_OF = (("pattern", "tokens"), ("max", "min"))
-    DEFAULT_MESSAGE = "'%s' occurs %s times."
 
     def __init__(self, spec: RuleSpec, terms: TermCompiler) -> None:
         super().__init__(spec, terms)
         pattern = self.option("pattern")
-        self.pattern = re.compile(pattern) if pattern else None
+        # RE2, in linear time: no pattern of a guideline file can make a check slow
+        self.pattern = compile_pattern(pattern) if pattern else None
         tokens = self.option("tokens")
         if tokens:
             terms.add(spec.id, tokens, self.option("match"))

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from bot.engine.document import DraftDoc
+from bot.engine.finding_messages import message
 from bot.engine.findings import Finding
 from bot.engine.lexicon import TermCompiler
-from bot.engine.messages import message
-from bot.engine.rules.base import OptionSpec, Rule, register
+from bot.engine.rules.base import OptionSpec, Rule
 from bot.guidelines.model import RuleSpec
 
 PII_KINDS = ("email", "phone", "card")
@@ -84,7 +84,6 @@ def _looks_grouped(written: str) -> bool:
     return len(groups) == 1 or all(len(g) >= 2 for g in groups)
 
 
-@register
 class PiiRule(Rule):
     TYPE = "pii"
     OPTIONS: ClassVar[dict[str, OptionSpec]] = {
@@ -95,7 +94,6 @@ class PiiRule(Rule):
             "str_list", default=(), help="addresses or numbers that may appear (e.g. support)"
         ),
     }
-    DEFAULT_MESSAGE = "Personal data in a public post (%s): '%s'."
 
     def __init__(self, spec: RuleSpec, terms: TermCompiler) -> None:
         super().__init__(spec, terms)

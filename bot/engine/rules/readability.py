@@ -16,13 +16,15 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from bot.engine.document import DraftDoc
+from bot.engine.finding_messages import message
 from bot.engine.findings import Finding
 from bot.engine.lexicon import TermCompiler
-from bot.engine.rules.base import OptionSpec, Rule, register
+from bot.engine.links import URL
+from bot.engine.rules.base import OptionSpec, Rule
 from bot.guidelines.model import RuleSpec
 
 # Handles, hashtags, links and e-mail addresses are not prose: they are left out of every count.
-_NOT_PROSE = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+|[@#]\w+")
+_NOT_PROSE = re.compile(rf"{URL.pattern}|\S+@\S+|[@#]\w+", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 # A sentence ends at . ! ? … (one or more) before a space or the end, or at a line break.
 _SENTENCE_END = re.compile(r"[.!?…]+(?=\s|$)|\n+")
@@ -31,8 +33,8 @@ _SOUNDED_E = ("le", "ee", "ye")
 _SOUNDED_ED = ("ted", "ded", "eed")
 _SOUNDED_ES = ("ses", "zes", "ces", "xes", "ches", "shes", "ges")
 
-#: index name per language; languages without an index are not scored
-INDEX_NAMES = {"en": "Flesch reading ease", "it": "Gulpease index"}
+#: languages with an index (its name, per language, is in bot/engine/finding_messages.py)
+SCORED_LANGUAGES = ("en", "it")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +87,7 @@ def gulpease(counts: TextCounts) -> float:
 
 def readability(text: str, lang: str) -> tuple[float, TextCounts] | None:
     """The language's score of `text`, or None for a language without an index or no words."""
-    if lang not in INDEX_NAMES:
+    if lang not in SCORED_LANGUAGES:
         return None
     counts = count_text(text, syllables=lang == "en")
     if counts.words == 0:
@@ -94,7 +96,6 @@ def readability(text: str, lang: str) -> tuple[float, TextCounts] | None:
     return score, counts
 
 
-@register
 class ReadabilityRule(Rule):
     TYPE = "readability"
     OPTIONS: ClassVar[dict[str, OptionSpec]] = {
@@ -105,8 +106,6 @@ class ReadabilityRule(Rule):
         ),
     }
     REQUIRE_ONE_OF = (("min", "max"),)
-    #: a custom `message:` gets the score, the range and the index name, in that order
-    DEFAULT_MESSAGE = "%s is outside this brand's range %s (%s)."
 
     def __init__(self, spec: RuleSpec, terms: TermCompiler) -> None:
         super().__init__(spec, terms)
@@ -127,24 +126,16 @@ class ReadabilityRule(Rule):
         if scored is None or scored[1].words < self.min_words:
             return []
         score, _ = scored
-        name = INDEX_NAMES[self.lang]
         if self.minimum is not None and score < self.minimum:
-            hint = (
-                "shorter sentences and shorter words help"
-                if self.lang == "en"
-                else "frasi e parole più brevi aiutano"
-            )
+            key = "readability.low"  # harder than the brand's voice
         elif self.maximum is not None and score > self.maximum:
-            hint = (
-                "it reads simpler than the brand's voice"
-                if self.lang == "en"
-                else "suona più semplice della voce del marchio"
-            )
+            key = "readability.high"
         else:
             return []
         shown = f"{score:.0f}"
+        name = message(self.lang, "readability.index")
         found = self.finding(doc, 0, len(doc.text), shown, self._range(), name)
         if self.spec.message is None:
-            message = f"{name} {shown} is outside this brand's range {self._range()}: {hint}."
-            found = found._replace(message=message)
+            wording = message(self.lang, key, index=name, score=shown, range=self._range())
+            found = found._replace(message=wording)
         return [found]

@@ -38,7 +38,7 @@ from bot.engine.document import DraftDoc
 from bot.engine.findings import Finding
 from bot.engine.lexicon import TermCompiler
 from bot.engine.normalize import normalize, strip_accents
-from bot.engine.rules.base import OptionSpec, Rule, register
+from bot.engine.rules.base import OptionSpec, Rule
 from bot.engine.rules.relevance_words import (
     ACTION,
     ANSWER,
@@ -98,7 +98,6 @@ def _is_tag(token: Token) -> bool:
     return token.i > 0 and token.doc[token.i - 1].text in ("#", "\uff03")
 
 
-@register
 class RelevanceRule(Rule):
     TYPE = "relevance"
     OPTIONS: ClassVar[dict[str, OptionSpec]] = {

@@ -7,7 +7,7 @@ from typing import ClassVar
 from bot.engine.document import DraftDoc
 from bot.engine.findings import Finding
 from bot.engine.lexicon import TermCompiler, longest_first
-from bot.engine.rules.base import MATCH_OPTION, OptionSpec, Rule, register
+from bot.engine.rules.base import MATCH_OPTION, OptionSpec, Rule
 from bot.guidelines.model import RuleSpec
 
 _MAX_WORDINGS = 4096
@@ -22,7 +22,6 @@ def match_case(suggestion: str, written: str) -> str:
     return suggestion
 
 
-@register
 class SubstitutionRule(Rule):
     TYPE = "substitution"
     TERMS_ONLY = True
@@ -30,7 +29,6 @@ class SubstitutionRule(Rule):
         "swap": OptionSpec("str_map", required=True, help="flagged term -> preferred term"),
         "match": MATCH_OPTION,
     }
-    DEFAULT_MESSAGE = "Use '%s' instead of '%s'."
 
     def __init__(self, spec: RuleSpec, terms: TermCompiler) -> None:
         super().__init__(spec, terms)

@@ -1,7 +1,7 @@
 """Near-duplicate index read incrementally: per-brand indexes by time and by commit order.
 
 Each process keeps its brands' signatures in memory and, before every check, reads only the rows
-committed since its last read (`bot.workflow.history`). That needs:
+committed since its last read (`bot.workflow.duplicate_index`). That needs:
 
 - `(brand_id, created_at)`: the first load of a brand's window;
 - `(brand_id, revision_id)`: SQLite commits one writer at a time, so revision ids grow in commit

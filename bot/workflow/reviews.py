@@ -1,4 +1,4 @@
-"""Steps shared by several actions: storing a revision, routing, asking and settling reviews."""
+"""Steps shared by several use cases: storing a revision, routing, asking and settling reviews."""
 
 from __future__ import annotations
 
@@ -11,37 +11,50 @@ from sqlalchemy import select
 from bot.audit import events as ev
 from bot.engine.findings import CheckResult
 from bot.engine.findings import Draft as EngineDraft
-from bot.guidelines.model import Guidelines
-from bot.routing import matching_stages, plan_route
+from bot.guidelines.model import Guidelines, Stage
+from bot.routing import RoutePlan, matching_stages, plan_route
 from bot.workflow import outbox
-from bot.workflow.core import (
+from bot.workflow.context import (
     POLICY_ACTOR,
     SYSTEM_ACTOR,
-    WorkflowCore,
-    _result_json,
-    _text_sha256,
-    _Tx,
+    WorkflowContext,
+    result_json,
+    revision_of,
+    round_stages,
+    stage_decisions,
+    text_sha256,
 )
-from bot.workflow.history import record_revision
-from bot.workflow.messages import base_payload, diff_payload
-from bot.workflow.views import build_view, decision_json
-from models import (
-    Draft,
-    OutboxMessage,
-    ReviewStage,
-    Revision,
-    StageApprover,
-)
-from models import drafts as st
+from bot.workflow.duplicate_index import record_revision
+from bot.workflow.payloads import base_payload, diff_payload
+from bot.workflow.snapshots import build_view, decision_json
+from bot.workflow.states import State
+from bot.workflow.unit import UnitOfWork
+from models import Draft, OutboxMessage, ReviewStage, Revision, StageApprover
 from models import review as rv
 
 
-class WorkflowSteps(WorkflowCore):
-    # ------------------------------------------------------------------ routing
+def engine_draft(draft: Draft, text: str) -> EngineDraft:
+    return EngineDraft(
+        text=text,
+        platform=draft.platform,
+        kind=draft.kind,
+        sponsored=draft.sponsored,
+        context=draft.context,
+        id=str(draft.id),
+    )
 
-    def _add_revision(
+
+class Reviews:
+    """Revisions, routing and the review requests and settlements sent to approvers."""
+
+    def __init__(self, ctx: WorkflowContext) -> None:
+        self.ctx = ctx
+
+    # ------------------------------------------------------------------ revisions
+
+    def add_revision(
         self,
-        tx: _Tx,
+        uow: UnitOfWork,
         draft: Draft,
         *,
         text: str,
@@ -53,44 +66,54 @@ class WorkflowSteps(WorkflowCore):
             draft_id=draft.id,
             number=draft.current_revision,
             text=text,
-            text_sha256=_text_sha256(text),
+            text_sha256=text_sha256(text),
             author=author,
             origin_event=origin_event,
-            check_result=_result_json(result),
+            check_result=result_json(result),
             verdict=result.verdict,
             guidelines_sha256=result.guidelines_sha256,
-            created_at=tx.now,
+            created_at=uow.now,
         )
-        tx.session.add(rev)
-        tx.session.flush()
+        uow.session.add(rev)
+        uow.session.flush()
         record_revision(
-            tx.session,
+            uow.session,
             brand_id=draft.brand_id,
             draft_id=draft.id,
             revision_id=rev.id,
             text=text,
-            created_at=tx.now,
+            created_at=uow.now,
         )
         return rev
 
-    def _audit_checked(self, tx: _Tx, draft: Draft, rev: Revision, result: CheckResult) -> None:
-        tx.audit(
+    @staticmethod
+    def audit_checked(uow: UnitOfWork, draft: Draft, rev: Revision, result: CheckResult) -> None:
+        uow.audit(
             ev.CHECKED,
             SYSTEM_ACTOR,
             draft,
-            {
-                "verdict": result.verdict,
-                "overridable": result.overridable,
-                "findings": [f.to_json() for f in result.findings],
-                "values": result.values_json(),
-            },
+            result_json(result),
             revision=rev.number,
             guidelines_sha256=result.guidelines_sha256,
         )
 
-    def _after_check(
+    def audit_override(
+        self, uow: UnitOfWork, draft: Draft, actor: str, reason: str, result: CheckResult
+    ) -> None:
+        draft.override_reason = reason
+        uow.audit(
+            ev.OVERRIDDEN,
+            actor,
+            draft,
+            {"reason": reason, "rules": sorted({f.rule for f in result.blocking})},
+            guidelines_sha256=result.guidelines_sha256,
+        )
+
+    # ------------------------------------------------------------------ after a check
+
+    def after_check(
         self,
-        tx: _Tx,
+        uow: UnitOfWork,
         g: Guidelines,
         draft: Draft,
         rev: Revision,
@@ -102,28 +125,22 @@ class WorkflowSteps(WorkflowCore):
     ) -> None:
         """Blocked, or (after an override) routed; then the submitter is told the findings."""
         if result.verdict == "block" and not override_reason:
-            draft.state = st.BLOCKED
+            uow.move(draft, State.BLOCKED)
             draft.current_stage = None
         else:
             overridden = result.verdict == "block"
             if overridden:
-                draft.override_reason = override_reason
-                tx.audit(
-                    ev.OVERRIDDEN,
-                    actor,
-                    draft,
-                    {"reason": override_reason, "rules": sorted({f.rule for f in result.blocking})},
-                    guidelines_sha256=g.sha256,
-                )
-            self._route(tx, g, draft, rev, result, overridden=overridden, previous=previous)
-        payload = self._payload(tx.session, draft, g.brand)
+                assert override_reason is not None
+                self.audit_override(uow, draft, actor, override_reason, result)
+            self.route(uow, g, draft, rev, result, overridden=overridden, previous=previous)
+        payload = self.ctx.payload(uow.session, draft, g.brand)
         payload.update(
-            route=[s.to_json() for s in build_view(tx.session, draft).route],
+            route=[s.to_json() for s in build_view(uow.session, draft).route],
             problem=draft.route_problem,
             auto_approved_by=draft.auto_approved_by,
             overridable=result.overridable,
         )
-        tx.notify(
+        uow.notify(
             outbox.FINDINGS,
             draft.submitter,
             draft,
@@ -131,9 +148,9 @@ class WorkflowSteps(WorkflowCore):
             f"d{draft.id}:r{rev.number}:n{draft.review_round}:{draft.state}",
         )
 
-    def _route(
+    def route(
         self,
-        tx: _Tx,
+        uow: UnitOfWork,
         g: Guidelines,
         draft: Draft,
         rev: Revision,
@@ -144,59 +161,20 @@ class WorkflowSteps(WorkflowCore):
     ) -> None:
         # An overridden block always goes to people, whatever the auto-approve policy says.
         rules = replace(g, auto_approve=()) if overridden else g
-        engine_draft = EngineDraft(
-            text=rev.text,
-            platform=draft.platform,
-            kind=draft.kind,
-            sponsored=draft.sponsored,
-            context=draft.context,
-            id=str(draft.id),
-        )
-        plan = plan_route(rules, result, engine_draft, draft.submitter)
+        checked = engine_draft(draft, rev.text)
+        plan = plan_route(rules, result, checked, draft.submitter)
         draft.review_round += 1
         draft.current_stage = None
         draft.route_problem = None
         draft.auto_approved_by = None
         if plan.auto_approved_by:
-            draft.state = st.APPROVED
-            draft.auto_approved_by = plan.auto_approved_by
-            tx.audit(
-                ev.DECIDED,
-                POLICY_ACTOR,
-                draft,
-                {"decision": rv.APPROVE, "policy": plan.auto_approved_by, "state": draft.state},
-                guidelines_sha256=g.sha256,
-            )
-            payload = self._payload(tx.session, draft, g.brand)
-            payload.update(
-                outcome=st.APPROVED, decided_by=plan.auto_approved_by, reason=None, by_policy=True
-            )
-            tx.notify(
-                outbox.OUTCOME,
-                draft.submitter,
-                draft,
-                payload,
-                f"d{draft.id}:n{draft.review_round}:approved",
-            )
+            self._approve_by_policy(uow, g, draft, plan.auto_approved_by)
             return
-        for stage in matching_stages(rules, result, engine_draft):
-            members = [m for m in g.approvers.get(stage.group, ()) if m != draft.submitter]
-            if not members:
-                tx.audit(
-                    ev.ESCALATED,
-                    SYSTEM_ACTOR,
-                    draft,
-                    {
-                        "group": stage.group,
-                        "reason": "no eligible approver in the group",
-                        "fallback": [s.group for s in g.routing_default],
-                    },
-                    guidelines_sha256=g.sha256,
-                )
+        self._note_empty_groups(uow, g, draft, matching_stages(rules, result, checked))
         if plan.problem:
-            draft.state = st.SUBMITTED
+            uow.move(draft, State.SUBMITTED)
             draft.route_problem = plan.problem
-            tx.audit(
+            uow.audit(
                 ev.ROUTED,
                 SYSTEM_ACTOR,
                 draft,
@@ -204,7 +182,58 @@ class WorkflowSteps(WorkflowCore):
                 guidelines_sha256=g.sha256,
             )
             return
-        draft.state = st.IN_REVIEW
+        first = self._create_stages(uow, draft, plan)
+        uow.audit(
+            ev.ROUTED,
+            SYSTEM_ACTOR,
+            draft,
+            {"stages": plan.to_json(), "round": draft.review_round, "state": draft.state},
+            guidelines_sha256=g.sha256,
+        )
+        self.request_review(uow, draft, first, g.brand, previous=previous)
+
+    def _approve_by_policy(self, uow: UnitOfWork, g: Guidelines, draft: Draft, entry: str) -> None:
+        uow.move(draft, State.APPROVED)
+        draft.auto_approved_by = entry
+        uow.audit(
+            ev.DECIDED,
+            POLICY_ACTOR,
+            draft,
+            {"decision": rv.APPROVE, "policy": entry, "state": draft.state},
+            guidelines_sha256=g.sha256,
+        )
+        payload = self.ctx.payload(uow.session, draft, g.brand)
+        payload.update(outcome=State.APPROVED, decided_by=entry, reason=None, by_policy=True)
+        uow.notify(
+            outbox.OUTCOME,
+            draft.submitter,
+            draft,
+            payload,
+            f"d{draft.id}:n{draft.review_round}:approved",
+        )
+
+    @staticmethod
+    def _note_empty_groups(
+        uow: UnitOfWork, g: Guidelines, draft: Draft, stages: Collection[Stage]
+    ) -> None:
+        for stage in stages:
+            group = stage.group
+            if not [m for m in g.approvers.get(group, ()) if m != draft.submitter]:
+                uow.audit(
+                    ev.ESCALATED,
+                    SYSTEM_ACTOR,
+                    draft,
+                    {
+                        "group": group,
+                        "reason": "no eligible approver in the group",
+                        "fallback": [s.group for s in g.routing_default],
+                    },
+                    guidelines_sha256=g.sha256,
+                )
+
+    @staticmethod
+    def _create_stages(uow: UnitOfWork, draft: Draft, plan: RoutePlan) -> ReviewStage:
+        uow.move(draft, State.IN_REVIEW)
         draft.current_stage = 1
         created: list[ReviewStage] = []
         for planned in plan.stages:
@@ -215,27 +244,22 @@ class WorkflowSteps(WorkflowCore):
                 group_name=planned.group,
                 mode=planned.mode,
                 state=rv.PENDING if planned.stage == 1 else rv.WAITING,
-                created_at=tx.now,
+                created_at=uow.now,
             )
             stage.approvers = [
                 StageApprover(user_id=user, position=i, active=True)
                 for i, user in enumerate(planned.approvers)
             ]
-            tx.session.add(stage)
+            uow.session.add(stage)
             created.append(stage)
-        tx.session.flush()
-        tx.audit(
-            ev.ROUTED,
-            SYSTEM_ACTOR,
-            draft,
-            {"stages": plan.to_json(), "round": draft.review_round, "state": draft.state},
-            guidelines_sha256=g.sha256,
-        )
-        self._request_review(tx, draft, created[0], g.brand, previous=previous)
+        uow.session.flush()
+        return created[0]
 
-    def _request_review(
+    # ------------------------------------------------------------------ approvers' messages
+
+    def request_review(
         self,
-        tx: _Tx,
+        uow: UnitOfWork,
         draft: Draft,
         stage: ReviewStage,
         brand_name: str,
@@ -243,14 +267,15 @@ class WorkflowSteps(WorkflowCore):
         previous: Revision | None = None,
         only: Collection[str] | None = None,
     ) -> None:
-        rev = self._revision(tx.session, draft)
+        session = uow.session
+        rev = revision_of(session, draft)
         if previous is None and rev.number > 1:
-            previous = self._revision(tx.session, draft, rev.number - 1)
-        earlier = []
-        for s in self._stages(tx.session, draft):
+            previous = revision_of(session, draft, rev.number - 1)
+        earlier: list[dict[str, object]] = []
+        for s in round_stages(session, draft):
             if s.number < stage.number:
-                earlier.extend(decision_json(d, s) for d in self._decisions(tx.session, s))
-        max_chars = self._max_chars(draft)
+                earlier.extend(decision_json(d, s) for d in stage_decisions(session, s))
+        max_chars = self.ctx.max_chars(draft)
         for seat in stage.approvers:
             if not seat.active or (only is not None and seat.user_id not in only):
                 continue
@@ -265,7 +290,7 @@ class WorkflowSteps(WorkflowCore):
                 earlier=earlier,
                 delegated_from=seat.delegated_from,
             )
-            tx.notify(
+            uow.notify(
                 outbox.REVIEW_REQUEST,
                 seat.user_id,
                 draft,
@@ -274,17 +299,17 @@ class WorkflowSteps(WorkflowCore):
             )
 
     @staticmethod
-    def _latest_request(tx: _Tx, draft: Draft, stage: ReviewStage, user: str) -> str | None:
+    def latest_request(uow: UnitOfWork, draft: Draft, stage: ReviewStage, user: str) -> str | None:
         """Dedupe key of the last review request `user` got for `stage`: the message to update."""
         prefix = f"{outbox.REVIEW_REQUEST}:s{stage.id}:"
         queued = [
             m["dedupe_key"]
-            for m in tx.messages
+            for m in uow.messages
             if m["recipient"] == user and m["dedupe_key"].startswith(prefix)
         ]
         if queued:
-            return queued[-1]
-        return tx.session.scalar(
+            return str(queued[-1])
+        return uow.session.scalar(
             select(OutboxMessage.dedupe_key)
             .where(
                 OutboxMessage.draft_id == draft.id,
@@ -295,9 +320,9 @@ class WorkflowSteps(WorkflowCore):
             .limit(1)
         )
 
-    def _settle_requests(
+    def settle_requests(
         self,
-        tx: _Tx,
+        uow: UnitOfWork,
         draft: Draft,
         stage: ReviewStage,
         *,
@@ -308,7 +333,7 @@ class WorkflowSteps(WorkflowCore):
         users: list[str] | None = None,
     ) -> None:
         """Tell the approvers asked in `stage` what happened, so their messages can be updated."""
-        payload_base = self._payload(tx.session, draft, brand_name)
+        payload_base = self.ctx.payload(uow.session, draft, brand_name)
         suffix = uuid.uuid4().hex[:10]
         for seat in stage.approvers:
             if users is not None and seat.user_id not in users:
@@ -322,9 +347,9 @@ class WorkflowSteps(WorkflowCore):
                 reason=reason,
                 stage=stage.number,
                 stage_state=stage.state,
-                replaces=self._latest_request(tx, draft, stage, seat.user_id),
+                replaces=self.latest_request(uow, draft, stage, seat.user_id),
             )
-            tx.notify(
+            uow.notify(
                 outbox.DECISION_MADE,
                 seat.user_id,
                 draft,
@@ -332,19 +357,19 @@ class WorkflowSteps(WorkflowCore):
                 f"s{stage.id}:{seat.user_id}:{decision}:{suffix}",
             )
 
-    def _close_round(
-        self, tx: _Tx, draft: Draft, *, decision: str, actor: str, reason: str | None
+    def close_round(
+        self, uow: UnitOfWork, draft: Draft, *, decision: str, actor: str, reason: str | None
     ) -> None:
         """Cancel the open stages of the current round (withdrawn, superseded by a revision)."""
-        brand_name = self._brand_name(draft)
-        for stage in self._stages(tx.session, draft):
+        brand_name = self.ctx.brand_name(draft)
+        for stage in round_stages(uow.session, draft):
             if stage.state in (rv.PENDING, rv.WAITING):
                 was_pending = stage.state == rv.PENDING
                 stage.state = rv.CANCELLED
-                stage.decided_at = tx.now
+                stage.decided_at = uow.now
                 if was_pending:
-                    self._settle_requests(
-                        tx,
+                    self.settle_requests(
+                        uow,
                         draft,
                         stage,
                         decision=decision,

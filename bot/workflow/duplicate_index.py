@@ -4,11 +4,12 @@
 edit-and-approve), so the signature tables always agree with the drafts table; the database is
 the source of truth.
 
-`DatabaseHistory` answers from memory: per brand, a `BrandIndex` (see `bot.engine.history`) of
-the signatures in the window, loaded on the brand's first check and brought up to date before
-every check with ONE indexed query for the rows committed since the last read. So a check costs
-one small round trip plus an in-memory lookup, however many earlier drafts match, and a draft
-recorded by another process (or another thread) is seen by the next check.
+`DatabaseHistory` answers from memory: per brand, a `BrandIndex` (see
+`bot.engine.near_duplicates`) of the signatures in the window, loaded on the brand's first check
+and brought up to date before every check with ONE indexed query for the rows committed since the
+last read. So a check costs one small round trip plus an in-memory lookup, however many earlier
+drafts match, and a draft recorded by another process (or another thread) is seen by the next
+check.
 
 Reading "only what is new" must not skip a row that commits late:
 
@@ -42,7 +43,7 @@ import numpy as np
 from sqlalchemy import Row, bindparam, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from bot.engine.history import (
+from bot.engine.near_duplicates import (
     CANDIDATE_CAP,
     NUM_HASHES,
     SIGNATURE_VERSION,

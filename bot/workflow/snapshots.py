@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.audit.chain import format_time
+from bot.workflow.states import DECIDED, State
 from models import Decision, Draft, ReviewStage, Revision
 
 
@@ -86,6 +87,25 @@ class DraftView:
     replayed: bool = False
     #: the decision this call recorded (decide only)
     decision: dict[str, Any] | None = field(default=None)
+
+    @property
+    def pending_approvers(self) -> tuple[str, ...]:
+        """Who the open stage still waits for (empty unless the draft is in review)."""
+        if self.state != State.IN_REVIEW or self.current_stage is None:
+            return ()
+        stage = next((s for s in self.route if s.stage == self.current_stage), None)
+        if stage is None:
+            return ()
+        done = {d.get("actor") for d in stage.decisions}
+        return tuple(a for a in stage.approvers if a not in done)
+
+    @property
+    def last_decision(self) -> dict[str, Any] | None:
+        """The decision of the current round that settled the draft, once it is decided."""
+        if self.state not in DECIDED:
+            return None
+        decisions = [d for s in self.route for d in s.decisions]
+        return decisions[-1] if decisions else None
 
     def to_json(self, *, full: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = {

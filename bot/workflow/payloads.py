@@ -2,7 +2,9 @@
 
 Every payload carries the draft's identity and content (`draft`, `brand`, `brand_name`,
 `platform`, `kind`, `sponsored`, `submitter`, `revision`, `text`, `context`, `notes`, `verdict`,
-`findings`, `values`, `max_chars`, `origin`, `state`) plus, by kind:
+`findings`, `values`, `max_chars`, `origin`, `state`), `offered` (the actions of
+bot/workflow/states.py the recipient may take once the change is committed: which buttons to
+show), plus, by kind:
 
 - `review_request` (to each approver of the stage now open): `stage`, `group`, `mode`,
   `approvers`, `override_reason`, `diff` (vs the previous revision, or null), `earlier`

@@ -28,6 +28,8 @@ from typing import Protocol
 
 import numpy as np
 
+from bot.engine.links import URL
+
 #: MinHash values per signature, split into BANDS bands of ROWS values. With 32 bands of 4 rows a
 #: pair at similarity 0.6 becomes a candidate with probability 0.99, at 0.3 with 0.23, at 0.1 with
 #: 0.003; the estimate's standard error at 0.8 is 0.035. Changing these invalidates stored bands.
@@ -44,7 +46,6 @@ _A = _rng.randint(1, (1 << 61) - 1, size=NUM_HASHES, dtype=np.uint64)
 _B = _rng.randint(0, (1 << 61) - 1, size=NUM_HASHES, dtype=np.uint64)
 del _rng
 
-_URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:com|net|org|it|co|ly|io|eu)(?:/\S*)?\b")
 _HANDLE = re.compile(r"[@＠][\w.]*\w")  # Instagram handles may contain dots
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 # Greeting + name(s): "Hi Becky,", "Dear Mr Smith", "Ciao Marco!", "Gentile sig.ra Rossi".
@@ -68,7 +69,7 @@ def canonical_words(text: str) -> list[str]:
     """The words that make a text what it is: no handles, names, numbers, URLs; casefolded,
     accent-free, compatibility characters folded (full-width, mathematical letters)."""
     text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
-    text = _URL.sub(" ", text)
+    text = URL.sub(" ", text)
     text = _EMAIL.sub(" ", text)
     text = _HANDLE.sub(" ", text)
     text = _GREETING.sub(lambda m: m.group(0)[: m.start("names") - m.start()], text)
@@ -414,8 +415,8 @@ class InMemoryHistory:
     """A `HistoryIndex` in memory: one `BrandIndex` per brand.
 
     Not thread-safe: one writer (a CLI batch, a benchmark). The workflow uses
-    `bot.workflow.history.DatabaseHistory`, which keeps the same per-brand indexes in step with
-    the database and locks around them.
+    `bot.workflow.duplicate_index.DatabaseHistory`, which keeps the same per-brand indexes in
+    step with the database and locks around them.
     """
 
     def __init__(self, clock: Callable[[], datetime] | None = None) -> None:

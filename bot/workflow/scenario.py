@@ -16,7 +16,8 @@ from typing import Any
 
 from bot.workflow.errors import Blocked, WorkflowError
 from bot.workflow.service import WorkflowService
-from bot.workflow.views import DraftView
+from bot.workflow.snapshots import DraftView
+from bot.workflow.states import State
 
 PLAN = ("approve", "changes", "reject", "edit")
 
@@ -42,7 +43,7 @@ def default_submitter(service: WorkflowService) -> Callable[[str], str]:
 
 def _approve_through(service: WorkflowService, view: DraftView, steps: list[str]) -> DraftView:
     """Approve every remaining stage (each member, for `all` stages)."""
-    while view.state == "in_review" and view.current_stage is not None:
+    while view.state == State.IN_REVIEW and view.current_stage is not None:
         stage = view.route[view.current_stage - 1]
         decided = {d["actor"] for d in stage.decisions}
         who = next(u for u in stage.approvers if u not in decided)
@@ -66,7 +67,7 @@ def _act(service: WorkflowService, view: DraftView, action: str, steps: list[str
         revised = view.text.rstrip() + " Tested by our team on the trail."
         view = service.revise(view.id, actor=view.submitter, text=revised)
         steps.append(f"revised by {view.submitter} ({view.verdict})")
-        return _approve_through(service, view, steps) if view.state == "in_review" else view
+        return _approve_through(service, view, steps) if view.state == State.IN_REVIEW else view
     if action == "reject":
         view = service.reject(view.id, actor=who, reason="Not the message for this campaign.")
         steps.append(f"rejected by {who}")
@@ -122,7 +123,7 @@ def run_scenario(
                 row.steps.append(f"approved by {view.auto_approved_by}")
             if view.problem:
                 row.steps.append(view.problem)
-            if view.state == "in_review" and not view.replayed:
+            if view.state == State.IN_REVIEW and not view.replayed:
                 view = _act(service, view, plan[turn % len(plan)], row.steps)
                 turn += 1
             row.state = view.state
