@@ -27,6 +27,7 @@ from pairs import SHARED, all_pairs  # noqa: E402
 
 from bot.engine.checker import Checker  # noqa: E402
 from bot.engine.findings import Draft  # noqa: E402
+from bot.engine.rules import RULE_TYPES  # noqa: E402
 from bot.guidelines.loader import load_guidelines  # noqa: E402
 
 GUIDELINES = """\
@@ -47,7 +48,7 @@ routing:
 def checker(tmp: Path) -> Checker:
     path = tmp / "eval.yml"
     path.write_text(GUIDELINES, encoding="utf-8")
-    return Checker(load_guidelines(path))
+    return Checker(load_guidelines(path, RULE_TYPES))
 
 
 def _flagged(check: Checker, customer: str, reply: str) -> bool:

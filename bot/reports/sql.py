@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models import drafts as st
+from models.drafts import DraftState
 
-# The vocabulary of bot.workflow.states (State, ACCEPTED), bot.workflow.core (POLICY_ACTOR) and
+# The vocabulary of bot.workflow.states (ACCEPTED), bot.workflow.context (POLICY_ACTOR) and
 # bot.audit.events, spelt out: importing those packages loads the whole workflow and the engine
 # (spaCy), more than a second of start-up for a report. tests/reports checks they agree.
-ACCEPTED_STATES = (st.APPROVED, st.PUBLISHED)
-REJECTED = st.REJECTED
-WITHDRAWN = st.WITHDRAWN
+ACCEPTED_STATES = (DraftState.APPROVED.value, DraftState.PUBLISHED.value)
+REJECTED = DraftState.REJECTED.value
+WITHDRAWN = DraftState.WITHDRAWN.value
 # `expired` arrives with the SLA work; counted by name so the report needs no change then.
 EXPIRED = "expired"
 POLICY_ACTOR = "policy"

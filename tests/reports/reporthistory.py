@@ -11,6 +11,7 @@ from sqlalchemy import update
 
 from bot.audit.events import AuditEvent
 from bot.audit.log import append
+from bot.engine.rules import RULE_TYPES
 from bot.guidelines.loader import GuidelineStore
 from bot.workflow import WorkflowService
 from models import Draft
@@ -105,7 +106,7 @@ def minutes(n: float) -> timedelta:
 
 def build_history(db: Database, guidelines_dir: Path) -> History:
     clock = Clock()
-    wf = WorkflowService(db, GuidelineStore(guidelines_dir), clock=clock)
+    wf = WorkflowService(db, GuidelineStore(guidelines_dir, RULE_TYPES), clock=clock)
     h = History()
 
     def submit(

@@ -455,7 +455,7 @@ def test_the_report_vocabulary_agrees_with_the_workflow() -> None:
     """bot.reports.sql spells out states and names (to start fast): they must stay the same."""
     from bot.audit import events
     from bot.reports import sql
-    from bot.workflow.core import POLICY_ACTOR
+    from bot.workflow.context import POLICY_ACTOR
     from bot.workflow.states import ACCEPTED, State
 
     assert set(sql.ACCEPTED_STATES) == {s.value for s in ACCEPTED}
