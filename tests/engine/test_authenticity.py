@@ -433,7 +433,7 @@ def test_relevance_flags_a_request_for_what_the_customer_already_gave(en: Checke
     context = "Online mode keeps kicking me out, I restarted my PS4 twice already"
     reply = "Please let us know the platform you are playing on so we can help."
     (found,) = findings(en, reply, "ignores-customer", kind="reply", context=context)
-    assert "the platform" in found.message and "PS4" in found.message
+    assert "PS4" in found.message
     assert (
         findings(
             en,

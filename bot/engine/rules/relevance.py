@@ -105,9 +105,10 @@ class RelevanceRule(Rule):
             "str_list", default=(), help="more words that never count as shared (e.g. the brand)"
         ),
     }
-    DEFAULT_MESSAGE = "This reply does not engage with the message it answers: %s."
-    CARE_ONLY = "it has only customer-care phrases, and the customer wrote about: {about}"
-    AGAIN = "it asks for {what}, which the customer already gave ({given})"
+    DEFAULT_MESSAGE = (
+        "This reply shares no word with the message it answers (about: %s) and addresses "
+        "nothing specific in it."
+    )
 
     def __init__(self, spec: RuleSpec, terms: TermCompiler) -> None:
         super().__init__(spec, terms)
@@ -261,14 +262,14 @@ class RelevanceRule(Rule):
         care_words = sum(1 for token, _ in self._words(reply) if not _is_name(token))
         if care_words < _MIN_CARE_WORDS:
             return []
-        about = ", ".join(list(asked.values())[:5])
-        return [self.finding(doc, 0, len(doc.text), self.CARE_ONLY.format(about=about))]
+        # The message (bot/engine/finding_messages.py, per language) takes what the customer wrote.
+        return [self.finding(doc, 0, len(doc.text), ", ".join(list(asked.values())[:5]))]
 
     def _asks_again(self, reply: str, context: str) -> str | None:
-        """Why the reply asks for something the customer's message already contains, if it does."""
-        for request, given, what in self.asked_again:
+        """What the customer already gave that the reply asks for again (e.g. "PS4"), if any."""
+        for request, given, _what in self.asked_again:
             if request.search(reply):
                 found = given.search(context)
                 if found is not None:
-                    return self.AGAIN.format(what=what, given=found.group(0))
+                    return found.group(0)
         return None
