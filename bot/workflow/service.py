@@ -82,6 +82,7 @@ class WorkflowService:
         idempotency_key: str | None = None,
         origin: dict[str, Any] | None = None,
         override_reason: str | None = None,
+        publish_at: datetime | None = None,
     ) -> DraftView:
         """Check a draft, then block it, let the policy approve it, or route it to stage 1.
 
@@ -100,6 +101,7 @@ class WorkflowService:
             notes=notes,
             origin=origin,
             override_reason=override_reason,
+            publish_at=publish_at,
         )
         return self._submitting.submit(request, idempotency_key)
 
@@ -122,6 +124,7 @@ class WorkflowService:
         override_reason: str | None = None,
         idempotency_key: str | None = None,
         context: str | None = None,
+        publish_at: datetime | None = None,
     ) -> DraftView:
         """A new revision by the submitter: re-checked, then blocked or routed afresh.
 
@@ -136,6 +139,7 @@ class WorkflowService:
             notes=notes,
             override_reason=override_reason,
             context=context,
+            publish_at=publish_at,
         )
         return self._revising.revise(request, idempotency_key)
 
