@@ -7,6 +7,7 @@ from models.idempotency import IdempotencyKey
 from models.outbox import OutboxMessage
 from models.review import Decision, ReviewStage, StageApprover
 from models.signatures import RevisionSignature, SignatureBand
+from models.timers import Timer
 
 __all__ = [
     "GENESIS_HASH",
@@ -22,6 +23,7 @@ __all__ = [
     "RevisionSignature",
     "SignatureBand",
     "StageApprover",
+    "Timer",
     "UTCDateTime",
     "as_utc",
     "utcnow",

@@ -27,6 +27,8 @@ class DraftState(StrEnum):
     REJECTED = "rejected"
     CHANGES_REQUESTED = "changes_requested"
     WITHDRAWN = "withdrawn"
+    # still undecided at its planned publication (`publish_at`); a revision re-opens it
+    EXPIRED = "expired"
     PUBLISHED = "published"
 
 

@@ -14,6 +14,7 @@ from bot.engine.findings import Draft as EngineDraft
 from bot.guidelines.model import Guidelines, Stage
 from bot.routing import RoutePlan, matching_stages, plan_route
 from bot.workflow import outbox
+from bot.workflow.clockwork import schedule_expiry, schedule_stage
 from bot.workflow.context import (
     POLICY_ACTOR,
     SYSTEM_ACTOR,
@@ -133,6 +134,7 @@ class Reviews:
                 assert override_reason is not None
                 self.audit_override(uow, draft, actor, override_reason, result)
             self.route(uow, g, draft, rev, result, overridden=overridden, previous=previous)
+        schedule_expiry(uow, draft)
         payload = self.ctx.payload(uow.session, draft, g.brand)
         payload.update(
             route=[s.to_json() for s in build_view(uow.session, draft).route],
@@ -275,6 +277,9 @@ class Reviews:
         for s in round_stages(session, draft):
             if s.number < stage.number:
                 earlier.extend(decision_json(d, s) for d in stage_decisions(session, s))
+        if only is None:  # the stage opens now: its deadline starts counting
+            schedule_stage(uow, self.ctx.in_force(draft), draft, stage)
+            schedule_expiry(uow, draft)
         max_chars = self.ctx.max_chars(draft)
         for seat in stage.approvers:
             if not seat.active or (only is not None and seat.user_id not in only):

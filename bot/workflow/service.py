@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.guidelines.model import Guidelines
+from bot.workflow.clockwork import Clockwork
 from bot.workflow.context import CheckFn, GuidelineSource, WorkflowContext, engine_check
 from bot.workflow.deciding import Deciding, decision_request
 from bot.workflow.duplicate_index import DatabaseHistory
@@ -53,6 +54,7 @@ class WorkflowService:
         self._revising = Revising(self.ctx, units, reviews)
         self._deciding = Deciding(self.ctx, units, reviews)
         self._reading = Reading(db)
+        self._clockwork = Clockwork(self.ctx, self.offered_actions, self.ctx.payload)
 
     @property
     def db(self) -> Database:
@@ -287,3 +289,10 @@ class WorkflowService:
         self, brands: builtins.list[str], limit: int = 15
     ) -> builtins.list[DecisionRecord]:
         return self._reading.latest_decisions(brands, limit)
+
+
+def run_timers(service: WorkflowService, now: datetime | None = None) -> dict[str, int]:
+    """Everything due at `now` (default: the service's clock): reminders, escalations, expiries.
+    Safe to call from several processes at once and as often as wanted (`serve`: every minute);
+    returns `{"reminded": n, "escalated": n, "expired": n}`."""
+    return service._clockwork.fire_due(now or service.ctx.clock())

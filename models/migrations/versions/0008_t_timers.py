@@ -1,4 +1,6 @@
-"""Workflow over time: a draft's planned publication (`drafts.publish_at`).
+"""Workflow over time: a draft's planned publication (`drafts.publish_at`) and the `timers`
+table of due reminders, escalations and expiries (a partial index on the due time of the
+unfired ones, so a runner finds due work without scanning).
 
 Revision ID: 0008
 Revises: 0006
@@ -21,8 +23,35 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("drafts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("publish_at", sa.DateTime(timezone=True), nullable=True))
+    op.create_table(
+        "timers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("draft_id", sa.Integer(), nullable=False),
+        sa.Column("review_round", sa.Integer(), nullable=False),
+        sa.Column("stage", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("fired_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["draft_id"], ["drafts.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint(
+            "draft_id", "review_round", "stage", "kind", "n", name="uq_timers_once"
+        ),
+    )
+    op.create_index("ix_timers_draft_id", "timers", ["draft_id"])
+    op.create_index(
+        "ix_timers_pending_due",
+        "timers",
+        ["due_at"],
+        sqlite_where=sa.text("fired_at IS NULL"),
+        postgresql_where=sa.text("fired_at IS NULL"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_timers_pending_due", table_name="timers")
+    op.drop_index("ix_timers_draft_id", table_name="timers")
+    op.drop_table("timers")
     with op.batch_alter_table("drafts", schema=None) as batch_op:
         batch_op.drop_column("publish_at")
