@@ -5,6 +5,7 @@ from models.base import Base, UTCDateTime, as_utc, utcnow
 from models.drafts import Draft, Revision
 from models.idempotency import IdempotencyKey
 from models.outbox import OutboxMessage
+from models.pauses import BrandPause
 from models.review import Decision, ReviewStage, StageApprover
 from models.signatures import RevisionSignature, SignatureBand
 from models.timers import Timer
@@ -14,6 +15,7 @@ __all__ = [
     "AuditEntry",
     "AuditHead",
     "Base",
+    "BrandPause",
     "Decision",
     "Draft",
     "IdempotencyKey",

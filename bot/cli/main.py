@@ -22,6 +22,8 @@ COMMAND_MODULES = {
     "audit": "bot.cli.audit",
     "db": "bot.cli.db",
     "timers": "bot.cli.timers",
+    "pause": "bot.cli.pause",
+    "resume": "bot.cli.pause",
     "serve": "bot.slack.cli",
 }
 

@@ -26,6 +26,7 @@ from bot.workflow.context import (
     text_sha256,
 )
 from bot.workflow.duplicate_index import record_revision
+from bot.workflow.pausing import pause_of
 from bot.workflow.payloads import base_payload, diff_payload
 from bot.workflow.snapshots import build_view, decision_json
 from bot.workflow.states import State
@@ -162,7 +163,9 @@ class Reviews:
         previous: Revision | None,
     ) -> None:
         # An overridden block always goes to people, whatever the auto-approve policy says.
-        rules = replace(g, auto_approve=()) if overridden else g
+        # While the brand is paused nothing is approved without a person either.
+        paused = pause_of(uow.session, draft.brand_id) is not None
+        rules = replace(g, auto_approve=()) if overridden or paused else g
         checked = engine_draft(draft, rev.text)
         plan = plan_route(rules, result, checked, draft.submitter)
         draft.review_round += 1

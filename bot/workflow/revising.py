@@ -26,6 +26,7 @@ from bot.workflow.context import (
 )
 from bot.workflow.errors import InvalidRequest, InvalidTransition, NotOverridable
 from bot.workflow.guards import at_revision, may_override, may_publish, may_revise, may_withdraw
+from bot.workflow.pausing import refuse_if_paused
 from bot.workflow.payloads import diff_payload
 from bot.workflow.preview import check_metadata
 from bot.workflow.reviews import Reviews
@@ -252,6 +253,7 @@ class Revising:
             draft = uow.lock(draft_id)
             g = self.ctx.guidelines.get(draft.brand_id)
             may_publish(draft, actor, g)
+            refuse_if_paused(uow.session, draft.brand_id, "publications are")
             uow.move(draft, State.PUBLISHED)
             draft.published_url = url
             draft.published_at = uow.now

@@ -21,6 +21,7 @@ from bot.workflow.context import CheckFn, GuidelineSource, WorkflowContext, engi
 from bot.workflow.deciding import Deciding, decision_request
 from bot.workflow.duplicate_index import DatabaseHistory
 from bot.workflow.offers import eligible_delegates, offered_actions
+from bot.workflow.pausing import Pausing
 from bot.workflow.preview import Preview, preview, preview_draft
 from bot.workflow.reading import DecisionRecord, Reading
 from bot.workflow.reviews import Reviews
@@ -54,6 +55,7 @@ class WorkflowService:
         self._revising = Revising(self.ctx, units, reviews)
         self._deciding = Deciding(self.ctx, units, reviews)
         self._reading = Reading(db)
+        self._pausing = Pausing(self.ctx, units)
         self._clockwork = Clockwork(self.ctx, self.offered_actions, self.ctx.payload)
 
     @property
@@ -144,6 +146,13 @@ class WorkflowService:
             publish_at=publish_at,
         )
         return self._revising.revise(request, idempotency_key)
+
+    def pause(self, brand: str, *, actor: str, reason: str) -> dict[str, Any]:
+        """Pause a brand for a crisis (any approver of the brand); everyone concerned is told."""
+        return self._pausing.pause(brand, actor, reason)
+
+    def resume(self, brand: str, *, actor: str) -> dict[str, Any]:
+        return self._pausing.resume(brand, actor)
 
     def withdraw(self, draft_id: int, *, actor: str, reason: str | None = None) -> DraftView:
         return self._revising.withdraw(draft_id, actor, reason)

@@ -48,8 +48,18 @@ def upgrade() -> None:
         postgresql_where=sa.text("fired_at IS NULL"),
     )
 
+    op.create_table(
+        "brand_pauses",
+        sa.Column("brand_id", sa.String(length=100), nullable=False),
+        sa.Column("paused_by", sa.String(length=64), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("paused_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("brand_id"),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("brand_pauses")
     op.drop_index("ix_timers_pending_due", table_name="timers")
     op.drop_index("ix_timers_draft_id", table_name="timers")
     op.drop_table("timers")
