@@ -24,6 +24,7 @@ COMMAND_MODULES = {
     "timers": "bot.cli.timers",
     "pause": "bot.cli.pause",
     "resume": "bot.cli.pause",
+    "outbox": "bot.cli.outbox",
     "serve": "bot.slack.cli",
 }
 
