@@ -144,8 +144,8 @@ class Clockwork:
             or draft.current_stage != timer.stage
         ):
             return None  # decided, revised or moved on since: nothing is due any more
-        stage = next(s for s in round_stages(uow.session, draft) if s.number == timer.stage)
-        if stage.state != rv.PENDING:
+        stage = next((s for s in round_stages(uow.session, draft) if s.number == timer.stage), None)
+        if stage is None or stage.state != rv.PENDING:
             return None
         if timer.kind == REMINDER:
             return self._remind(uow, draft, stage, timer)
