@@ -5,14 +5,17 @@ from models.base import Base, UTCDateTime, as_utc, utcnow
 from models.drafts import Draft, Revision
 from models.idempotency import IdempotencyKey
 from models.outbox import OutboxMessage
+from models.pauses import BrandPause
 from models.review import Decision, ReviewStage, StageApprover
 from models.signatures import RevisionSignature, SignatureBand
+from models.timers import Timer
 
 __all__ = [
     "GENESIS_HASH",
     "AuditEntry",
     "AuditHead",
     "Base",
+    "BrandPause",
     "Decision",
     "Draft",
     "IdempotencyKey",
@@ -22,6 +25,7 @@ __all__ = [
     "RevisionSignature",
     "SignatureBand",
     "StageApprover",
+    "Timer",
     "UTCDateTime",
     "as_utc",
     "utcnow",

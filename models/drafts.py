@@ -27,6 +27,8 @@ class DraftState(StrEnum):
     REJECTED = "rejected"
     CHANGES_REQUESTED = "changes_requested"
     WITHDRAWN = "withdrawn"
+    # still undecided at its planned publication (`publish_at`); a revision re-opens it
+    EXPIRED = "expired"
     PUBLISHED = "published"
 
 
@@ -59,6 +61,8 @@ class Draft(Base):
     origin: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     published_url: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the draft is planned to go live: caps every stage's deadline, and expires it undecided.
+    publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
 from bot.cli.common import UsageError
@@ -33,6 +34,7 @@ DRAFT_COLUMNS = Columns(
         "notes",
         "key",
         "override",
+        "publish_at",
     ),
 )
 
@@ -61,6 +63,11 @@ class DraftFields:
     key: str | None = None
     override: str | None = None
     id: str | None = None
+    #: ISO-8601 with a time zone, as given (parsed by `publish_time`)
+    publish_at: str | None = None
+
+    def publish_time(self) -> datetime | None:
+        return None if self.publish_at is None else publish_time(self.publish_at)
 
     def content_sha256(self) -> str:
         """A fingerprint of what is submitted (not of where it sits in a file): a file's rows
@@ -93,6 +100,19 @@ def _optional_text(fields: Mapping[str, Any], name: str) -> str | None:
     return str(value)
 
 
+def publish_time(value: str, name: str = "publish_at") -> datetime:
+    """An ISO-8601 instant with its time zone (`2026-12-01T09:00+01:00`, `...Z`)."""
+    try:
+        moment = datetime.fromisoformat(str(value).strip())
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise FieldError(
+            name, f"{value!r} is not an ISO-8601 time with a zone, e.g. 2026-12-01T09:00+01:00"
+        )
+    return moment
+
+
 def flag_value(value: Any, name: str = "sponsored") -> bool:
     if isinstance(value, bool):
         return value
@@ -102,6 +122,14 @@ def flag_value(value: Any, name: str = "sponsored") -> bool:
     if text in FALSE:
         return False
     raise FieldError(name, f"true or false is required, not {value!r}")
+
+
+def _publish_at(fields: Mapping[str, Any]) -> str | None:
+    value = _optional_text(fields, "publish_at")
+    if value is None or not value.strip():
+        return None
+    publish_time(value)  # refused here, with the row's line, not at submission
+    return value.strip()
 
 
 def draft_fields(record: Mapping[str, Any], defaults: Mapping[str, Any]) -> DraftFields:
@@ -128,5 +156,6 @@ def draft_fields(record: Mapping[str, Any], defaults: Mapping[str, Any]) -> Draf
         notes=_optional_text(fields, "notes"),
         key=_optional_text(fields, "key"),
         override=_optional_text(fields, "override"),
+        publish_at=_publish_at(fields),
         id=_optional_text(record, "id"),
     )

@@ -29,7 +29,13 @@ from bot.cli.dbargs import (
     open_service,
     print_json,
 )
-from bot.cli.draft_fields import DRAFT_COLUMNS, DraftFields, FieldError, draft_fields
+from bot.cli.draft_fields import (
+    DRAFT_COLUMNS,
+    DraftFields,
+    FieldError,
+    draft_fields,
+    publish_time,
+)
 from bot.cli.records import InputError, read_records, text_argument
 from bot.guidelines.errors import UnknownBrand
 from bot.guidelines.loader import GuidelineStore
@@ -58,6 +64,12 @@ def _draft_id(value: str) -> int:
     return number
 
 
+PUBLISH_AT_HELP = (
+    "planned publication, ISO-8601 with a zone (2026-12-01T09:00+01:00): no stage's deadline "
+    "is later, and a draft still undecided then expires"
+)
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("drafts", help="submit and decide drafts; list and show them")
     commands = parser.add_subparsers(dest="drafts_command", required=True)
@@ -66,8 +78,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "submit",
         help="submit a draft (TEXT, - for standard input) or a batch (--input CSV or JSON lines)",
         description="Check and submit drafts. --input rows may carry id, text, brand, platform, "
-        "kind, sponsored, context, notes, key, override (they override the flags). The whole "
-        "file is checked first: if any row is wrong, nothing is submitted.",
+        "kind, sponsored, context, notes, key, override, publish_at (they override the flags). "
+        "The whole file is checked first: if any row is wrong, nothing is submitted.",
     )
     p.add_argument("--as", dest="as_user", metavar="USER", required=True, help="the submitter")
     p.add_argument("--brand", help="brand id")
@@ -84,6 +96,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "content, so re-running a file never duplicates a draft)",
     )
     p.add_argument("--override", metavar="REASON", help="override overridable errors, with reason")
+    p.add_argument("--publish-at", metavar="ISO-8601", help=PUBLISH_AT_HELP)
     _common(p)
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("text", nargs="?", help="the draft text, or - for standard input")
@@ -128,6 +141,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--as", dest="as_user", metavar="USER", required=True)
     p.add_argument("--notes")
     p.add_argument("--override", metavar="REASON")
+    p.add_argument("--publish-at", metavar="ISO-8601", help="a new planned publication time")
     _common(p)
     p.set_defaults(func=guarded(run_simple("revise")))
 
@@ -225,6 +239,7 @@ def _defaults(args: argparse.Namespace) -> dict[str, Any]:
         "context": args.context,
         "notes": args.notes,
         "override": args.override,
+        "publish_at": args.publish_at,
     }
 
 
@@ -242,6 +257,7 @@ def _submit(
         notes=fields.notes,
         idempotency_key=key,
         override_reason=fields.override,
+        publish_at=fields.publish_time(),
     )
 
 
@@ -443,6 +459,9 @@ def run_simple(action: str) -> Any:
                     text=text_argument(args.text),
                     notes=args.notes,
                     override_reason=args.override,
+                    publish_at=publish_time(args.publish_at, "--publish-at")
+                    if args.publish_at
+                    else None,
                 )
             elif action == "withdraw":
                 view = service.withdraw(args.draft_id, actor=args.as_user, reason=args.reason)

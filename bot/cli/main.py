@@ -22,6 +22,9 @@ COMMAND_MODULES = {
     "audit": "bot.cli.audit",
     "report": "bot.cli.report",
     "db": "bot.cli.db",
+    "timers": "bot.cli.timers",
+    "pause": "bot.cli.pause",
+    "resume": "bot.cli.pause",
     "outbox": "bot.cli.outbox",
     "serve": "bot.slack.cli",
 }

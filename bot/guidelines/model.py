@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from bot.guidelines.clock import BusinessHours, Duration
+
 Level = Literal["suggestion", "warning", "error"]
 MatchMode = Literal["lemma", "lower", "exact"]
 Kind = Literal["post", "reply"]
@@ -98,6 +100,25 @@ class AutoApproveEntry:
 
 
 @dataclass(frozen=True)
+class SlaRule:
+    """One `sla.rules` entry: drafts meeting `when` (routing's conditions) get `within`."""
+
+    when: Mapping[str, tuple[Any, ...]]
+    within: Duration
+
+
+@dataclass(frozen=True)
+class Sla:
+    """How long a review stage may wait for a decision (SPEC "Workflow over time")."""
+
+    default: Duration | None = None
+    rules: tuple[SlaRule, ...] = ()
+    reminders: int = 1
+    escalate_to: tuple[str, ...] = ()
+    business_hours: BusinessHours | None = None
+
+
+@dataclass(frozen=True)
 class Guidelines:
     brand_id: str
     brand: str
@@ -115,6 +136,8 @@ class Guidelines:
     auto_approve: tuple[AutoApproveEntry, ...] = ()
     submitters: tuple[str, ...] = ("*",)
     auditors: tuple[str, ...] = ()
+    #: None: the brand has no deadlines
+    sla: Sla | None = None
 
     def may_submit(self, user: str) -> bool:
         return "*" in self.submitters or user in self.submitters

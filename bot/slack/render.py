@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.slack import messages
+from bot.slack import messages, render_timers
 from bot.slack.backend import DraftInfo
 from bot.slack.escape import escape_mrkdwn, user
 
@@ -147,6 +147,8 @@ def delivery(item: Any, lookups: Lookups) -> Delivery:
             thread_ts=origin.get("thread_ts"),
             fallback_channel=item.recipient,
         )
+    if kind in render_timers.KINDS:
+        return Delivery(render_timers.message(kind, p), channel=item.recipient)
     # A kind this version does not know: show its text if any rather than drop it silently.
     text = escape_mrkdwn(str(p.get("text") or f"brandgate: {kind} for draft {item.draft_id}"))
     return Delivery(messages.notice(text), channel=item.recipient)

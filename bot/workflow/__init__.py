@@ -22,7 +22,7 @@ from bot.workflow.outbox import (
     pending_count,
 )
 from bot.workflow.preview import Preview, preview, preview_many
-from bot.workflow.service import GuidelineSource, WorkflowService
+from bot.workflow.service import GuidelineSource, WorkflowService, run_timers
 from bot.workflow.snapshots import DraftView, RevisionView, StageView
 from bot.workflow.states import Action, State
 
@@ -54,4 +54,5 @@ __all__ = [
     "pending_count",
     "preview",
     "preview_many",
+    "run_timers",
 ]

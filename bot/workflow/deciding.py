@@ -34,6 +34,7 @@ from bot.workflow.errors import (
     InvalidTransition,
     NotOverridable,
 )
+from bot.workflow.pausing import refuse_if_paused
 from bot.workflow.payloads import diff_payload
 from bot.workflow.reviews import Reviews
 from bot.workflow.seats import check_delegate, open_stage, seat_for
@@ -153,6 +154,8 @@ class Deciding:
     ) -> DraftView:
         draft = uow.lock(request.draft_id, once=once)
         stage = seat_for(uow.session, draft, request.actor, request.expected_revision)
+        if request.kind in (rv.APPROVE, rv.EDIT_APPROVE):
+            refuse_if_paused(uow.session, draft.brand_id, "approvals are")
         if edit is not None and draft.current_revision != edit[0]:
             raise StaleRead
         sha = uow.sha256_in_force(self.ctx, draft)

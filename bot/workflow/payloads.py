@@ -79,4 +79,6 @@ def base_payload(
         "max_chars": max_chars,
         "origin": draft.origin,
         "state": draft.state,
+        # the planned publication (ISO-8601 UTC) or None
+        "publish_at": draft.publish_at.isoformat() if draft.publish_at else None,
     }

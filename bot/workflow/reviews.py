@@ -14,6 +14,7 @@ from bot.engine.findings import Draft as EngineDraft
 from bot.guidelines.model import Guidelines, Stage
 from bot.routing import RoutePlan, matching_stages, plan_route
 from bot.workflow import outbox
+from bot.workflow.clockwork import schedule_expiry, schedule_stage
 from bot.workflow.context import (
     POLICY_ACTOR,
     SYSTEM_ACTOR,
@@ -25,6 +26,7 @@ from bot.workflow.context import (
     text_sha256,
 )
 from bot.workflow.duplicate_index import record_revision
+from bot.workflow.pausing import pause_of
 from bot.workflow.payloads import base_payload, diff_payload
 from bot.workflow.snapshots import build_view, decision_json
 from bot.workflow.states import State
@@ -133,6 +135,7 @@ class Reviews:
                 assert override_reason is not None
                 self.audit_override(uow, draft, actor, override_reason, result)
             self.route(uow, g, draft, rev, result, overridden=overridden, previous=previous)
+        schedule_expiry(uow, draft)
         payload = self.ctx.payload(uow.session, draft, g.brand)
         payload.update(
             route=[s.to_json() for s in build_view(uow.session, draft).route],
@@ -160,7 +163,9 @@ class Reviews:
         previous: Revision | None,
     ) -> None:
         # An overridden block always goes to people, whatever the auto-approve policy says.
-        rules = replace(g, auto_approve=()) if overridden else g
+        # While the brand is paused nothing is approved without a person either.
+        paused = pause_of(uow.session, draft.brand_id) is not None
+        rules = replace(g, auto_approve=()) if overridden or paused else g
         checked = engine_draft(draft, rev.text)
         plan = plan_route(rules, result, checked, draft.submitter)
         draft.review_round += 1
@@ -275,6 +280,9 @@ class Reviews:
         for s in round_stages(session, draft):
             if s.number < stage.number:
                 earlier.extend(decision_json(d, s) for d in stage_decisions(session, s))
+        if only is None:  # the stage opens now: its deadline starts counting
+            schedule_stage(uow, self.ctx.in_force(draft), draft, stage)
+            schedule_expiry(uow, draft)
         max_chars = self.ctx.max_chars(draft)
         for seat in stage.approvers:
             if not seat.active or (only is not None and seat.user_id not in only):

@@ -8,6 +8,7 @@ row lock for the action.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -25,11 +26,13 @@ from bot.workflow.context import (
 )
 from bot.workflow.errors import InvalidRequest, InvalidTransition, NotOverridable
 from bot.workflow.guards import at_revision, may_override, may_publish, may_revise, may_withdraw
+from bot.workflow.pausing import refuse_if_paused
 from bot.workflow.payloads import diff_payload
 from bot.workflow.preview import check_metadata
 from bot.workflow.reviews import Reviews
 from bot.workflow.snapshots import DraftView, build_view
 from bot.workflow.states import State
+from bot.workflow.timing import iso, planned
 from bot.workflow.unit import RETRIES, Once, StaleRead, UnitOfWork, Units
 
 
@@ -43,6 +46,7 @@ class RevisionRequest:
     notes: str | None
     override_reason: str | None
     context: str | None
+    publish_at: datetime | None = None
 
     def request(self) -> dict[str, Any]:
         request: dict[str, Any] = {
@@ -54,6 +58,8 @@ class RevisionRequest:
         }
         if self.context is not None:  # keys used before `context` existed keep their hash
             request["context"] = self.context
+        if self.publish_at is not None:
+            request["publish_at"] = self.publish_at.isoformat()
         return request
 
 
@@ -186,6 +192,8 @@ class Revising:
         draft.updated_at = uow.now
         if r.notes is not None:
             draft.notes = r.notes
+        if r.publish_at is not None:
+            draft.publish_at = r.publish_at
         rev = self.reviews.add_revision(
             uow, draft, text=r.text, author=r.actor, origin_event="revised", result=result
         )
@@ -199,6 +207,7 @@ class Revising:
                 "previous_revision": previous.number,
                 "diff": diff_payload(previous, rev),
                 "notes": r.notes,
+                "publish_at": iso(draft.publish_at),
             },
             guidelines_sha256=sha,
         )
@@ -244,6 +253,7 @@ class Revising:
             draft = uow.lock(draft_id)
             g = self.ctx.guidelines.get(draft.brand_id)
             may_publish(draft, actor, g)
+            refuse_if_paused(uow.session, draft.brand_id, "publications are")
             uow.move(draft, State.PUBLISHED)
             draft.published_url = url
             draft.published_at = uow.now
@@ -267,5 +277,8 @@ def revision(
     notes: str | None,
     override_reason: str | None,
     context: str | None,
+    publish_at: datetime | None = None,
 ) -> RevisionRequest:
-    return RevisionRequest(draft_id, actor, normalise_text(text), notes, override_reason, context)
+    return RevisionRequest(
+        draft_id, actor, normalise_text(text), notes, override_reason, context, planned(publish_at)
+    )

@@ -16,10 +16,12 @@ from datetime import datetime
 from typing import Any
 
 from bot.guidelines.model import Guidelines
+from bot.workflow.clockwork import Clockwork
 from bot.workflow.context import CheckFn, GuidelineSource, WorkflowContext, engine_check
 from bot.workflow.deciding import Deciding, decision_request
 from bot.workflow.duplicate_index import DatabaseHistory
 from bot.workflow.offers import eligible_delegates, offered_actions
+from bot.workflow.pausing import Pausing
 from bot.workflow.preview import Preview, preview, preview_draft
 from bot.workflow.reading import DecisionRecord, Reading
 from bot.workflow.reviews import Reviews
@@ -53,6 +55,8 @@ class WorkflowService:
         self._revising = Revising(self.ctx, units, reviews)
         self._deciding = Deciding(self.ctx, units, reviews)
         self._reading = Reading(db)
+        self._pausing = Pausing(self.ctx, units)
+        self._clockwork = Clockwork(self.ctx, self.offered_actions, self.ctx.payload)
 
     @property
     def db(self) -> Database:
@@ -82,6 +86,7 @@ class WorkflowService:
         idempotency_key: str | None = None,
         origin: dict[str, Any] | None = None,
         override_reason: str | None = None,
+        publish_at: datetime | None = None,
     ) -> DraftView:
         """Check a draft, then block it, let the policy approve it, or route it to stage 1.
 
@@ -100,6 +105,7 @@ class WorkflowService:
             notes=notes,
             origin=origin,
             override_reason=override_reason,
+            publish_at=publish_at,
         )
         return self._submitting.submit(request, idempotency_key)
 
@@ -122,6 +128,7 @@ class WorkflowService:
         override_reason: str | None = None,
         idempotency_key: str | None = None,
         context: str | None = None,
+        publish_at: datetime | None = None,
     ) -> DraftView:
         """A new revision by the submitter: re-checked, then blocked or routed afresh.
 
@@ -136,8 +143,16 @@ class WorkflowService:
             notes=notes,
             override_reason=override_reason,
             context=context,
+            publish_at=publish_at,
         )
         return self._revising.revise(request, idempotency_key)
+
+    def pause(self, brand: str, *, actor: str, reason: str) -> dict[str, Any]:
+        """Pause a brand for a crisis (any approver of the brand); everyone concerned is told."""
+        return self._pausing.pause(brand, actor, reason)
+
+    def resume(self, brand: str, *, actor: str) -> dict[str, Any]:
+        return self._pausing.resume(brand, actor)
 
     def withdraw(self, draft_id: int, *, actor: str, reason: str | None = None) -> DraftView:
         return self._revising.withdraw(draft_id, actor, reason)
@@ -283,3 +298,10 @@ class WorkflowService:
         self, brands: builtins.list[str], limit: int = 15
     ) -> builtins.list[DecisionRecord]:
         return self._reading.latest_decisions(brands, limit)
+
+
+def run_timers(service: WorkflowService, now: datetime | None = None) -> dict[str, int]:
+    """Everything due at `now` (default: the service's clock): reminders, escalations, expiries.
+    Safe to call from several processes at once and as often as wanted (`serve`: every minute);
+    returns `{"reminded": n, "escalated": n, "expired": n}`."""
+    return service._clockwork.fire_due(now or service.ctx.clock())

@@ -82,6 +82,7 @@ class DraftView:
     published_url: str | None
     created_at: str
     updated_at: str
+    publish_at: str | None = None
     revisions: tuple[RevisionView, ...] = ()
     #: True when a submission with the same idempotency key returned this existing draft
     replayed: bool = False
@@ -126,6 +127,7 @@ class DraftView:
             "override_reason": self.override_reason,
             "problem": self.problem,
             "published_url": self.published_url,
+            "publish_at": self.publish_at,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
         }
@@ -214,6 +216,7 @@ def build_view(
         published_url=draft.published_url,
         created_at=format_time(draft.created_at),
         updated_at=format_time(draft.updated_at),
+        publish_at=format_time(draft.publish_at) if draft.publish_at else None,
         revisions=tuple(
             RevisionView(
                 number=r.number,

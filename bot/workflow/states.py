@@ -39,8 +39,9 @@ OPEN = frozenset({State.SUBMITTED, State.BLOCKED, State.IN_REVIEW, State.CHANGES
 # The states each action may start from.
 ALLOWED_FROM: dict[Action, frozenset[State]] = {
     Action.OVERRIDE: frozenset({State.BLOCKED}),
-    Action.REVISE: OPEN,
-    Action.WITHDRAW: OPEN,
+    # an expired draft comes back with a revision (and a new publish_at), or is taken back
+    Action.REVISE: OPEN | {State.EXPIRED},
+    Action.WITHDRAW: OPEN | {State.EXPIRED},
     Action.DECIDE: frozenset({State.IN_REVIEW}),
     Action.DELEGATE: frozenset({State.IN_REVIEW}),
     Action.PUBLISH: frozenset({State.APPROVED}),
@@ -53,10 +54,12 @@ _CHECKED = frozenset({State.BLOCKED, State.APPROVED, State.IN_REVIEW, State.SUBM
 # Every move the workflow may make, as data. A state that reaches itself does so by being
 # re-checked (a revision, an override), never by standing still.
 TRANSITIONS: dict[State, frozenset[State]] = {
-    State.SUBMITTED: _CHECKED | {State.WITHDRAWN},
-    State.BLOCKED: _CHECKED | {State.WITHDRAWN},
-    State.IN_REVIEW: _CHECKED | {State.REJECTED, State.CHANGES_REQUESTED, State.WITHDRAWN},
-    State.CHANGES_REQUESTED: _CHECKED | {State.WITHDRAWN},
+    State.SUBMITTED: _CHECKED | {State.WITHDRAWN, State.EXPIRED},
+    State.BLOCKED: _CHECKED | {State.WITHDRAWN, State.EXPIRED},
+    State.IN_REVIEW: _CHECKED
+    | {State.REJECTED, State.CHANGES_REQUESTED, State.WITHDRAWN, State.EXPIRED},
+    State.CHANGES_REQUESTED: _CHECKED | {State.WITHDRAWN, State.EXPIRED},
+    State.EXPIRED: _CHECKED | {State.WITHDRAWN},
     State.APPROVED: frozenset({State.PUBLISHED}),
     State.REJECTED: frozenset(),
     State.WITHDRAWN: frozenset(),

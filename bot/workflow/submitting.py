@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot.audit import events as ev
@@ -14,6 +15,7 @@ from bot.workflow.preview import check_metadata
 from bot.workflow.reviews import Reviews
 from bot.workflow.snapshots import DraftView, build_view
 from bot.workflow.states import State
+from bot.workflow.timing import iso, planned
 from bot.workflow.unit import Once, UnitOfWork, Units
 from models import Draft
 
@@ -32,6 +34,7 @@ class Submission:
     notes: str | None
     origin: dict[str, Any] | None
     override_reason: str | None
+    publish_at: datetime | None = None
 
     def request(self) -> dict[str, Any]:
         """What an idempotency key stands for (the origin is where it came from, not what)."""
@@ -43,6 +46,7 @@ class Submission:
             "context": self.context,
             "notes": self.notes,
             "text": self.text,
+            **({"publish_at": self.publish_at.isoformat()} if self.publish_at else {}),
         }
 
 
@@ -58,6 +62,7 @@ def submission(
     notes: str | None,
     origin: dict[str, Any] | None,
     override_reason: str | None,
+    publish_at: datetime | None = None,
 ) -> Submission:
     submitter = required(submitter, "the submitter")
     check_metadata(platform=platform, kind=kind, context=context)
@@ -74,6 +79,7 @@ def submission(
         notes=notes,
         origin=origin,
         override_reason=override_reason,
+        publish_at=planned(publish_at),
     )
 
 
@@ -117,6 +123,7 @@ class Submitting:
             review_round=0,
             idempotency_key=once.key,
             origin=s.origin,
+            publish_at=s.publish_at,
             created_at=uow.now,
             updated_at=uow.now,
         )
@@ -139,6 +146,7 @@ class Submitting:
                 "context": s.context,
                 "notes": s.notes,
                 "idempotency_key": once.key,
+                "publish_at": iso(s.publish_at),
             },
             guidelines_sha256=sha,
         )

@@ -226,6 +226,8 @@ class Units:
         views: dict[int, DraftView] = {}
         for message in messages:
             draft_id = message["draft_id"]
+            if draft_id is None:
+                continue  # about a brand, not a draft (a pause): nothing to offer
             if draft_id not in views:
                 draft = session.get(Draft, draft_id)
                 assert draft is not None

@@ -8,10 +8,11 @@ id and its submitter. In `acme`, a clean post goes to the `brand` stage (UBRAND1
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from wfhelpers import CLEAN, LEGAL
 
-from bot.workflow import WorkflowService
+from bot.workflow import WorkflowService, run_timers
 from bot.workflow.states import Action, State
 
 
@@ -27,7 +28,10 @@ def make(service: WorkflowService, state: State) -> Made:
         assert view.state == State.SUBMITTED and view.problem
         return Made(view.id, "USOLO")
     text = LEGAL if state == State.BLOCKED else CLEAN
-    view = service.submit(submitter="UAGENCY1", brand="acme", platform="x", text=text)
+    planned = datetime.now(UTC) + timedelta(hours=1) if state == State.EXPIRED else None
+    view = service.submit(
+        submitter="UAGENCY1", brand="acme", platform="x", text=text, publish_at=planned
+    )
     made = Made(view.id, "UAGENCY1")
     if state == State.APPROVED or state == State.PUBLISHED:
         service.approve(made.id, actor="UBRAND1")
@@ -39,6 +43,9 @@ def make(service: WorkflowService, state: State) -> Made:
         service.request_changes(made.id, actor="UBRAND1", comment="shorter")
     if state == State.WITHDRAWN:
         service.withdraw(made.id, actor="UAGENCY1")
+    if state == State.EXPIRED:
+        assert planned is not None
+        assert run_timers(service, planned)["expired"] == 1
     assert service.get(made.id).state == state
     return made
 

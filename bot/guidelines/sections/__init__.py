@@ -18,11 +18,13 @@ from bot.guidelines.model import (
     PlatformLimits,
     RoutingRule,
     RuleSpec,
+    Sla,
     Stage,
     ValueSpec,
 )
 from bot.guidelines.options import RuleTypes
 from bot.guidelines.sections import brand, people, routing, rules
+from bot.guidelines.sections import sla as sla_section
 from bot.guidelines.sections.people import ANYONE
 from bot.guidelines.yamlmarks import Node
 
@@ -39,6 +41,7 @@ TOP_LEVEL_FIELDS = (
     "policy",
     "submitters",
     "auditors",
+    "sla",
 )
 
 
@@ -59,6 +62,7 @@ class Sections:
     auto_approve: tuple[AutoApproveEntry, ...] = ()
     submitters: tuple[str, ...] = (ANYONE,)
     auditors: tuple[str, ...] = ()
+    sla: Sla | None = None
 
     def build(self, *, brand_id: str, sha256: str, path: Path) -> Guidelines:
         return Guidelines(
@@ -78,6 +82,7 @@ class Sections:
             auto_approve=self.auto_approve,
             submitters=self.submitters,
             auditors=self.auditors,
+            sla=self.sla,
         )
 
 
@@ -113,4 +118,8 @@ def document(v: Fields, root: Node, rule_types: RuleTypes) -> Sections:
         out.submitters = people.submitters(v, top["submitters"])
     if "auditors" in top:
         out.auditors = people.auditors(v, top["auditors"])
+    if "sla" in top:
+        out.sla = sla_section.sla(
+            v, top["sla"], out.approvers or {}, rules.categories(top.get("rules"))
+        )
     return out

@@ -1,0 +1,154 @@
+"""Timers benchmark: one `timers run` over 100,000 open drafts with deadlines spread over a week.
+
+    .venv/bin/python benchmarks/timers.py [--drafts 100000] [--due 1000] [--pg URL | --no-pg]
+
+Bulk-inserts the drafts (each with a revision and an expiry timer, due times spread over a
+week after T0) into a throw-away SQLite file and PostgreSQL schema (--pg, else
+$TEST_DATABASE_URL); then times `run_timers` as of a moment when nothing is due (target
+<= 50 ms) and when `--due` expiries are due (target <= 2 s: each a state change with its audit
+entry and outbox messages), and prints the query plan of the due-work query.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import insert, select, text
+
+from bot.engine.rules import RULE_TYPES
+from bot.guidelines.loader import GuidelineStore
+from bot.workflow import WorkflowService, run_timers
+from models import Draft, Revision, Timer
+from models.db import Database
+from models.testing import scratch_database_url
+
+T0 = datetime(2026, 12, 1, tzinfo=UTC)
+WEEK = timedelta(days=7)
+BRAND = "brand: Bench\nlanguage: en\napprovers:\n  brand: [UBRAND1]\nrouting:\n  default: [brand]\n"
+
+
+def _fill(db: Database, drafts: int, due: int) -> None:
+    step = WEEK / drafts
+    with db.transaction() as session:
+        for start in range(0, drafts, 10_000):
+            ids = range(start + 1, min(start + 10_000, drafts) + 1)
+            session.execute(
+                insert(Draft),
+                [
+                    dict(
+                        id=i,
+                        brand_id="bench",
+                        platform="x",
+                        kind="post",
+                        sponsored=False,
+                        submitter="UAGENCY1",
+                        state="submitted",
+                        current_revision=1,
+                        review_round=0,
+                        created_at=T0,
+                        updated_at=T0,
+                        publish_at=T0 + timedelta(hours=1) + step * i,
+                    )
+                    for i in ids
+                ],
+            )
+            session.execute(
+                insert(Revision),
+                [
+                    dict(
+                        draft_id=i,
+                        number=1,
+                        text="Dry on every trail.",
+                        text_sha256="0" * 64,
+                        author="UAGENCY1",
+                        origin_event="submitted",
+                        check_result={"findings": []},
+                        verdict="pass",
+                        guidelines_sha256="0" * 64,
+                        created_at=T0,
+                    )
+                    for i in ids
+                ],
+            )
+            session.execute(
+                insert(Timer),
+                [
+                    dict(
+                        draft_id=i,
+                        review_round=0,
+                        stage=0,
+                        kind="expire",
+                        n=0,
+                        due_at=T0 + timedelta(hours=1) + step * i,
+                    )
+                    for i in ids
+                ],
+            )
+
+
+def _plan(db: Database, now: datetime) -> str:
+    query = (
+        select(Timer.id)
+        .where(Timer.fired_at.is_(None), Timer.due_at <= now)
+        .order_by(Timer.due_at, Timer.id)
+        .limit(200)
+    )
+    compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
+    prefix = "EXPLAIN QUERY PLAN " if db.is_sqlite else "EXPLAIN "
+    with db.engine.connect() as conn:
+        rows = conn.execute(text(prefix + str(compiled))).all()
+    return "\n    ".join(" ".join(str(c) for c in row) for row in rows)
+
+
+def bench(name: str, url: str, brands: Path, drafts: int, due: int) -> None:
+    db = Database(url)
+    began = time.perf_counter()
+    _fill(db, drafts, due)
+    filled = time.perf_counter() - began
+    service = WorkflowService(db, GuidelineStore(brands, RULE_TYPES))
+    step = WEEK / drafts
+    nothing = T0 + timedelta(minutes=30)
+    many = T0 + timedelta(hours=1) + step * due
+    run_timers(service, nothing)  # warm-up: connection pool, guideline file
+    began = time.perf_counter()
+    idle = run_timers(service, nothing)
+    idle_ms = (time.perf_counter() - began) * 1000
+    began = time.perf_counter()
+    fired = run_timers(service, many)
+    busy_s = time.perf_counter() - began
+    print(f"{name}: {drafts:,} open drafts (filled in {filled:.1f} s)")
+    print(f"  nothing due: {idle_ms:.1f} ms {idle} (target <= 50 ms)")
+    print(f"  {due:,} due:   {busy_s:.2f} s {fired} (target <= 2 s)")
+    print(f"  plan:\n    {_plan(db, many)}")
+    db.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--drafts", type=int, default=100_000)
+    parser.add_argument("--due", type=int, default=1_000)
+    parser.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL"))
+    parser.add_argument("--no-pg", action="store_true")
+    args = parser.parse_args()
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus")
+    with tempfile.TemporaryDirectory() as tmp:
+        brands = Path(tmp) / "brands"
+        brands.mkdir()
+        (brands / "bench.yml").write_text(BRAND, encoding="utf-8")
+        with scratch_database_url(None, Path(tmp)) as url:
+            bench("SQLite", url, brands, args.drafts, args.due)
+        if args.pg and not args.no_pg:
+            with scratch_database_url(args.pg, Path(tmp)) as url:
+                bench("PostgreSQL", url, brands, args.drafts, args.due)
+
+
+if __name__ == "__main__":
+    main()

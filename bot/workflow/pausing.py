@@ -1,0 +1,113 @@
+"""Crisis pause of a brand: while paused, nothing is auto-approved and approvals and
+publications are refused naming who paused it, when and why; rejections, change requests,
+submissions (checked and routed) go on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.audit.chain import format_time
+from bot.guidelines.model import Guidelines
+from bot.workflow.context import WorkflowContext, required
+from bot.workflow.errors import InvalidTransition, NotAllowed
+from bot.workflow.states import OPEN
+from bot.workflow.unit import UnitOfWork, Units
+from models import BrandPause, Draft
+
+PAUSED = "paused"  # audit event and outbox kind
+RESUMED = "resumed"
+
+
+class Paused(NotAllowed):
+    """An approval or publication refused because the brand is paused."""
+
+
+def pause_of(session: Session, brand_id: str) -> BrandPause | None:
+    return session.get(BrandPause, brand_id)
+
+
+def refuse_if_paused(session: Session, brand_id: str, what: str) -> None:
+    pause = pause_of(session, brand_id)
+    if pause is not None:
+        raise Paused(
+            f"brand {brand_id} is paused by {pause.paused_by} since "
+            f"{format_time(pause.paused_at)} ({pause.reason}): {what} refused until it resumes"
+        )
+
+
+def _is_approver(g: Guidelines, user: str) -> bool:
+    return any(user in members for members in g.approvers.values())
+
+
+class Pausing:
+    def __init__(self, ctx: WorkflowContext, units: Units) -> None:
+        self.ctx = ctx
+        self.units = units
+
+    def pause(self, brand: str, actor: str, reason: str) -> dict[str, Any]:
+        reason = required(reason, "a reason for the pause")
+        g = self._approver_only(brand, actor, "pause")
+        with self.units.begin() as uow:
+            if pause_of(uow.session, brand) is not None:
+                raise InvalidTransition(f"brand {brand} is already paused")
+            uow.session.add(
+                BrandPause(brand_id=brand, paused_by=actor, reason=reason, paused_at=uow.now)
+            )
+            payload = {"brand": brand, "by": actor, "reason": reason, "at": uow.now.isoformat()}
+            self._tell(uow, g, PAUSED, payload)
+            return payload
+
+    def resume(self, brand: str, actor: str) -> dict[str, Any]:
+        g = self._approver_only(brand, actor, "resume")
+        with self.units.begin() as uow:
+            pause = pause_of(uow.session, brand)
+            if pause is None:
+                raise InvalidTransition(f"brand {brand} is not paused")
+            uow.session.delete(pause)
+            payload = {
+                "brand": brand,
+                "by": actor,
+                "paused_by": pause.paused_by,
+                "reason": pause.reason,
+                "at": uow.now.isoformat(),
+            }
+            self._tell(uow, g, RESUMED, payload)
+            return payload
+
+    def _approver_only(self, brand: str, actor: str, what: str) -> Guidelines:
+        g = self.ctx.guidelines.get(brand)
+        if not _is_approver(g, actor):
+            raise NotAllowed(f"only an approver of brand {brand} may {what} it; {actor} is not")
+        return g
+
+    def _tell(self, uow: UnitOfWork, g: Guidelines, kind: str, payload: dict[str, Any]) -> None:
+        """The brand's approvers and the submitters of its open drafts."""
+        people = {u for members in g.approvers.values() for u in members}
+        people.update(
+            uow.session.scalars(
+                select(Draft.submitter).where(Draft.brand_id == g.brand_id, Draft.state.in_(OPEN))
+            )
+        )
+        stamp = uow.now.isoformat()
+        for person in sorted(people):
+            uow.messages.append(
+                {
+                    "kind": kind,
+                    "recipient": person,
+                    "payload": dict(payload),
+                    "dedupe_key": f"{kind}:{g.brand_id}:{stamp}:{person}",
+                    "draft_id": None,
+                    "revision": None,
+                }
+            )
+        uow.audit(
+            kind,
+            payload["by"],
+            None,
+            payload,
+            guidelines_sha256=uow.note_guidelines(g),
+            brand_id=g.brand_id,
+        )
