@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.audit import draft_history, export, match_text, parse_bound, verify
+from bot.audit.anchor import DEFAULT_ANCHORS, Anchor, AnchorFileError, anchor, read_anchors
+from bot.audit.offline import ExportFileError, verify_export
 from bot.audit.query import brands_in_log
 from bot.cli.common import EXIT_OK, EXIT_REFUSED, UsageError, add_guidelines_dir, guideline_store
-from bot.cli.dbargs import add_database_url, add_format, guarded, open_db, print_json
+from bot.cli.dbargs import add_database_url, add_format, guarded, open_db, print_json, settings
 from bot.cli.records import STDIN, text_argument
 from bot.guidelines.errors import UnknownBrand
 from models.db import Database
@@ -26,9 +28,29 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "verify",
         help='check the whole hash chain: "OK <n> entries", or the first bad entry (exit 1)',
     )
+    p.add_argument(
+        "--anchors",
+        metavar="FILE",
+        help="also fail when a head anchored in FILE (audit anchor) is no longer in the chain",
+    )
+    p.add_argument(
+        "--file",
+        metavar="EXPORT.jsonl",
+        help="verify an export offline instead of the database (a filtered one: partially)",
+    )
     add_format(p)
     add_database_url(p)
     p.set_defaults(func=guarded(run_verify))
+
+    p = commands.add_parser(
+        "anchor",
+        help="record the head (entry number, hash, time) in var/anchors.jsonl "
+        "and, with AUDIT_ANCHOR_CHANNEL, post it there",
+    )
+    p.add_argument("--file", metavar="FILE", default=str(DEFAULT_ANCHORS))
+    add_format(p)
+    add_database_url(p)
+    p.set_defaults(func=guarded(run_anchor))
 
     p = commands.add_parser("export", help="stream entries as JSON lines or CSV")
     p.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
@@ -56,12 +78,45 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=guarded(run_match))
 
 
+def _anchors(args: argparse.Namespace) -> list[Anchor]:
+    if not args.anchors:
+        return []
+    try:
+        return list(read_anchors(args.anchors))
+    except AnchorFileError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _verify_file(args: argparse.Namespace) -> int:
+    try:
+        result = verify_export(args.file, _anchors(args))
+    except ExportFileError as exc:
+        raise UsageError(str(exc)) from None
+    if args.format == "json":
+        print_json(
+            {
+                "ok": result.ok,
+                "entries": result.count,
+                "head": result.head,
+                "partial": result.partial,
+                "line": result.line,
+                "problem": result.problem,
+            }
+        )
+    else:
+        print(str(result))
+    return EXIT_OK if result.ok else EXIT_REFUSED
+
+
 def run_verify(args: argparse.Namespace) -> int:
-    # Never writes (an auditor verifies a read-only copy): entries a crashed writer left
-    # pending are reported, and the next write seals them.
+    if args.file:
+        return _verify_file(args)
+    anchors = _anchors(args)
+    # Never writes, never seals (an auditor verifies a read-only copy): entries a crashed
+    # writer left pending are reported, and the next write seals them.
     db = open_db(args, read_only=True)
     try:
-        result = verify(db)
+        result = verify(db, anchors)
     finally:
         db.dispose()
     if args.format == "json":
@@ -69,6 +124,7 @@ def run_verify(args: argparse.Namespace) -> int:
             {
                 "ok": result.ok,
                 "entries": result.count,
+                "head": result.head,
                 "first_bad": result.first_bad,
                 "problem": result.problem,
             }
@@ -76,6 +132,21 @@ def run_verify(args: argparse.Namespace) -> int:
     else:
         print(str(result))
     return EXIT_OK if result.ok else EXIT_REFUSED
+
+
+def run_anchor(args: argparse.Namespace) -> int:
+    db = open_db(args)
+    try:
+        found = anchor(db, args.file, channel=settings().audit_anchor_channel)
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.file}: {exc.strerror or exc}") from None
+    finally:
+        db.dispose()
+    if args.format == "json":
+        print_json({"seq": found.seq, "hash": found.hash, "at": found.at, "file": args.file})
+    else:
+        print(f"anchored entry {found.seq}, head {found.hash} at {found.at} in {args.file}")
+    return EXIT_OK
 
 
 def run_export(args: argparse.Namespace) -> int:
