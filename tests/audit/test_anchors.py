@@ -226,7 +226,9 @@ def test_brand_export_verifies_each_entry_and_says_partial(db: Database, tmp_pat
     assert not bad.ok and bad.line == 1 and "does not match its hash" in str(bad)
 
 
-def test_cli_anchor_and_verify(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_anchor_and_verify(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.chdir(tmp_path)
     db = Database(db_url)
