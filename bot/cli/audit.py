@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from contextlib import AbstractContextManager, nullcontext
@@ -13,9 +14,10 @@ from bot.audit import draft_history, export, match_text, parse_bound, verify
 from bot.audit.anchor import DEFAULT_ANCHORS, Anchor, AnchorFileError, anchor, read_anchors
 from bot.audit.offline import ExportFileError, verify_export
 from bot.audit.query import brands_in_log
+from bot.audit.reconcile import ALIASES, published_fields, reconcile, sha256_file
 from bot.cli.common import EXIT_OK, EXIT_REFUSED, UsageError, add_guidelines_dir, guideline_store
 from bot.cli.dbargs import add_database_url, add_format, guarded, open_db, print_json, settings
-from bot.cli.records import STDIN, text_argument
+from bot.cli.records import STDIN, InputError, read_records, text_argument
 from bot.guidelines.errors import UnknownBrand
 from models.db import Database
 
@@ -51,6 +53,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     add_format(p)
     add_database_url(p)
     p.set_defaults(func=guarded(run_anchor))
+
+    p = commands.add_parser(
+        "reconcile",
+        help="what was published (CSV or JSON lines) against what was approved (exit 1 if not all)",
+        description="FILE: .csv with a header, else JSON lines. Columns (case-insensitive): "
+        + "; ".join(f"{k}: {', '.join(v)}" for k, v in ALIASES.items())
+        + " (text required). Instagram's 'Description'/'Permalink'/'Publish time' and X's "
+        "'Tweet text'/'Tweet permalink'/'time' export columns are accepted as they are.",
+    )
+    p.add_argument("--brand", required=True, metavar="ID")
+    p.add_argument("--as", dest="actor", metavar="USER", help="who reconciles (default: you)")
+    p.add_argument("file", metavar="FILE")
+    add_database_url(p)
+    add_guidelines_dir(p)
+    p.set_defaults(func=guarded(run_reconcile))
 
     p = commands.add_parser("export", help="stream entries as JSON lines or CSV")
     p.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
@@ -147,6 +164,41 @@ def run_anchor(args: argparse.Namespace) -> int:
     else:
         print(f"anchored entry {found.seq}, head {found.hash} at {found.at} in {args.file}")
     return EXIT_OK
+
+
+def _published_rows(path: str) -> list[tuple[str, dict[str, Any]]]:
+    rows: list[tuple[str, dict[str, Any]]] = []
+    for record in read_records(path):
+        if isinstance(record, InputError):
+            raise record
+        fields = published_fields(record.fields)
+        if "text" not in fields or not isinstance(fields["text"], str):
+            raise InputError(record.place, "text", "a published text (text, caption, ...)")
+        rows.append((str(record.place), fields))
+    return rows
+
+
+def run_reconcile(args: argparse.Namespace) -> int:
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.file}: {exc.strerror or exc}") from None
+    rows = _published_rows(args.file)
+    db = open_db(args)
+    try:
+        _check_brand(args, db, args.brand)
+        actor = args.actor or f"cli:{getpass.getuser()}"
+        results = reconcile(db, args.brand, rows, file_sha256=sha256_file(data), actor=actor)
+    finally:
+        db.dispose()
+    for result in results:
+        print_json(result)
+    return (
+        EXIT_OK
+        if all(r["status"] in ("approved", "unpublished") for r in results)
+        and all(r["status"] == "approved" for r in results if r["row"] is not None)
+        else EXIT_REFUSED
+    )
 
 
 def run_export(args: argparse.Namespace) -> int:
