@@ -21,6 +21,7 @@ COMMAND_MODULES = {
     "drafts": "bot.cli.drafts",
     "audit": "bot.cli.audit",
     "db": "bot.cli.db",
+    "outbox": "bot.cli.outbox",
     "serve": "bot.slack.cli",
 }
 

@@ -16,8 +16,10 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.config import ConfigError, Settings
-from bot.slack import redact
+from bot.slack import logs, redact
 from bot.slack.backend import Backend
+from bot.slack.listeners import register_listeners
+from bot.slack.services import Services
 
 logger = logging.getLogger("brandgate.slack")
 
@@ -31,7 +33,13 @@ def api_base_url(settings: Settings) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def build_client(settings: Settings, *, retries: bool = True, timeout: int = 10) -> WebClient:
+def build_client(
+    settings: Settings,
+    *,
+    retries: bool = True,
+    timeout: int = 10,
+    logger: logging.Logger | None = None,
+) -> WebClient:
     """A WebClient for `settings`. Listener calls retry connection errors, 5xx and 429 (honouring
     Retry-After); the dispatcher passes retries=False because the outbox reschedules instead of
     blocking its thread, and a blind 5xx retry of chat.postMessage could post twice."""
@@ -49,7 +57,7 @@ def build_client(settings: Settings, *, retries: bool = True, timeout: int = 10)
         base_url=api_base_url(settings),
         timeout=timeout,
         retry_handlers=handlers,
-        logger=logging.getLogger("brandgate.slack.web"),
+        logger=logger or logging.getLogger("brandgate.slack.web"),
     )
 
 
@@ -89,6 +97,8 @@ def create_app(
     )
     redact.install(logging.getLogger("slack_bolt"))
     redact.install(logging.getLogger("slack_sdk"))
+    bolt_logger = logging.getLogger("brandgate.slack.bolt")
+    logs.quiet_bolt(bolt_logger)
 
     app = App(
         client=client or build_client(settings),
@@ -99,7 +109,7 @@ def create_app(
         # Socket Mode connections are authenticated by the app token, not request signatures.
         request_verification_enabled=not socket_mode,
         ignoring_self_events_enabled=True,
-        logger=logging.getLogger("brandgate.slack.bolt"),
+        logger=bolt_logger,
         # Few lazy workers on purpose: the slow part is CPU (spaCy) and database writes, so more
         # threads only add GIL and SQLite lock contention (benchmarks/slack_load.py: DM p95
         # roughly halves going from 16 to 4 workers with 20 concurrent submitters).
@@ -108,7 +118,5 @@ def create_app(
     )
     app.middleware(_ignore_bot_events)
 
-    from bot.slack.listeners import Services, register_all
-
-    register_all(app, Services(backend=backend, notify=notify_outbox or (lambda: None)))
+    register_listeners(app, Services(backend=backend, notify=notify_outbox or (lambda: None)))
     return app

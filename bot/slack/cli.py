@@ -1,4 +1,8 @@
-"""`brandgate serve [--http [--host H] [--port N]]`: the Slack app and its outbox dispatcher."""
+"""`brandgate serve [--http [--host H] [--port N]]`: the Slack app and its outbox dispatcher.
+
+The HTTP server starts first, so `/healthz` answers (503, with the reason) while Slack or the
+database is still unreachable; the app itself comes up as soon as both answer.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,11 @@ import logging
 import os
 import signal
 import threading
+from collections.abc import Callable
 from typing import Any
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
+from bot.slack import logs
 
 logger = logging.getLogger("brandgate.slack.cli")
 
@@ -31,11 +37,9 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(func=serve)
 
 
-def serve(args: argparse.Namespace) -> int:
-    logging.basicConfig(
-        level=str(args.log_level).upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+def serve(args: argparse.Namespace, *, wait: Callable[[float], bool] | None = None) -> int:
+    """`wait` (default: the stop event's) lets tests run the start-up retries without sleeping."""
+    logs.configure(str(args.log_level))
     settings = Settings.from_env()
     # SPEC: Socket Mode when SLACK_APP_TOKEN is set, HTTP otherwise (or when --http asks for it).
     socket_mode = bool(settings.slack_app_token) and not args.http
@@ -46,28 +50,61 @@ def serve(args: argparse.Namespace) -> int:
         port = args.port if args.port is not None else settings.port  # checked before starting
 
     from bot.slack.runtime import Runtime
+    from bot.slack.startup import Startup, slack_call
 
-    runtime = Runtime.build(settings, socket_mode=socket_mode)
-    runtime.dispatcher.start()
     stop = threading.Event()
-
+    _on_signals(stop.set)
+    startup = Startup(
+        lambda: Runtime.build(settings, socket_mode=socket_mode), wait=wait or stop.wait
+    )
     if socket_mode:
+        runtime = startup.run()
+        if runtime is None:
+            return 0
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+        runtime.dispatcher.start()
         handler = SocketModeHandler(runtime.app, settings.slack_app_token)
-        _on_signals(lambda: (handler.close(), stop.set()))
-        handler.connect()
-        logger.info("connected to Slack over Socket Mode")
+        connecting = Startup(
+            lambda: slack_call(handler.connect, "apps.connections.open", "SLACK_APP_TOKEN"),
+            wait=wait or stop.wait,
+        )
+        try:
+            connecting.run()
+            if not connecting.stopped:
+                logger.info("connected to Slack over Socket Mode")
+                stop.wait()
+        finally:
+            handler.close()
+            runtime.close()
+        return 0
+
+    from bot.slack.endpoint import SlackEndpoint
+    from bot.slack.server import HttpServer
+
+    endpoint = SlackEndpoint(settings.slack_signing_secret or "", health=startup.health)
+    try:
+        server = HttpServer(endpoint, host=args.host, port=port, threads=args.threads)
+    except OSError as err:
+        raise ConfigError(f"cannot listen on {args.host}:{port}: {err.strerror or err}") from None
+    server.start()
+    try:
+        runtime = startup.run()
+        if runtime is None:
+            return 0
+        runtime.dispatcher.start()
+        endpoint.health = runtime.health
+        endpoint.details = runtime.health_details
+        endpoint.serve(runtime.app)
+        logger.info("ready: Slack and the database answer")
         stop.wait()
-    else:
-        server = runtime.http_server(host=args.host, port=port, threads=args.threads)
-        _on_signals(lambda: threading.Thread(target=server.stop, daemon=True).start())
-        server.serve_forever()
-    runtime.close()
+        runtime.close()
+    finally:
+        server.stop()
     return 0
 
 
-def _on_signals(callback: Any) -> None:
+def _on_signals(callback: Callable[[], None]) -> None:
     """SIGTERM (docker stop) and SIGINT end the process cleanly: outbox rows stay queued."""
 
     def handler(signum: int, frame: Any) -> None:

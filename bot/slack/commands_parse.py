@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.guidelines.model import PLATFORMS
 from bot.slack.backend import BrandChoice
+from bot.slack.escape import escape_mrkdwn
 
 USAGE = (
     "Usage: `/draft` opens the form; `/draft BRAND PLATFORM TEXT` submits a post directly "
@@ -24,10 +25,11 @@ def parse_direct(text: str, brands: list[BrandChoice]) -> tuple[BrandChoice, str
     brand = _pick_brand(brands, parts[0])
     if brand is None:
         allowed = ", ".join(f"`{b.id}`" for b in brands) or "none"
-        return f"You cannot submit for brand `{parts[0]}`. Your brands: {allowed}."
+        # the ack echoes what was typed: escaped, so `<!channel>` pings nobody
+        return f"You cannot submit for brand `{escape_mrkdwn(parts[0])}`. Your brands: {allowed}."
     platform = parts[1].lower()
     if platform not in PLATFORMS:
-        return f"Unknown platform `{parts[1]}`. " + USAGE
+        return f"Unknown platform `{escape_mrkdwn(parts[1])}`. " + USAGE
     return brand, platform, parts[2].strip()
 
 

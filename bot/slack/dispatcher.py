@@ -3,16 +3,23 @@
 The workflow writes outbox rows in the same transaction as the state change that causes them;
 this module only turns rows into Slack calls. Guarantees:
 
-* never twice: a row is leased by `claim_due` before it is sent and marked delivered at the end
-  of the pass that sent it (all of the pass's rows in one transaction); the client used here has
-  no automatic retries (a blind retry of chat.postMessage after a 5xx could post twice), so
-  every retry goes through the outbox schedule instead;
-* nothing lost: a failed send is rescheduled (Retry-After honoured on 429, exponential backoff
-  otherwise, with no attempt limit), and since the schedule lives in the database a restart
-  simply resumes it. Only errors that no retry can fix (`PERMANENT_ERRORS`: a channel we may not
-  post to, a revoked token, a message Slack refuses) give up, with the error recorded;
+* never twice: a row is leased by `claim_due` before it is sent and recorded as delivered the
+  moment Slack answers (one transaction per message, so a crash can repeat at most the one
+  message in flight); a pass that outlives a third of its lease renews it before each row, so
+  another process never re-claims work still under way. The client used here has no automatic
+  retries (a blind retry of chat.postMessage after a 5xx could post twice): every retry goes
+  through the outbox schedule, and a retried update (chat.update) is harmless by nature;
+* nothing lost: a Slack outage (5xx, no connection) is retried with capped exponential backoff
+  for as long as it lasts. Errors that no retry can fix (`PERMANENT_ERRORS`: a channel we may not
+  post to, a revoked token, a message Slack refuses) give up at once; any other error gives up
+  after `MAX_ATTEMPTS`. Given-up rows are the dead letter (`brandgate outbox list --failed`,
+  `/healthz`), kept with their error, until an operator retries them (`brandgate outbox retry`);
+* Slack's rate limits: after a 429 no call of that method is made before its Retry-After has
+  passed (rows that need it are given back, due then, not counted as attempts), and
+  chat.postMessage is paced to one message a second per channel (what Slack allows);
 * deterministic to test: `dispatch_once(now)` / `run_until_idle(now)` do one pass with an explicit
-  clock; `start()` runs the same pass in a thread, woken by `notify()` after each state change.
+  clock; `start()` runs the same pass in a thread, woken by `notify()` after each state change or
+  when the next paced row is due.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from slack_sdk import WebClient
@@ -44,18 +51,26 @@ PERMANENT_ERRORS = {
     "not_authed",
     "account_inactive",
     "token_revoked",
+    "missing_scope",
     "invalid_blocks",
+    "invalid_blocks_format",
+    "invalid_arguments",
     "msg_too_long",
+    "msg_blocks_too_long",
+    "too_many_attachments",
     "no_text",
     "cant_update_message",
+    "edit_window_closed",
     "restricted_action",
 }
-# A bug of ours (rendering) may be fixed by a deploy: retry those hourly rather than give up.
-INTERNAL_RETRY_SECONDS = 3600.0
 # Delivery order within one draft's rows of a batch.
 KIND_ORDER = {"review_request": 0, "findings": 1, "outcome": 2, "decision_made": 3}
 # An update whose target is gone has nothing left to do.
 NOTHING_TO_DO = {"message_not_found"}
+# Slack: "about one message a second per channel" (docs/apis/web-api/rate-limits).
+SECONDS_PER_MESSAGE = 1.0
+POST = "chat.postMessage"
+UPDATE = "chat.update"
 
 
 class Item(Protocol):
@@ -72,9 +87,11 @@ class Item(Protocol):
 class Store(Protocol):
     def claim_due(self, now: datetime, limit: int) -> list[Any]: ...
 
-    def mark_delivered_many(
-        self, deliveries: list[tuple[int, Mapping[str, Any]]], now: datetime
-    ) -> None: ...
+    def renew(self, token: str, until: datetime) -> set[int]: ...
+
+    def release(self, item_id: int, until: datetime) -> None: ...
+
+    def mark_delivered(self, item_id: int, result: Mapping[str, Any], now: datetime) -> None: ...
 
     def mark_failed(
         self,
@@ -84,6 +101,7 @@ class Store(Protocol):
         now: datetime,
         *,
         permanent: bool = False,
+        outage: bool = False,
     ) -> datetime | None: ...
 
     def result_of(self, dedupe_key: str) -> Mapping[str, Any] | None: ...
@@ -95,31 +113,59 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class _Pass:
-    """What one pass delivered, recorded together at its end (one transaction, not one per
-    message). Until then it answers `result_of` itself, so a later row of the same pass (a
-    decision_made editing a review request sent moments ago) finds the message it edits."""
+def first_method(d: Delivery) -> str:
+    """The Slack method a delivery calls first (what its rate limit depends on)."""
+    return UPDATE if d.update_targets is not None or d.update_ts else POST
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+
+class Pacer:
+    """When each method and channel may be called next: Retry-After per method, one message a
+    second per channel. Slots are handed out in order, so a burst of messages to one approver
+    is spread over the following seconds instead of hitting the limit."""
+
+    def __init__(self, seconds_per_message: float = SECONDS_PER_MESSAGE) -> None:
+        self.gap = timedelta(seconds=seconds_per_message)
         self._lock = threading.Lock()
-        self._results: dict[str, Mapping[str, Any]] = {}
-        self.delivered: list[tuple[int, Mapping[str, Any]]] = []
+        self._method_free: dict[str, datetime] = {}
+        self._channel_free: dict[str, datetime] = {}
+        self._reserved: dict[int, datetime] = {}  # row id -> the slot it was given
+        self._last_sent: dict[str, datetime] = {}
 
-    def add(self, item: Item, result: Mapping[str, Any]) -> None:
+    def slot(self, method: str, channel: str | None, now: datetime, row: int) -> datetime | None:
+        """None: call now (taking the channel's slot); else when to try again (a slot kept
+        for this row, so it goes then rather than queueing again behind later rows)."""
         with self._lock:
-            self.delivered.append((item.id, result))
-            if item.dedupe_key:
-                self._results[item.dedupe_key] = result
+            blocked = self._method_free.get(method)
+            if blocked is not None and blocked > now:
+                return blocked
+            if method != POST or not channel or not self.gap:
+                return None
+            reserved = self._reserved.pop(row, None)
+            last = self._last_sent.get(channel)
+            # never closer than `gap` to the channel's last message, even when rows fell
+            # behind their slots (a slow pass must not send two slots' rows back to back)
+            earliest = max(reserved or now, last + self.gap if last else now)
+            if reserved is None and earliest > now:
+                earliest = max(earliest, self._channel_free.get(channel, earliest))
+            if earliest <= now and (
+                reserved is not None or self._channel_free.get(channel, now) <= now
+            ):
+                self._last_sent[channel] = now
+                self._channel_free[channel] = max(
+                    self._channel_free.get(channel, now), now + self.gap
+                )
+                return None
+            if reserved is None:
+                earliest = max(earliest, self._channel_free.get(channel, earliest))
+                self._channel_free[channel] = earliest + self.gap
+            self._reserved[row] = earliest
+            return earliest
 
-    def result_of(self, dedupe_key: str) -> Mapping[str, Any] | None:
+    def rate_limited(self, method: str, retry_after: float, now: datetime) -> datetime:
         with self._lock:
-            if dedupe_key in self._results:
-                return self._results[dedupe_key]
-        return self.store.result_of(dedupe_key)
-
-    def settlement_of(self, draft_id: Any, dedupe_key: str) -> Mapping[str, Any] | None:
-        return self.store.settlement_of(draft_id, dedupe_key)
+            until = now + timedelta(seconds=retry_after)
+            self._method_free[method] = max(self._method_free.get(method, until), until)
+            return self._method_free[method]
 
 
 class Dispatcher:
@@ -128,10 +174,12 @@ class Dispatcher:
         store: Store,
         client: WebClient,
         *,
-        batch: int = 50,
+        batch: int = 20,
         poll_interval: float = 2.0,
         clock: Callable[[], datetime] = _utcnow,
         workers: int = 4,
+        lease_seconds: float = 60.0,
+        seconds_per_message: float = SECONDS_PER_MESSAGE,
     ) -> None:
         self.store = store
         self._pool = (
@@ -143,13 +191,17 @@ class Dispatcher:
         self.batch = batch
         self.poll_interval = poll_interval
         self.clock = clock
+        self.lease_seconds = lease_seconds
+        self.pacer = Pacer(seconds_per_message)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()  # one pass at a time per process
         self._count_lock = threading.Lock()
+        self._next_due: datetime | None = None
         self.delivered = 0
         self.failed = 0
+        self.rate_limited = 0
 
     # -- one pass ------------------------------------------------------------------------------
     def dispatch_once(self, now: datetime | None = None) -> int:
@@ -157,34 +209,33 @@ class Dispatcher:
 
         Rows of one draft are sent in order (an update needs the message it edits), different
         drafts in parallel on `workers` threads: a Slack round trip, not the database, is what
-        each row waits for.
+        each row waits for. With `now` given the pass runs at that moment (tests); without,
+        each row reads the clock.
         """
         with self._lock:
-            now = now or self.clock()
-            items = self.store.claim_due(now, self.batch)
+            start = now or self.clock()
+            items = self.store.claim_due(start, self.batch)
+            if not items:
+                return 0
+            lease = _Lease(self, items, start)
             groups: dict[Any, list[Any]] = {}
             for item in items:
                 key = item.draft_id if item.draft_id is not None else ("row", item.id)
                 groups.setdefault(key, []).append(item)
 
-            done = _Pass(self.store)
-
             def deliver_group(group: list[Any]) -> None:
                 # Approvers first: a review request depends on nothing, while an update of a
                 # review request (decision_made) must come after it.
                 for item in sorted(group, key=lambda i: (KIND_ORDER.get(i.kind, 2), i.id)):
-                    self._deliver(item, now, done)
+                    at = now or self.clock()
+                    if lease.holds(item, at):
+                        self._deliver(item, at)
 
-            try:
-                if self._pool is None or len(groups) <= 1:
-                    for group in groups.values():
-                        deliver_group(group)
-                else:
-                    list(self._pool.map(deliver_group, groups.values()))
-            finally:
-                # Whatever went out is recorded, even if a group failed unexpectedly.
-                if done.delivered:
-                    self.store.mark_delivered_many(done.delivered, now)
+            if self._pool is None or len(groups) <= 1:
+                for group in groups.values():
+                    deliver_group(group)
+            else:
+                list(self._pool.map(deliver_group, groups.values()))
             return len(items)
 
     def run_until_idle(self, now: datetime | None = None, max_passes: int = 100) -> int:
@@ -197,48 +248,64 @@ class Dispatcher:
                 break
         return total
 
-    def _deliver(self, item: Item, now: datetime, done: _Pass) -> None:
+    def _deliver(self, item: Item, now: datetime) -> None:
         try:
-            result = self._perform(render.delivery(item, done))
+            delivery = render.delivery(item, self.store)
+            later = self.pacer.slot(first_method(delivery), delivery.channel, now, item.id)
+            if later is not None:
+                self._later(item.id, later)
+                return
+            result = self._perform(delivery)
         except SlackApiError as err:
-            self._failed(item, err, now, done)
+            self._failed(item, err, now)
             return
         except (SlackRequestError, OSError) as err:  # connection refused, timeouts, DNS
             self._count(failed=1)
-            self.store.mark_failed(item.id, f"connection: {type(err).__name__}: {err}", None, now)
+            error = f"connection: {type(err).__name__}: {err}"
+            self.store.mark_failed(item.id, error, None, now, outage=True)
             logger.warning("outbox %s (%s): connection error, will retry", item.id, item.kind)
             return
         except Exception as err:  # a rendering bug must not kill the loop or lose the row
             self._count(failed=1)
             logger.exception("outbox %s (%s): cannot deliver", item.id, item.kind)
-            self.store.mark_failed(
-                item.id, f"internal: {type(err).__name__}", INTERNAL_RETRY_SECONDS, now
-            )
+            self.store.mark_failed(item.id, f"internal: {type(err).__name__}", None, now)
             return
+        # Recorded at once: a crash after this line repeats nothing.
+        self.store.mark_delivered(item.id, result, now)
         self._count(delivered=1)
-        done.add(item, result)
+
+    def _later(self, item_id: int, when: datetime) -> None:
+        self.store.release(item_id, when)
+        with self._count_lock:
+            if self._next_due is None or when < self._next_due:
+                self._next_due = when
 
     def _count(self, delivered: int = 0, failed: int = 0) -> None:
         with self._count_lock:
             self.delivered += delivered
             self.failed += failed
 
-    def _failed(self, item: Item, err: SlackApiError, now: datetime, done: _Pass) -> None:
-        self._count(failed=1)
+    def _failed(self, item: Item, err: SlackApiError, now: datetime) -> None:
         status = err.response.status_code
         code = str(err.response.get("error") or status)
         if code in NOTHING_TO_DO:
-            done.add(item, {"skipped": code})
+            self.store.mark_delivered(item.id, {"skipped": code}, now)
             return
-        if status != 429 and code in PERMANENT_ERRORS:
-            self.store.mark_failed(item.id, f"slack: {code}", None, now, permanent=True)
-            logger.error("outbox %s (%s): %s, given up", item.id, item.kind, code)
-            return
-        retry_after: float | None = None
         if status == 429:
             header = _header(err.response.headers, "Retry-After")
             retry_after = float(header) if header and header.isdigit() else 1.0
-        when = self.store.mark_failed(item.id, f"slack: {code}", retry_after, now)
+            method = str(err.response.api_url).rstrip("/").rsplit("/", 1)[-1] or POST
+            with self._count_lock:
+                self.rate_limited += 1
+            self._later(item.id, self.pacer.rate_limited(method, retry_after, now))
+            logger.warning("outbox %s: %s rate limited for %ss", item.id, method, retry_after)
+            return
+        self._count(failed=1)
+        if code in PERMANENT_ERRORS:
+            self.store.mark_failed(item.id, f"slack: {code}", None, now, permanent=True)
+            logger.error("outbox %s (%s): %s, given up", item.id, item.kind, code)
+            return
+        when = self.store.mark_failed(item.id, f"slack: {code}", None, now, outage=status >= 500)
         logger.warning("outbox %s (%s): %s, retry at %s", item.id, item.kind, code, when)
 
     # -- Slack calls per kind ---------------------------------------------------------------
@@ -255,7 +322,7 @@ class Dispatcher:
             return {"updated": updated}
         if d.update_ts:
             try:
-                res = self.client.chat_update(channel=d.channel, ts=d.update_ts, **d.message)
+                res = self.client.chat_update(channel=str(d.channel), ts=d.update_ts, **d.message)
                 return {"channel": res["channel"], "ts": res["ts"], "updated": True}
             except SlackApiError as err:
                 if err.response.get("error") not in NOTHING_TO_DO | {"cant_update_message"}:
@@ -310,7 +377,36 @@ class Dispatcher:
                 n = 0
                 time.sleep(min(self.poll_interval, 1.0))
             if n == 0:
-                self._wake.wait(self.poll_interval)
+                self._wake.wait(self._idle_wait())
+
+    def _idle_wait(self) -> float:
+        """Until the next paced or rate-limited row is due, at most `poll_interval`."""
+        with self._count_lock:
+            due, self._next_due = self._next_due, None
+        if due is None:
+            return self.poll_interval
+        return min(max((due - self.clock()).total_seconds(), 0.01), self.poll_interval)
+
+
+class _Lease:
+    """The claim of one pass: renewed before a row once a third of it has gone, so a slow
+    Slack never lets another process re-claim rows this one is still delivering; a row whose
+    claim was lost anyway (this process stalled past the lease) is left to its new owner."""
+
+    def __init__(self, dispatcher: Dispatcher, items: list[Any], start: datetime) -> None:
+        self.store = dispatcher.store
+        self.seconds = dispatcher.lease_seconds
+        self.token = getattr(items[0], "claim_token", None) if items else None
+        self.renewed = start
+        self.held = {item.id for item in items}
+        self._lock = threading.Lock()
+
+    def holds(self, item: Any, now: datetime) -> bool:
+        with self._lock:
+            if self.token and (now - self.renewed).total_seconds() > self.seconds / 3:
+                self.held = self.store.renew(self.token, now + timedelta(seconds=self.seconds))
+                self.renewed = now
+            return item.id in self.held
 
 
 def _header(headers: Mapping[str, Any], name: str) -> str | None:

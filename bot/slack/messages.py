@@ -14,8 +14,8 @@ from typing import Any
 from bot.engine.platforms import DEFAULT_MAX_CHARS, weighted_length
 from bot.slack import ids
 from bot.slack.backend import CheckSummary, DraftInfo
-from bot.slack.escape import escape_mrkdwn, escape_plain, quote, user
-from bot.slack.richtext import diff, highlighted
+from bot.slack.escape import escape_mrkdwn, escape_plain, fit, quote, user
+from bot.slack.richtext import diff, diff_length, highlighted_blocks
 
 Message = dict[str, Any]
 
@@ -50,15 +50,77 @@ ACTION_ICON = {
 }
 
 
+# Slack's limits (see /work/shared/slack-limits.md): a section's text is 1-3,000 characters, a
+# message has at most 50 blocks, and Slack refuses a message whose blocks carry much more than
+# 12,000 characters of text (msg_blocks_too_long). Builders share out MESSAGE_BUDGET.
+SECTION_MAX = 3000
+MESSAGE_BUDGET = 11_000
+DRAFT_BUDGET = 6000  # of a message: longer drafts are cut, saying where to read them whole
+FINDINGS_BUDGET = 1500
+FINDING_QUOTE = 200  # characters of a finding's matched text quoted back
+PART_BUDGET = 800  # context, notes, override reason, comments
+
+
+class Budget:
+    """Characters of text a message may still carry."""
+
+    def __init__(self, total: int = MESSAGE_BUDGET) -> None:
+        self.left = total
+
+    def take(self, wanted: int) -> int:
+        granted = max(min(wanted, self.left), 0)
+        self.left -= granted
+        return granted
+
+    def spend(self, blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        self.left -= sum(len(t) for t in _block_texts(blocks))
+        return blocks
+
+
+def _block_texts(node: Any) -> Iterable[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "text" and isinstance(value, str):
+                yield value
+            else:
+                yield from _block_texts(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _block_texts(value)
+
+
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+    """A mrkdwn section; `text` is cut (safely) to Slack's 3,000 and never left empty."""
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _visible(text)}}
+
+
+def _visible(text: str) -> str:
+    """Slack refuses an empty (or blank) text object: show that it is empty instead."""
+    return fit(text, SECTION_MAX) if text.strip() else "_(empty)_"
 
 
 def _context(*parts: str) -> dict[str, Any]:
-    return {
-        "type": "context",
-        "elements": [{"type": "mrkdwn", "text": p[:3000]} for p in parts if p],
-    }
+    shown = [p for p in parts if p and p.strip()] or [""]
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _visible(p)} for p in shown]}
+
+
+def label_mrkdwn(label: str) -> str:
+    """A decision's label ("Edited & approved") as mrkdwn: `&` must be sent as `&amp;`."""
+    return escape_mrkdwn(label)
+
+
+def _draft_text_blocks(
+    draft: DraftInfo, budget: Budget, *, limit: int = DRAFT_BUDGET, findings: bool = True
+) -> list[dict[str, Any]]:
+    rest = f"; the whole draft: `brandgate drafts show {escape_plain(draft.id)}`"
+    return budget.spend(
+        highlighted_blocks(
+            draft.text,
+            draft.findings if findings else (),
+            budget=min(limit, max(budget.left - 400, 500)),
+            rest=rest,
+        )
+    )
 
 
 def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
@@ -74,8 +136,9 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
 
 
 def draft_label(draft: DraftInfo) -> str:
-    brand = escape_mrkdwn(draft.brand_name or draft.brand_id)
-    return f"Draft #{escape_mrkdwn(draft.id)} · {brand} · {draft.platform} {draft.kind}"
+    brand = escape_mrkdwn(_clip(draft.brand_name or draft.brand_id, 100))
+    where = escape_mrkdwn(_clip(f"{draft.platform} {draft.kind}", 60))
+    return f"Draft #{escape_mrkdwn(_clip(draft.id, 40))} · {brand} · {where}"
 
 
 # States in which the submitter may still take a draft back (the workflow decides for real).
@@ -128,57 +191,104 @@ def values_line(values: Mapping[str, Mapping[str, Any]]) -> str | None:
     return "Values — " + "; ".join(parts) if parts else None
 
 
+def _clip(text: str, limit: int) -> str:
+    """Plain text cut to `limit` characters before escaping (so no entity is ever cut)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def finding_line(f: Mapping[str, Any]) -> str:
+    """One finding as a mrkdwn line; what it quotes back is clipped, so a line stays short
+    however long the matched text (a platform-length finding quotes the whole overflow)."""
+    icon = LEVEL_ICON.get(str(f.get("level")), ":grey_question:")
+    rule = escape_mrkdwn(_clip(str(f.get("rule")), 80))
+    message = escape_mrkdwn(_clip(str(f.get("message") or ""), 500))
+    # "draft #12" is how every message names a draft, so an approver can find it.
+    message = _DRAFT_REF.sub(r"\1 #\2", message)
+    line = f"{icon} `{rule}` {message}"
+    if f.get("text"):
+        line += f" — “{escape_mrkdwn(_clip(str(f['text']), FINDING_QUOTE))}”"
+    if f.get("suggestion"):
+        line += f" → _{escape_mrkdwn(_clip(str(f['suggestion']), FINDING_QUOTE))}_"
+    return line
+
+
 def findings_text(findings: Iterable[Mapping[str, Any]]) -> str:
-    lines = []
-    for f in findings:
-        icon = LEVEL_ICON.get(str(f.get("level")), ":grey_question:")
-        rule, message = (
-            escape_mrkdwn(str(f.get("rule"))),
-            escape_mrkdwn(str(f.get("message") or "")),
-        )
-        # "draft #12" is how every message names a draft, so an approver can find it.
-        message = _DRAFT_REF.sub(r"\1 #\2", message)
-        line = f"{icon} `{rule}` {message}"
-        if f.get("text"):
-            line += f" — “{escape_mrkdwn(str(f['text']))}”"
-        if f.get("suggestion"):
-            line += f" → _{escape_mrkdwn(str(f['suggestion']))}_"
-        lines.append(line)
-    return "\n".join(lines)
+    return "\n".join(finding_line(f) for f in findings)
 
 
-def _findings_blocks(verdict: str, findings: tuple[Mapping[str, Any], ...]) -> list[dict[str, Any]]:
+def findings_sections(
+    findings: Iterable[Mapping[str, Any]], budget: int, *, where: str = ""
+) -> list[dict[str, Any]]:
+    """Findings as sections within `budget` characters in all (each section ≤ 3,000); what
+    does not fit is summarised ("… and 7 more findings"), never cut mid-line or left empty."""
+    lines = [finding_line(f) for f in findings]
+    sections: list[str] = []
+    chunk, used = "", 0
+    for i, line in enumerate(lines):
+        left = len(lines) - i
+        last = left == 1
+        if used + len(line) + 1 > budget - (0 if last else 80):
+            note = f"_… and {left} more finding{'s' if left > 1 else ''}{where}_"
+            line = note
+        if chunk and len(chunk) + len(line) + 1 > SECTION_MAX:
+            sections.append(chunk)
+            chunk = ""
+        chunk += ("\n" if chunk else "") + line
+        used += len(line) + 1
+        if line.startswith("_… and"):
+            break
+    if chunk:
+        sections.append(chunk)
+    return [_section(text) for text in sections]
+
+
+def _findings_blocks(
+    verdict: str,
+    findings: tuple[Mapping[str, Any], ...],
+    budget: Budget | None = None,
+    *,
+    where: str = "",
+) -> list[dict[str, Any]]:
+    budget = budget or Budget()
     blocks = [_section(f"*{VERDICT_LABEL.get(verdict, escape_mrkdwn(verdict))}*")]
     if findings:
-        # Split long finding lists across sections to respect the 3000-char section limit.
-        text, chunk = findings_text(findings), ""
-        for line in text.split("\n"):
-            if len(chunk) + len(line) > 2800:
-                blocks.append(_section(chunk))
-                chunk = ""
-            chunk += ("\n" if chunk else "") + line
-        if chunk:
-            blocks.append(_section(chunk))
+        blocks += findings_sections(findings, budget.take(FINDINGS_BUDGET), where=where)
     return blocks
 
 
-def _draft_body(draft: DraftInfo, *, with_diff: bool = True) -> list[dict[str, Any]]:
+def _changes_blocks(draft: DraftInfo, budget: Budget) -> list[dict[str, Any]]:
+    since = draft.changes_from or draft.revision - 1
+    if diff_length(draft.changes) <= budget.left - 200:
+        return budget.spend([_section(f"*Changes since revision {since}:*"), diff(draft.changes)])
+    changed = sum(1 for op in draft.changes if op.get("op") != "equal")
+    return budget.spend(
+        [
+            _section(
+                f"*Changes since revision {since}:* {_plural(changed, 'change')}, too long to "
+                f"show here: `brandgate drafts show {escape_mrkdwn(draft.id)}` has them."
+            )
+        ]
+    )
+
+
+def _draft_body(
+    draft: DraftInfo, budget: Budget, *, with_diff: bool = True
+) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     if draft.context:
-        blocks.append(_section("*In reply to:*\n" + quote(draft.context, 1500)))
-    blocks.append(highlighted(draft.text, draft.findings))
-    blocks.extend(_findings_blocks(draft.verdict, draft.findings))
-    if with_diff and draft.changes:
-        since = draft.changes_from or draft.revision - 1
-        blocks.append(_section(f"*Changes since revision {since}:*"))
-        blocks.append(diff(draft.changes))
+        blocks.append(_section("*In reply to:*\n" + quote(draft.context, PART_BUDGET)))
     if draft.override_reason:
-        blocks.append(
-            _section("*Submitted despite errors:* " + escape_mrkdwn(draft.override_reason))
-        )
+        reason = fit(escape_mrkdwn(draft.override_reason), PART_BUDGET)
+        blocks.append(_section("*Submitted despite errors:* " + reason))
     if draft.notes:
-        blocks.append(_context("Notes: " + escape_mrkdwn(draft.notes)))
-    return blocks
+        blocks.append(_context("Notes: " + fit(escape_mrkdwn(draft.notes), PART_BUDGET)))
+    budget.spend(blocks)
+    where = f": `brandgate drafts show {escape_mrkdwn(draft.id)}`"
+    findings = budget.spend(_findings_blocks(draft.verdict, draft.findings, Budget(), where=where))
+    text = _draft_text_blocks(draft, budget)
+    changes = _changes_blocks(draft, budget) if with_diff and draft.changes else []
+    context, rest = blocks[:1] if draft.context else [], blocks[1:] if draft.context else blocks
+    return [*context, *text, *findings, *changes, *rest]
 
 
 def review_request(
@@ -188,42 +298,47 @@ def review_request(
     value = ids.button_value(draft.id, draft.revision)
     stage_txt = ""
     if stage:
-        stage_txt = f"stage {stage.get('stage', '?')}: {escape_mrkdwn(str(stage.get('group', '')))}"
+        group = fit(escape_mrkdwn(str(stage.get("group", ""))), 200)
+        stage_txt = f"stage {escape_mrkdwn(str(stage.get('stage', '?')))}: {group}"
     values = values_line(draft.values)
-    blocks = [
-        _section(f":inbox_tray: *{draft_label(draft)}* needs your review"),
-        _context(meta_line(draft), stage_txt),
-        *([_context(values)] if values else []),
-        *([_context(earlier)] if earlier else []),
-        *_draft_body(draft),
-        {
-            "type": "actions",
-            "block_id": "decide",
-            "elements": [
-                _button("Approve", ids.ACTION_APPROVE, value, "primary"),
-                _button("Request changes", ids.ACTION_CHANGES, value),
-                _button("Reject", ids.ACTION_REJECT, value, "danger"),
-                _button("Edit & approve", ids.ACTION_EDIT, value),
-            ],
-        },
-    ]
+    budget = Budget()
+    head = budget.spend(
+        [
+            _section(f":inbox_tray: *{draft_label(draft)}* needs your review"),
+            _context(meta_line(draft), stage_txt),
+            *([_context(fit(values, PART_BUDGET))] if values else []),
+            *([_context(fit(earlier, PART_BUDGET))] if earlier else []),
+        ]
+    )
+    buttons = {
+        "type": "actions",
+        "block_id": "decide",
+        "elements": [
+            _button("Approve", ids.ACTION_APPROVE, value, "primary"),
+            _button("Request changes", ids.ACTION_CHANGES, value),
+            _button("Reject", ids.ACTION_REJECT, value, "danger"),
+            _button("Edit & approve", ids.ACTION_EDIT, value),
+        ],
+    }
+    budget.spend([buttons])
+    blocks = [*head, *_draft_body(draft, budget), buttons]
     text = f"Draft #{escape_plain(draft.id)} ({draft.platform}) needs your review"
     return {"text": escape_mrkdwn(text), "blocks": blocks}
 
 
 def decided(draft: DraftInfo, *, by: str, action: str, comment: str | None = None) -> Message:
     """What every approver's DM becomes once someone decided: no buttons, who and what."""
-    label = ACTION_PAST.get(action, escape_mrkdwn(action))
-    line = f"{ACTION_ICON.get(label, '')} *{label}*" + (f" by {user(by)}" if by else "")
+    label = ACTION_PAST.get(action, action)
+    line = f"{ACTION_ICON.get(label, '')} *{label_mrkdwn(label)}*" + (
+        f" by {user(by)}" if by else ""
+    )
     if comment:
         line += "\n" + quote(comment, 1500)
-    blocks = [
-        _section(f"*{draft_label(draft)}*"),
-        _context(meta_line(draft)),
-        *_draft_body(draft, with_diff=False),
-        _section(line),
-    ]
-    return {"text": f"Draft #{escape_mrkdwn(draft.id)}: {label}", "blocks": blocks}
+    budget = Budget()
+    head = budget.spend([_section(f"*{draft_label(draft)}*"), _context(meta_line(draft))])
+    tail = budget.spend([_section(line)])
+    blocks = [*head, *_draft_body(draft, budget, with_diff=False), *tail]
+    return {"text": f"Draft #{escape_mrkdwn(draft.id)}: {label_mrkdwn(label)}", "blocks": blocks}
 
 
 def outcome(
@@ -235,15 +350,18 @@ def outcome(
     policy: str | None = None,
 ) -> Message:
     """The submitter's thread reply after a decision (by a person, or by the brand's policy)."""
-    label = ACTION_PAST.get(action, escape_mrkdwn(action))
-    who = user(by) if by else f"the brand's policy ({escape_mrkdwn(policy or 'auto-approve')})"
-    line = f"{ACTION_ICON.get(label, '')} *{draft_label(draft)}*: *{label}* by {who}"
+    label = ACTION_PAST.get(action, action)
+    policy_name = fit(escape_mrkdwn(policy or "auto-approve"), 200)
+    who = user(by) if by else f"the brand's policy ({policy_name})"
+    line = f"{ACTION_ICON.get(label, '')} *{draft_label(draft)}*: *{label_mrkdwn(label)}* by {who}"
+    budget = Budget()
     blocks: list[dict[str, Any]] = [_section(line)]
     if comment:
         blocks.append(_section(quote(comment, 2000)))
+    budget.spend(blocks)
     if label == "Edited & approved":
         blocks.append(_section("*Approved text:*"))
-        blocks.append(highlighted(draft.text))
+        blocks += _draft_text_blocks(draft, budget, limit=budget.left - 500, findings=False)
     if label == "Changes requested":
         value = ids.button_value(draft.id, draft.revision)
         blocks.append(
@@ -256,7 +374,7 @@ def outcome(
                 ],
             }
         )
-    return {"text": f"Draft #{escape_mrkdwn(draft.id)}: {label}", "blocks": blocks}
+    return {"text": f"Draft #{escape_mrkdwn(draft.id)}: {label_mrkdwn(label)}", "blocks": blocks}
 
 
 def _withdraw_button(value: str) -> dict[str, Any]:
@@ -279,11 +397,14 @@ def withdrawn(draft: DraftInfo) -> Message:
 def receipt(draft: DraftInfo, *, mentions: bool = True) -> Message:
     """What the submitter sees right after submitting (or revising): findings and what's next."""
     value = ids.button_value(draft.id, draft.revision)
-    blocks: list[dict[str, Any]] = [
-        _section(f":outbox_tray: *{draft_label(draft)}* (revision {draft.revision})"),
-        highlighted(draft.text, draft.findings),
-        *_findings_blocks(draft.verdict, draft.findings),
-    ]
+    budget = Budget()
+    head = budget.spend(
+        [_section(f":outbox_tray: *{draft_label(draft)}* (revision {draft.revision})")]
+    )
+    where = f": `brandgate drafts show {escape_mrkdwn(draft.id)}`"
+    findings = budget.spend(_findings_blocks(draft.verdict, draft.findings, Budget(), where=where))
+    budget.take(PART_BUDGET)  # the next step and the buttons
+    blocks: list[dict[str, Any]] = [*head, *_draft_text_blocks(draft, budget), *findings]
     if draft.state == "blocked":
         buttons = [_button("Revise", ids.ACTION_REVISE, value, "primary")]
         if draft.overridable:
@@ -295,7 +416,7 @@ def receipt(draft: DraftInfo, *, mentions: bool = True) -> Message:
         blocks.append(_context(hint))
         blocks.append({"type": "actions", "block_id": "blocked", "elements": buttons})
     else:
-        blocks.append(_context(next_step(draft, mentions=mentions)))
+        blocks.append(_context(fit(next_step(draft, mentions=mentions), PART_BUDGET)))
         if draft.state in WITHDRAWABLE:
             blocks.append(
                 {"type": "actions", "block_id": "withdraw", "elements": [_withdraw_button(value)]}
@@ -340,16 +461,19 @@ def check_result(
 ) -> Message:
     """The ephemeral /brandcheck answer."""
     where = " · ".join(escape_mrkdwn(x) for x in (brand, platform) if x)
-    blocks = [
-        _section(f":mag: *Brand check*{' · ' + where if where else ''} (nothing was submitted)"),
-        highlighted(text, summary.findings),
-        *_findings_blocks(summary.verdict, summary.findings),
-    ]
+    budget = Budget()
+    head = budget.spend(
+        [_section(f":mag: *Brand check*{' · ' + where if where else ''} (nothing was submitted)")]
+    )
+    findings = budget.spend(_findings_blocks(summary.verdict, summary.findings, Budget()))
+    budget.take(PART_BUDGET)
+    shown = highlighted_blocks(text, summary.findings, budget=max(budget.left, 500))
+    blocks = [*head, *shown, *findings]
     if summary.route:
         stages = ", ".join(
             f"{escape_mrkdwn(str(s.get('group')))} ({s.get('mode', 'any')})" for s in summary.route
         )
-        blocks.append(_context(f"Would go to: {stages}"))
+        blocks.append(_context(fit(f"Would go to: {stages}", PART_BUDGET)))
     return {"text": f"Brand check: {summary.verdict}", "blocks": blocks}
 
 

@@ -1,7 +1,8 @@
 """Assembling the serve process: database, workflow, Bolt app, dispatcher and server.
 
 `Runtime` is what `brandgate serve`, the tests and the benchmark all build, so they exercise the
-same wiring.
+same wiring. `Runtime.build` raises `Unavailable` when Slack or the database does not answer
+(`serve` retries it, see startup.py) and `ConfigError` for what waiting cannot fix.
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ from __future__ import annotations
 import logging
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from typing import Any
 
 from slack_bolt import App
+from slack_bolt.error import BoltError
 from sqlalchemy import text
 
 from bot.config import Settings
@@ -18,13 +21,25 @@ from bot.engine.rules import RULE_TYPES
 from bot.guidelines.loader import GuidelineStore
 from bot.slack.app import build_client, create_app
 from bot.slack.dispatcher import Dispatcher
-from bot.slack.outbox_store import WorkflowOutbox
-from bot.slack.server import HttpServer
+from bot.slack.endpoint import SlackEndpoint
+from bot.slack.outbox_store import WorkflowOutbox, outbox_health
+from bot.slack.server import HttpServer, Limits
+from bot.slack.startup import Unavailable, connect_database, verify_slack
 from bot.slack.workflow_backend import WorkflowBackend
 from bot.workflow.service import WorkflowService
 from models.db import Database
 
 logger = logging.getLogger("brandgate.slack.runtime")
+
+
+def _probe_logger() -> logging.Logger:
+    """The start-up probe's WebClient logs every failed call at ERROR; the retry loop already
+    reports once a minute, so the probe's own lines go nowhere."""
+    probe = logging.getLogger("brandgate.slack.probe")
+    probe.propagate = False
+    if not probe.handlers:
+        probe.addHandler(logging.NullHandler())
+    return probe
 
 
 @dataclass
@@ -46,23 +61,38 @@ class Runtime:
         executor: Executor | None = None,
         delivery_workers: int = 2,
     ) -> Runtime:
-        db = db or Database(settings.database_url)
-        store = GuidelineStore(settings.guidelines_dir, RULE_TYPES)
-        backend = WorkflowBackend(WorkflowService(db, store), store)
-        dispatcher = Dispatcher(
-            WorkflowOutbox(db),
-            build_client(settings, retries=False),
-            poll_interval=poll_interval,
-            workers=delivery_workers,
-        )
-        app = create_app(
-            settings,
-            backend,
-            socket_mode=socket_mode,
-            notify_outbox=dispatcher.notify,
-            executor=executor,
-        )
+        own_db = db is None
+        db = db or connect_database(settings.database_url)
+        try:
+            verify_slack(build_client(settings, retries=False, logger=_probe_logger()))
+            store = GuidelineStore(settings.guidelines_dir, RULE_TYPES)
+            backend = WorkflowBackend(WorkflowService(db, store), store)
+            dispatcher = Dispatcher(
+                WorkflowOutbox(db),
+                build_client(settings, retries=False),
+                poll_interval=poll_interval,
+                workers=delivery_workers,
+            )
+            try:
+                app = create_app(
+                    settings,
+                    backend,
+                    socket_mode=socket_mode,
+                    notify_outbox=dispatcher.notify,
+                    executor=executor,
+                )
+            except (BoltError, OSError) as err:  # Slack went away between the probe and Bolt's
+                dispatcher.close()
+                raise Unavailable("slack", f"auth.test failed ({type(err).__name__})") from None
+        except BaseException:
+            if own_db:
+                db.dispose()
+            raise
         return cls(settings, db, backend, dispatcher, app)
+
+    def health_details(self) -> dict[str, Any]:
+        """What an operator watches: messages waiting and dead letters (`brandgate outbox`)."""
+        return {"outbox": outbox_health(self.db)}
 
     def health(self) -> tuple[bool, str]:
         """Healthy when the database answers and the dispatcher thread is alive."""
@@ -75,8 +105,20 @@ class Runtime:
             return False, "dispatcher stopped"
         return True, "ok"
 
-    def http_server(self, host: str = "0.0.0.0", port: int = 3000, threads: int = 8) -> HttpServer:
-        return HttpServer(self.app, host=host, port=port, threads=threads, health=self.health)
+    def endpoint(self) -> SlackEndpoint:
+        endpoint = SlackEndpoint(self.settings.slack_signing_secret or "", health=self.health)
+        endpoint.details = self.health_details
+        endpoint.serve(self.app)
+        return endpoint
+
+    def http_server(
+        self,
+        host: str = "0.0.0.0",
+        port: int = 3000,
+        threads: int = 8,
+        limits: Limits | None = None,
+    ) -> HttpServer:
+        return HttpServer(self.endpoint(), host=host, port=port, threads=threads, limits=limits)
 
     def close(self) -> None:
         self.dispatcher.close()

@@ -1,73 +1,106 @@
-"""Serving the Bolt app: HTTP (waitress + Bolt's WSGI adapter) or Socket Mode.
+"""Serving the Slack endpoint over HTTP (waitress), with limits an Internet-facing app needs.
 
-HTTP mode answers `POST /slack/events` (every Slack request: commands, interactivity, events)
-and `GET /healthz`; anything else is 404. The server binds where it is told (port 0 picks a free
-port, which tests use) and can be stopped from another thread.
+waitress's defaults suit a server behind a trusted proxy: 100 connections, 30 s before an idle
+one is dropped, no deadline for a request that trickles in, 1 GB bodies. Anyone could then hold
+100 idle sockets and starve `/healthz` and Slack's requests, or make us read 100 MB before the
+401. Idle connections cost waitress nothing but a socket (no worker thread until a request is
+whole), so we accept many, drop idle ones quickly, give each request a deadline from its first
+byte, and refuse bodies larger than any Slack payload straight after the headers.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import threading
-from collections.abc import Callable, Iterable
+import time
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
-from waitress.server import create_server
+from waitress.adjustments import Adjustments
+from waitress.channel import HTTPChannel
+from waitress.server import TcpWSGIServer
+from waitress.task import ThreadedTaskDispatcher
+
+from bot.slack.endpoint import EVENTS_PATH, SlackEndpoint
 
 logger = logging.getLogger("brandgate.slack.server")
 
-EVENTS_PATH = "/slack/events"
-HEALTH_PATH = "/healthz"
 
-HealthCheck = Callable[[], tuple[bool, str]]
+@dataclass(frozen=True)
+class Limits:
+    #: open connections before waitress stops accepting (poll() has no FD_SETSIZE ceiling)
+    connection_limit: int = 1000
+    #: seconds a connection may sit idle (Slack sends each request at once)
+    channel_timeout: int = 10
+    #: how often (s) idle and overdue connections are looked for
+    cleanup_interval: int = 1
+    #: bytes: Slack's largest payloads (a full modal's state) are a few hundred kB
+    max_request_body_size: int = 2 * 1024 * 1024
+    max_request_header_size: int = 64 * 1024
+    backlog: int = 1024
+    #: seconds from a request's first byte until it must have arrived whole (headers and body)
+    request_timeout: float = 15.0
+
+    def adjustments(self) -> dict[str, Any]:
+        values = asdict(self)
+        values.pop("request_timeout")
+        return values
 
 
-def wsgi_app(app: App, health: HealthCheck | None = None) -> Callable[..., Iterable[bytes]]:
-    """Route /healthz ourselves and everything else to Bolt (which 404s unknown paths)."""
-    bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+class _TimedChannel(HTTPChannel):
+    """Remembers when the request now being received started."""
 
-    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in (
-            "GET",
-            "HEAD",
-        ):
-            ok, detail = health() if health else (True, "ok")
-            body = json.dumps({"ok": ok, "detail": detail}).encode()
-            start_response(
-                "200 OK" if ok else "503 Service Unavailable",
-                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
-            )
-            return [body]
-        return bolt(environ, start_response)
+    request_started = 0.0
 
-    return application
+    def received(self, data: bytes) -> bool:
+        if self.request is None and data:
+            self.request_started = time.time()
+        return bool(super().received(data))
+
+
+class _Server(TcpWSGIServer):
+    channel_class = _TimedChannel
+    request_timeout = Limits.request_timeout
+
+    def maintenance(self, now: int) -> None:  # waitress passes time.time(), a float
+        super().maintenance(now)  # idle connections
+        cutoff = now - self.request_timeout
+        # (the stubs type active_channels as one channel; it is waitress's fd -> channel map)
+        channels: dict[int, Any] = self.active_channels  # type: ignore[assignment]
+        for channel in channels.values():
+            request = channel.request
+            if request is not None and not request.completed and channel.request_started < cutoff:
+                channel.will_close = True  # a request trickling in (slow headers or body)
 
 
 class HttpServer:
-    """waitress serving the app; `start()` runs it in a thread, `serve_forever()` in this one."""
+    """waitress serving `endpoint`; `start()` runs it in a thread, `serve_forever()` in this one."""
 
     def __init__(
         self,
-        app: App,
+        endpoint: SlackEndpoint,
         *,
         host: str = "0.0.0.0",
         port: int = 3000,
         threads: int = 8,
-        health: HealthCheck | None = None,
+        limits: Limits | None = None,
     ) -> None:
-        self._server: Any = create_server(
-            wsgi_app(app, health),
+        limits = limits or Limits()
+        adj = Adjustments(
             host=host,
             port=port,
             threads=threads,
-            # Slack gives us 3 seconds; do not keep idle connections around much longer.
-            channel_timeout=30,
             ident="brandgate",
+            asyncore_use_poll=True,
+            **limits.adjustments(),
         )
+        dispatcher = ThreadedTaskDispatcher()
+        dispatcher.set_thread_count(adj.threads)
+        self.endpoint = endpoint
+        sockinfo: Any = adj.listen[0]  # (family, type, proto, address); the stubs say str
+        self._server: Any = _Server(endpoint, {}, dispatcher=dispatcher, adj=adj, sockinfo=sockinfo)
+        self._server.request_timeout = limits.request_timeout
         self._thread: threading.Thread | None = None
 
     @property
@@ -108,12 +141,3 @@ class HttpServer:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
-
-
-def run_socket_mode(app: App, app_token: str) -> Any:
-    """Connect over Socket Mode (blocking); returns after the connection is closed."""
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-    handler = SocketModeHandler(app, app_token)
-    handler.start()
-    return handler

@@ -21,7 +21,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.slack import messages
 from bot.slack.backend import BackendError, SubmitRequest
-from bot.slack.listeners import Services, post
+from bot.slack.replies import post
+from bot.slack.services import Services
 
 logger = logging.getLogger("brandgate.slack.submission")
 

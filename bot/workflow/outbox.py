@@ -2,8 +2,14 @@
 
 A dispatcher loops over `claim_due` and reports each message with `mark_delivered` or
 `mark_failed`. A claim is a lease: `next_attempt_at` moves `lease_seconds` ahead, so a dispatcher
-that dies mid-delivery only delays its messages. PostgreSQL claims with `FOR UPDATE SKIP LOCKED`
-(dispatchers never wait on each other); SQLite's write transactions are already exclusive.
+that dies mid-delivery only delays its messages; one that works longer than the lease `renew`s
+it. PostgreSQL claims with `FOR UPDATE SKIP LOCKED` (dispatchers never wait on each other);
+SQLite's write transactions are already exclusive. `release` gives a claimed message back for
+later without counting an attempt (a rate limit it did not even try).
+
+States of a message: pending (`next_attempt_at` set), delivered (`delivered_at` set), and
+failed, the dead letter (neither: given up after a permanent error or `MAX_ATTEMPTS`, its
+`last_error` kept). `failed` lists those for operators and `retry` puts one back in the queue.
 """
 
 from __future__ import annotations
@@ -12,9 +18,9 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from models import OutboxMessage, utcnow
@@ -147,7 +153,7 @@ def mark_delivered_many(
     rows = [{"message_id": mid, "message_result": result} for mid, result in deliveries]
     if not rows:
         return
-    table = OutboxMessage.__table__
+    table = cast(Table, OutboxMessage.__table__)
     stmt = (
         update(table)
         .where(table.c.id == bindparam("message_id"))
@@ -202,6 +208,102 @@ def mark_failed(
         row.last_error = error[:2000]
         row.claim_token = None
         return when
+
+
+def renew(db: Database, token: str, until: datetime) -> set[int]:
+    """Extend the lease of claim `token` to `until`; returns the ids still held by it."""
+    with db.transaction() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.claim_token == token, OutboxMessage.delivered_at.is_(None))
+            .values(next_attempt_at=until)
+        )
+        return set(
+            session.scalars(
+                select(OutboxMessage.id).where(
+                    OutboxMessage.claim_token == token, OutboxMessage.delivered_at.is_(None)
+                )
+            )
+        )
+
+
+def release(db: Database, message_id: int, until: datetime) -> None:
+    """Give a claimed message back, due at `until`, its attempt not counted (it was not tried)."""
+    with db.transaction() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.delivered_at.is_(None))
+            .values(
+                next_attempt_at=until,
+                claim_token=None,
+                attempts=func.max(OutboxMessage.attempts - 1, 0)
+                if db.engine.dialect.name == "sqlite"
+                else func.greatest(OutboxMessage.attempts - 1, 0),
+            )
+        )
+
+
+def _failed_clause() -> Any:
+    return (OutboxMessage.delivered_at.is_(None)) & (OutboxMessage.next_attempt_at.is_(None))
+
+
+def failed(db: Database, *, limit: int = 100) -> list[OutboxMessage]:
+    """The dead letters, oldest first: messages given up, with their last error."""
+    with db.reading() as session:
+        rows = session.scalars(
+            select(OutboxMessage).where(_failed_clause()).order_by(OutboxMessage.id).limit(limit)
+        ).all()
+        session.expunge_all()
+        return list(rows)
+
+
+def listing(db: Database, *, failed_only: bool = False, limit: int = 100) -> list[OutboxMessage]:
+    """Messages not yet delivered (pending and failed), oldest first."""
+    if failed_only:
+        return failed(db, limit=limit)
+    with db.reading() as session:
+        rows = session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.delivered_at.is_(None))
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        ).all()
+        session.expunge_all()
+        return list(rows)
+
+
+def retry(db: Database, message_id: int, *, now: datetime | None = None) -> bool:
+    """Put a failed message back in the queue, due now, with a fresh attempt count. False if
+    there is no such failed message (delivered, pending, or unknown)."""
+    with db.transaction() as session:
+        result = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, _failed_clause())
+            .values(next_attempt_at=now or utcnow(), attempts=0, claim_token=None)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+
+def health(db: Database, *, now: datetime | None = None) -> dict[str, Any]:
+    """What an operator (or /healthz) needs to know: how many messages wait, how many failed,
+    and how late the oldest due one is."""
+    now = now or utcnow()
+    with db.reading() as session:
+        failed_count = session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(_failed_clause())
+        )
+        oldest = session.scalar(
+            select(OutboxMessage.next_attempt_at)
+            .where(OutboxMessage.delivered_at.is_(None), OutboxMessage.next_attempt_at.is_not(None))
+            .order_by(OutboxMessage.next_attempt_at)
+            .limit(1)
+        )
+    late = max((now - oldest).total_seconds(), 0.0) if oldest is not None else 0.0
+    return {
+        "pending": pending_count(db),
+        "failed": int(failed_count or 0),
+        "oldest_due_seconds": round(late, 1),
+    }
 
 
 def delivered_result(db: Database, dedupe_key: str) -> dict[str, Any] | None:

@@ -1,15 +1,45 @@
-"""A fake Slack Web API on 127.0.0.1: a real HTTP server in a thread that records every call.
+"""A strict fake Slack Web API on 127.0.0.1: a real HTTP server in a thread that records every call.
 
 Only Slack's side is faked; the app under test talks to it over real HTTP through
-`SLACK_API_URL`. Like bolt-python's own mock server it answers the methods the app uses with
-plausible payloads, but it binds an ephemeral port (tests run in parallel) and can be told to
-misbehave (429 with Retry-After, 500) for the next N calls, optionally only for one method.
+`SLACK_API_URL`. It refuses what Slack refuses, so a payload the real Slack would reject fails the
+test instead of passing silently. Each rule and where it comes from (sections of
+/work/shared/slack-limits.md, pages of Slack's reference at docs.slack.dev):
+
+* payloads: every message (chat.postMessage, chat.update, chat.postEphemeral, response_url) and
+  every view (views.open/update/push/publish) goes through `tests/slack/slack_rules.py`, which
+  validates with slack_sdk's Block Kit and view models plus the documented limits they do not
+  check (see its docstring). Refusals answer `invalid_blocks`, `msg_too_long`,
+  `msg_blocks_too_long`, `no_text` (chat.*) or `invalid_arguments` (views.*), as Slack does
+  ("blocks in a message", "section `text`", "`private_metadata`", "plain_text_input
+  `max_length`", "whole message with blocks" rows; reference/methods/chat.postMessage and
+  views.open, "Errors").
+* trigger ids ("`trigger_id`: valid 3 s, usable once"; docs/interactivity/handling-user-interaction
+  "trigger_id"): ids come from `new_trigger_id()` (or `stamped()` in another process) and carry
+  their issue time; views.open/push answer `expired_trigger_id` after 3 s on `clock`,
+  `exchanged_trigger_id` when used twice, `invalid_trigger_id` when not ours.
+* rate limits ("rate limits", "`chat.postMessage`" rows; docs/apis/web-api/rate-limits): with
+  `rate_limits` set, each method has a token bucket of its tier's calls per minute (Tier 1: 1,
+  Tier 2: 20, Tier 3: 50, Tier 4: 100, bursts up to that many) and chat.postMessage about one
+  message a second per channel (a burst of `channel_burst` tolerated); past it Slack answers HTTP
+  429 `ratelimited` with `Retry-After` seconds. Off by default so ordinary tests stay fast;
+  `limits_hit` counts the 429s sent.
+* response_url ("`response_url`" row; docs/interactivity/handling-user-interaction "Message
+  responses": up to 5 times within 30 minutes): a 6th use answers 404 `used_url`, a use after 30
+  minutes 404 `expired_url`.
+* channels ("`not_in_channel`"; reference/methods/chat.postMessage "Errors"): posting to a public
+  channel (`C...`) the app was not invited to (`invite()`; C0AGENCY and C0SOCIAL by default)
+  answers `not_in_channel`; DMs (user ids, `D...`) always work.
+* misbehaviour on demand: `fail_next(n, status=..., retry_after=..., method=...)`.
+
+Time is `clock()` (seconds, `time.time` unless a test injects another), so no test sleeps.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import math
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -18,8 +48,47 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from tests.slack.slack_rules import message_refusal, view_refusal
+
 BOT_USER_ID = "UBOTBRAND"
 TEAM_ID = "T0BRANDGATE"
+TRIGGER_SECONDS = 3.0
+RESPONSE_URL_USES, RESPONSE_URL_SECONDS = 5, 30 * 60
+DEFAULT_CHANNELS = frozenset({"C0AGENCY", "C0SOCIAL"})
+
+#: calls per minute of each tier (docs/apis/web-api/rate-limits)
+TIER_PER_MINUTE = {1: 1, 2: 20, 3: 50, 4: 100}
+#: the tier of each method the app calls (each method's reference page, "Rate limits");
+#: chat.postMessage is "special": per channel, see RateLimits.channel_per_second
+METHOD_TIER = {
+    "auth.test": 4,
+    "chat.update": 3,
+    "chat.delete": 3,
+    "chat.postEphemeral": 4,
+    "conversations.open": 3,
+    "conversations.history": 3,
+    "conversations.replies": 3,
+    "users.info": 4,
+    "views.open": 4,
+    "views.update": 4,
+    "views.push": 4,
+    "views.publish": 4,
+}
+MESSAGE_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral")
+VIEW_METHODS = ("views.open", "views.update", "views.push", "views.publish")
+
+_serial = itertools.count(1)
+
+
+def stamped(prefix: str, at: float) -> str:
+    """A Slack-like id (trigger id, response_url tail) that carries its issue time, so a fake
+    in another process can tell its age."""
+    return f"{prefix}{os.getpid()}x{next(_serial):06d}.{int(at * 1000)}"
+
+
+def stamp_of(value: str) -> float | None:
+    tail = value.rsplit(".", 1)[-1]
+    return int(tail) / 1000 if tail.isdigit() and "." in value else None
 
 
 @dataclass
@@ -30,10 +99,16 @@ class Call:
     status: int = 200
     response: dict[str, Any] = field(default_factory=dict)
     at: float = field(default_factory=time.monotonic)
+    #: the fake's `clock()` when the call arrived (what rate limits and triggers are measured on)
+    clock_at: float = 0.0
 
     @property
     def ok(self) -> bool:
         return self.status == 200 and self.response.get("ok", True) is True
+
+    @property
+    def error(self) -> str | None:
+        return None if self.ok else str(self.response.get("error") or self.status)
 
     @property
     def text(self) -> str:
@@ -75,18 +150,61 @@ class _Fault:
     method: str | None
 
 
+@dataclass
+class RateLimits:
+    """Slack's rate limits, as strict as documented (tests pass smaller numbers to hit them)."""
+
+    tier_per_minute: dict[int, int] = field(default_factory=lambda: dict(TIER_PER_MINUTE))
+    channel_per_second: float = 1.0
+    channel_burst: int = 3
+
+
+class _Bucket:
+    """A token bucket: `capacity` calls at once, refilled at `rate` per second."""
+
+    def __init__(self, capacity: float, rate: float, now: float) -> None:
+        self.capacity, self.rate = capacity, rate
+        self.tokens, self.at = capacity, now
+
+    def take(self, now: float) -> float | None:
+        """None if a call may go now (and take its token), else the seconds to wait."""
+        self.tokens = min(self.capacity, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return None
+        return (1 - self.tokens) / self.rate
+
+
 class FakeSlack:
     """Start with `start()` (or as a context manager); `url` ends with "/" as WebClient needs."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        rate_limits: RateLimits | None = None,
+        clock: Callable[[], float] = time.time,
+        channels: frozenset[str] | set[str] = DEFAULT_CHANNELS,
+    ) -> None:
         self.calls: list[Call] = []
         self._faults: list[_Fault] = []
         self._cond = threading.Condition()
         self._ts = itertools.count(1)
         self._view_ids = itertools.count(1)
         self.users: dict[str, dict[str, Any]] = {}
-        #: channel id -> Slack error code answered to chat.postMessage there (e.g. not_in_channel)
+        #: channel id -> Slack error code answered to chat.postMessage there (e.g. is_archived)
         self.channel_errors: dict[str, str] = {}
+        #: public channels the app was invited to (anything else: not_in_channel)
+        self.channels: set[str] = set(channels)
+        self.rate_limits = rate_limits
+        self.clock = clock
+        self.limits_hit = 0
+        self.trigger_expiries = 0
+        self._buckets: dict[str, _Bucket] = {}
+        self._used_triggers: set[str] = set()
+        self._response_uses: dict[str, int] = {}
+        #: every message posted, by (channel, ts): chat.update edits them in place
+        self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -136,6 +254,17 @@ class FakeSlack:
     def response_url_base(self) -> str:
         return self.url.replace("/api/", "/respond/")
 
+    # -- what Slack hands out ------------------------------------------------------------------
+    def new_trigger_id(self) -> str:
+        return stamped("trigger-", self.clock())
+
+    def new_response_url(self) -> str:
+        return self.response_url_base + stamped("hook", self.clock())
+
+    def invite(self, channel: str) -> None:
+        with self._cond:
+            self.channels.add(channel)
+
     # -- faults ------------------------------------------------------------------------------
     def fail_next(
         self,
@@ -164,6 +293,11 @@ class FakeSlack:
     def calls_to(self, method: str, *, ok_only: bool = True) -> list[Call]:
         with self._cond:
             return [c for c in self.calls if c.method == method and (c.ok or not ok_only)]
+
+    def refused(self) -> list[Call]:
+        """Calls Slack would have refused for their content (not rate limits or faults)."""
+        with self._cond:
+            return [c for c in self.calls if c.status not in (429, 500) and not c.ok]
 
     def messages_to(self, channel: str) -> list[Call]:
         return [c for c in self.calls_to("chat.postMessage") if c.params.get("channel") == channel]
@@ -208,6 +342,8 @@ class FakeSlack:
         method = parsed.path.removeprefix("/api/")
 
         with self._cond:
+            now = self.clock()
+            extra: dict[str, str] = {}
             fault = self._take_fault(method)
             if fault is not None:
                 status = fault.status
@@ -215,16 +351,19 @@ class FakeSlack:
                     "ok": False,
                     "error": "ratelimited" if status == 429 else "fatal_error",
                 }
-                extra = (
-                    {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-                )
+                if fault.retry_after is not None:
+                    extra = {"Retry-After": str(fault.retry_after)}
             elif method.startswith("/respond/"):
-                status, body, extra = 200, {"ok": True}, {}
+                status, body = self._respond(method, params, now)
             elif not headers.get("Authorization", "").startswith("Bearer xoxb-"):
-                status, body, extra = 200, {"ok": False, "error": "not_authed"}, {}
+                status, body = 200, {"ok": False, "error": "not_authed"}
+            elif (wait := self._rate_limited(method, params, now)) is not None:
+                self.limits_hit += 1
+                status, body = 429, {"ok": False, "error": "ratelimited"}
+                extra = {"Retry-After": str(max(1, math.ceil(wait)))}
             else:
-                status, body, extra = 200, self._answer(method, params), {}
-            self.calls.append(Call(method, params, headers, status, body))
+                status, body = 200, self._answer(method, params, now)
+            self.calls.append(Call(method, params, headers, status, body, clock_at=now))
             self._cond.notify_all()
 
         data = json.dumps(body).encode()
@@ -236,6 +375,46 @@ class FakeSlack:
         req.end_headers()
         req.wfile.write(data)
 
+    def _rate_limited(self, method: str, p: dict[str, Any], now: float) -> float | None:
+        limits = self.rate_limits
+        if limits is None:
+            return None
+        if method == "chat.postMessage":
+            key = "chat.postMessage:" + self._channel_for(str(p.get("channel", "")))
+            capacity, rate = float(limits.channel_burst), limits.channel_per_second
+        elif method in METHOD_TIER:
+            per_minute = limits.tier_per_minute[METHOD_TIER[method]]
+            key, capacity, rate = method, float(per_minute), per_minute / 60
+        else:
+            return None
+        bucket = self._buckets.setdefault(key, _Bucket(capacity, rate, now))
+        return bucket.take(now)
+
+    def _respond(self, path: str, p: dict[str, Any], now: float) -> tuple[int, dict[str, Any]]:
+        issued = stamp_of(path)
+        uses = self._response_uses.get(path, 0) + 1
+        self._response_uses[path] = uses
+        if issued is not None and now - issued > RESPONSE_URL_SECONDS:
+            return 404, {"ok": False, "error": "expired_url"}
+        if uses > RESPONSE_URL_USES:
+            return 404, {"ok": False, "error": "used_url"}
+        refusal = message_refusal(p.get("text"), p.get("blocks"))
+        if refusal is not None:
+            return 400, {"ok": False, "error": refusal.error, "detail": refusal.detail}
+        return 200, {"ok": True}
+
+    def _trigger_error(self, trigger_id: str, now: float) -> str | None:
+        issued = stamp_of(trigger_id)
+        if issued is None:
+            return "invalid_trigger_id"
+        if trigger_id in self._used_triggers:
+            return "exchanged_trigger_id"
+        if now - issued > TRIGGER_SECONDS:
+            self.trigger_expiries += 1
+            return "expired_trigger_id"
+        self._used_triggers.add(trigger_id)
+        return None
+
     def _next_ts(self) -> str:
         return f"{1_700_000_000 + next(self._ts)}.000100"
 
@@ -244,7 +423,39 @@ class FakeSlack:
         # Posting to a user id lands in the app's DM with that user, whose id starts with D.
         return "D" + channel[1:] if channel.startswith(("U", "W")) else channel
 
-    def _answer(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
+    def _refusal(self, method: str, p: dict[str, Any], now: float) -> dict[str, Any] | None:
+        """Slack's error answer for this call, if Slack would refuse it."""
+        if method in MESSAGE_METHODS:
+            channel = str(p.get("channel", ""))
+            if channel in self.channel_errors:
+                return {"ok": False, "error": self.channel_errors[channel]}
+            if channel.startswith(("C", "G")) and channel not in self.channels:
+                return {"ok": False, "error": "not_in_channel"}
+            refusal = message_refusal(p.get("text"), p.get("blocks"))
+            if refusal is not None:
+                return {"ok": False, "error": refusal.error, "detail": refusal.detail}
+        if method == "chat.update":
+            key = (str(p.get("channel")), str(p.get("ts")))
+            if key not in self.messages:
+                return {"ok": False, "error": "message_not_found"}
+        if method in VIEW_METHODS:
+            refusal = view_refusal(p.get("view"))
+            if refusal is not None:
+                return {
+                    "ok": False,
+                    "error": refusal.error,
+                    "response_metadata": {"messages": [refusal.detail]},
+                }
+        if method in ("views.open", "views.push"):
+            error = self._trigger_error(str(p.get("trigger_id") or ""), now)
+            if error is not None:
+                return {"ok": False, "error": error}
+        return None
+
+    def _answer(self, method: str, p: dict[str, Any], now: float) -> dict[str, Any]:
+        refused = self._refusal(method, p, now)
+        if refused is not None:
+            return refused
         if method == "auth.test":
             return {
                 "ok": True,
@@ -255,11 +466,10 @@ class FakeSlack:
                 "user_id": BOT_USER_ID,
                 "bot_id": "BBRANDGATE",
             }
-        if method == "chat.postMessage" and p.get("channel") in self.channel_errors:
-            return {"ok": False, "error": self.channel_errors[str(p["channel"])]}
         if method == "chat.postMessage":
             channel = self._channel_for(str(p.get("channel", "")))
             ts = self._next_ts()
+            self.messages[(channel, ts)] = dict(p)
             return {
                 "ok": True,
                 "channel": channel,
@@ -267,18 +477,22 @@ class FakeSlack:
                 "message": {"ts": ts, "text": p.get("text")},
             }
         if method == "chat.update":
+            self.messages[(str(p.get("channel")), str(p.get("ts")))] = dict(p)
             return {
                 "ok": True,
                 "channel": p.get("channel"),
                 "ts": p.get("ts"),
                 "text": p.get("text"),
             }
+        if method == "chat.delete":
+            self.messages.pop((str(p.get("channel")), str(p.get("ts"))), None)
+            return {"ok": True, "channel": p.get("channel"), "ts": p.get("ts")}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._next_ts()}
         if method == "conversations.open":
             users = str(p.get("users", ""))
             return {"ok": True, "channel": {"id": self._channel_for(users.split(",")[0])}}
-        if method in ("views.open", "views.update", "views.push", "views.publish"):
+        if method in VIEW_METHODS:
             view = p.get("view")
             view = json.loads(view) if isinstance(view, str) else (view or {})
             view_id = p.get("view_id") or f"V{next(self._view_ids):08d}"

@@ -77,7 +77,9 @@ class Clock:
 
 
 class Harness:
-    def __init__(self, fake: FakeSlack, db_url: str, guidelines_dir: Path) -> None:
+    def __init__(
+        self, fake: FakeSlack, db_url: str, guidelines_dir: Path, *, paced: bool = False
+    ) -> None:
         self.fake = fake
         self.settings = Settings(
             slack_bot_token=BOT_TOKEN,
@@ -90,8 +92,15 @@ class Harness:
         self.clock = Clock()
         self.runtime = Runtime.build(self.settings, executor=self.executor)
         self.runtime.dispatcher.clock = self.clock
+        if not paced:  # one message a second per channel: only for the tests about pacing
+            self.runtime.dispatcher.pacer.gap = timedelta(0)
         self.server: HttpServer = self.runtime.http_server(host="127.0.0.1", port=0).start()
-        self.client = SignedClient(self.server.url, SIGNING_SECRET, fake.response_url_base)
+        # Slack's clock is the test's too: moving it ages trigger ids, response_urls and rate
+        # limit windows as well as the outbox schedule.
+        fake.clock = lambda: self.clock().timestamp()
+        self.client = SignedClient(
+            self.server.url, SIGNING_SECRET, fake.response_url_base, clock=fake.clock
+        )
 
     def close(self) -> None:
         self.server.stop()
@@ -103,11 +112,18 @@ class Harness:
         """Wait until every lazy listener started so far has finished."""
         self.executor.wait_idle()
         assert not self.executor.errors, self.executor.errors
+        self.assert_slack_accepted_everything()
+
+    def assert_slack_accepted_everything(self) -> None:
+        refused = [(c.method, c.response) for c in self.fake.refused() if _content_error(c)]
+        assert not refused, f"Slack would refuse: {refused}"
 
     def deliver(self) -> int:
         """Finish listeners, then deliver everything due now; returns rows attempted."""
         self.settle()
-        return self.runtime.dispatcher.run_until_idle(self.clock())
+        attempted = self.runtime.dispatcher.run_until_idle(self.clock())
+        self.assert_slack_accepted_everything()
+        return attempted
 
     def latest_draft(self, submitter: str) -> dict[str, Any]:
         rows = self.runtime.backend.service.list(submitter=submitter, limit=1)
@@ -186,6 +202,25 @@ class Harness:
             ):
                 out.append(c.rendered())
         return out
+
+
+# Refusals of what the app sent (not of what a test set up on purpose, like a missing channel).
+CONTENT_ERRORS = {
+    "invalid_blocks",
+    "msg_too_long",
+    "msg_blocks_too_long",
+    "no_text",
+    "invalid_arguments",
+    "expired_trigger_id",
+    "exchanged_trigger_id",
+    "invalid_trigger_id",
+    "used_url",
+    "expired_url",
+}
+
+
+def _content_error(call: Call) -> bool:
+    return str(call.response.get("error")) in CONTENT_ERRORS
 
 
 def _has_action(call: Call, action_id: str) -> bool:

@@ -14,11 +14,12 @@ import os
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from tests.slack.fake_slack import TEAM_ID
+from tests.slack.fake_slack import TEAM_ID, stamped
 
 APP_ID = "A0BRANDGATE"
 _counter = itertools.count(1)
@@ -45,10 +46,26 @@ class Response:
 
 
 class SignedClient:
-    def __init__(self, url: str, secret: str, response_url_base: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        secret: str,
+        response_url_base: str,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.url = url.rstrip("/") + "/slack/events"
         self.secret = secret
         self.response_url_base = response_url_base
+        #: Slack's clock, as the fake Slack reads it: trigger ids and response_urls carry their
+        #: issue time so that the fake can expire them (3 s, 30 minutes)
+        self.clock = clock
+
+    def trigger_id(self) -> str:
+        return stamped("trigger-", self.clock())
+
+    def response_url(self, kind: str) -> str:
+        return self.response_url_base + stamped(kind, self.clock())
 
     # -- raw ---------------------------------------------------------------------------------
     def post(
@@ -101,8 +118,8 @@ class SignedClient:
                 "command": command,
                 "text": text,
                 "api_app_id": APP_ID,
-                "response_url": self.response_url_base + unique("cmd"),
-                "trigger_id": unique("trigger-"),
+                "response_url": self.response_url("cmd"),
+                "trigger_id": self.trigger_id(),
             },
             **kw,
         )
@@ -125,10 +142,10 @@ class SignedClient:
                 "api_app_id": APP_ID,
                 "token": "legacy-unused",
                 "container": {"type": "message", "message_ts": message_ts, "channel_id": channel},
-                "trigger_id": unique("trigger-"),
+                "trigger_id": self.trigger_id(),
                 "channel": {"id": channel},
                 "message": {"type": "message", "ts": message_ts, "text": ""},
-                "response_url": self.response_url_base + unique("act"),
+                "response_url": self.response_url("act"),
                 "actions": [
                     {
                         "type": "button",
@@ -152,7 +169,7 @@ class SignedClient:
                 "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
                 "api_app_id": APP_ID,
                 "token": "legacy-unused",
-                "trigger_id": unique("trigger-"),
+                "trigger_id": self.trigger_id(),
                 "view": fill_view(view, values),
             },
             **kw,
@@ -170,8 +187,8 @@ class SignedClient:
                 "channel": {"id": channel, "name": "customers"},
                 "message": message,
                 "message_ts": message.get("ts"),
-                "trigger_id": unique("trigger-"),
-                "response_url": self.response_url_base + unique("sc"),
+                "trigger_id": self.trigger_id(),
+                "response_url": self.response_url("sc"),
                 "token": "legacy-unused",
             },
             **kw,

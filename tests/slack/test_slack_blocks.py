@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.slack import ids, messages, render, views
+from bot.slack import ids, messages, modals, render
 from bot.slack.backend import BrandChoice, DraftInfo, HomeData
 from bot.slack.commands_parse import parse_check, parse_direct
 from bot.slack.escape import WORD_JOINER, escape_mrkdwn, quote, unescape_slack, user
@@ -142,7 +142,7 @@ def test_blocked_receipt_hides_submit_anyway_when_not_overridable() -> None:
 
 
 def test_submit_modal_preselects_a_single_brand_and_round_trips_metadata() -> None:
-    view = views.submit_modal(
+    view = modals.submit_modal(
         [BrandChoice("acme", "Acme", ("x",))], text="hi", metadata={"origin": {"channel": "C1"}}
     )
     brand = next(b for b in view["blocks"] if b["block_id"] == ids.BLOCK_BRAND)
@@ -152,7 +152,7 @@ def test_submit_modal_preselects_a_single_brand_and_round_trips_metadata() -> No
 
 
 def test_home_view_sections() -> None:
-    view = views.home(HomeData(my_drafts=(_draft(),), pending=(), decisions=None))
+    view = modals.home(HomeData(my_drafts=(_draft(),), pending=(), decisions=None))
     text = json.dumps(view)
     assert "Your drafts" in text and "Latest decisions" not in text
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import signal
+import urllib.error
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.cli.main import main
+from bot.cli.main import build_parser, main
+from bot.slack.cli import serve
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.harness import BOT_TOKEN
 
@@ -59,3 +61,40 @@ def test_socket_mode_when_app_token_is_set_and_sigterm_stops_it(
         signal.signal(signal.SIGINT, signal.default_int_handler)
     assert seen["token"] == "xapp-1-A0-test" and seen["closed"] is True
     assert fake_slack.calls_to("auth.test")
+
+
+def test_socket_mode_retries_a_connection_slack_does_not_answer_yet(
+    env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-A0-test")
+    attempts: list[str] = []
+    waits: list[float] = []
+
+    class FlakySocketModeHandler:
+        def __init__(self, app: Any, app_token: str) -> None:
+            pass
+
+        def connect(self) -> None:
+            attempts.append("connect")
+            if len(attempts) < 3:
+                raise urllib.error.URLError(ConnectionRefusedError(111, "Connection refused"))
+            os.kill(os.getpid(), signal.SIGTERM)  # connected; now `docker stop`
+
+        def close(self) -> None:
+            attempts.append("closed")
+
+    def wait(seconds: float) -> bool:
+        waits.append(seconds)
+        return False
+
+    monkeypatch.setattr("slack_bolt.adapter.socket_mode.SocketModeHandler", FlakySocketModeHandler)
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        assert serve(build_parser("serve").parse_args(["serve"]), wait=wait) == 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    assert attempts == ["connect", "connect", "connect", "closed"]
+    assert waits == [1.0, 2.0]
+    assert "Traceback" not in capsys.readouterr().err

@@ -147,7 +147,7 @@ def test_edit_and_approve(slack: Harness) -> None:
     assert final.state == "approved"
     assert final.text == "Our new tent is affordable and weighs 900 g."
     told = [c.rendered() for c in receipt_thread(slack)]
-    assert any("Edited & approved" in t and "affordable" in t for t in told), told
+    assert any("Edited &amp; approved" in t and "affordable" in t for t in told), told
     assert "edited" in slack.audit_events(draft["id"])
 
 

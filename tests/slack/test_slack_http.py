@@ -1,11 +1,16 @@
-"""The HTTP surface: signatures, /healthz, unknown paths, auth.test at startup."""
+"""The HTTP surface: signatures, requests that are not Slack's, /healthz, unknown paths, auth.test
+at startup."""
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 import urllib.error
 import urllib.request
+
+import pytest
+from slack_bolt import BoltRequest
 
 from bot.slack import ids
 from tests.slack.brands import SUBMITTER
@@ -21,12 +26,13 @@ def _health(url: str) -> tuple[int, dict[str, object]]:
 
 
 def test_healthz_needs_the_database_and_a_running_dispatcher(slack_sqlite: Harness) -> None:
+    idle = {"pending": 0, "failed": 0, "oldest_due_seconds": 0.0}
     status, body = _health(slack_sqlite.server.url)
-    assert (status, body) == (503, {"ok": False, "detail": "dispatcher stopped"})
+    assert (status, body) == (503, {"ok": False, "detail": "dispatcher stopped", "outbox": idle})
     slack_sqlite.runtime.dispatcher.start()
     try:
         status, body = _health(slack_sqlite.server.url)
-        assert (status, body) == (200, {"ok": True, "detail": "ok"})
+        assert (status, body) == (200, {"ok": True, "detail": "ok", "outbox": idle})
     finally:
         slack_sqlite.runtime.dispatcher.stop()
 
@@ -70,3 +76,70 @@ def test_draft_command_opens_the_modal_with_only_permitted_brands(slack_sqlite: 
     view = slack_sqlite.open_draft_modal("UNOBODY")
     brand_block = next(b for b in view["blocks"] if b.get("block_id") == ids.BLOCK_BRAND)
     assert [o["value"] for o in brand_block["element"]["options"]] == ["solo"]
+
+
+# -- requests that are not Slack's (issue 10 item 24) ------------------------------------------
+
+MARKER = "bodymarker-4711"
+NOT_SLACK: dict[str, tuple[bytes, dict[str, str]]] = {
+    "empty timestamp": (
+        b"command=%2Fdraft&text=" + MARKER.encode(),
+        {"X-Slack-Request-Timestamp": ""},
+    ),
+    "non-numeric timestamp": (
+        b"command=%2Fdraft&text=" + MARKER.encode(),
+        {"X-Slack-Request-Timestamp": "soon"},
+    ),
+    "superscript digit timestamp": (b"text=" + MARKER.encode(), {"X-Slack-Request-Timestamp": "²"}),
+    "huge timestamp": (b"text=" + MARKER.encode(), {"X-Slack-Request-Timestamp": "9" * 5000}),
+    "payload=not-json": (b"payload=not-json" + MARKER.encode(), {"X-Slack-Signature": "v0=ab"}),
+    "payload=null": (b"payload=null&" + MARKER.encode(), {"X-Slack-Signature": "v0=ab"}),
+    "xff bytes": (b"\xff\xfe" + MARKER.encode(), {}),
+    "no signature": (b"payload=" + MARKER.encode(), {"X-Slack-Signature": ""}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NOT_SLACK))
+def test_unsigned_or_malformed_requests_get_401_with_one_log_line_and_no_body(
+    slack_sqlite: Harness, caplog: pytest.LogCaptureFixture, case: str
+) -> None:
+    body, headers = NOT_SLACK[case]
+    caplog.set_level(logging.DEBUG)
+    caplog.clear()
+    # "xff bytes" is correctly signed over its raw bytes: still not a request Slack can send.
+    resp = slack_sqlite.client.post(body, "application/x-www-form-urlencoded", headers=headers)
+    assert (resp.status, resp.json()) == (401, {"error": "invalid request"})
+    ours = [r for r in caplog.records if r.name == "brandgate.slack.endpoint"]
+    assert len(ours) == 1 and ours[0].levelno == logging.WARNING
+    assert not any(r.exc_info for r in caplog.records), "a traceback was logged"
+    assert MARKER not in caplog.text
+    slack_sqlite.settle()
+    assert slack_sqlite.fake.calls_to("views.open") == []
+
+
+def test_a_signed_body_bolt_cannot_parse_is_a_400_not_a_500(
+    slack_sqlite: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    resp = slack_sqlite.client.post(b"payload=not-json", "application/x-www-form-urlencoded")
+    assert resp.status == 400
+    assert not any(r.exc_info for r in caplog.records), "a traceback was logged"
+
+
+def test_bolt_never_logs_the_body_of_a_badly_signed_request(
+    slack_sqlite: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Bolt's own check (behind the endpoint's) logs bodies at INFO; ours strips them."""
+    caplog.set_level(logging.DEBUG)
+    body = f"command=%2Fdraft&text={MARKER}"
+    request = BoltRequest(
+        body=body,
+        headers={
+            "content-type": ["application/x-www-form-urlencoded"],
+            "x-slack-request-timestamp": [str(int(time.time()))],
+            "x-slack-signature": ["v0=" + "0" * 64],
+        },
+    )
+    assert slack_sqlite.runtime.app.dispatch(request).status == 401
+    assert "Invalid request signature detected" in caplog.text
+    assert MARKER not in caplog.text

@@ -147,3 +147,52 @@ def test_mark_delivered_many_in_one_transaction(service: WorkflowService, db: Da
         assert row.claim_token is None and row.next_attempt_at is None
     assert _row(db, claimed[2].id).delivered_at is None
     mark_delivered_many(db, [])  # nothing to do, no error
+
+
+def test_renew_keeps_a_claim_past_its_lease(service: WorkflowService, db: Database) -> None:
+    from bot.workflow.outbox import renew
+
+    service.submit(submitter="UAGENCY1", brand="acme", platform="x", text=CLEAN)
+    now = utcnow()
+    claimed = claim_due(db, limit=10, lease_seconds=60, now=now)
+    token = claimed[0].claim_token
+    assert token is not None
+    mark_delivered(db, claimed[0].id, result={"ok": True}, now=now)
+    held = renew(db, token, now + timedelta(seconds=120))
+    assert held == {m.id for m in claimed[1:]}  # the delivered one is no longer held
+    assert claim_due(db, limit=10, now=now + timedelta(seconds=90)) == []  # renewed: not due
+    assert len(claim_due(db, limit=10, now=now + timedelta(seconds=121))) == 2
+
+
+def test_release_gives_a_message_back_without_counting_an_attempt(
+    service: WorkflowService, db: Database
+) -> None:
+    from bot.workflow.outbox import release
+
+    service.submit(submitter="UAGENCY1", brand="acme", platform="x", text=CLEAN)
+    now = utcnow()
+    first = claim_due(db, limit=1, now=now)[0]
+    release(db, first.id, now + timedelta(seconds=2))
+    assert first.id not in [m.id for m in claim_due(db, limit=10, now=now + timedelta(seconds=1))]
+    (again,) = [m for m in claim_due(db, limit=10, now=now + timedelta(seconds=2))]
+    assert again.id == first.id and again.attempts == 1 and _row(db, first.id).last_error is None
+
+
+def test_failed_messages_are_listed_retried_and_counted(
+    service: WorkflowService, db: Database
+) -> None:
+    from bot.workflow.outbox import failed, health, listing, retry
+
+    service.submit(submitter="UAGENCY1", brand="acme", platform="x", text=CLEAN)
+    now = utcnow()
+    target = claim_due(db, limit=1, now=now)[0].id
+    mark_failed(db, target, "slack: invalid_blocks", permanent=True, now=now)
+    assert [m.id for m in failed(db)] == [target]
+    assert len(listing(db)) == 3 and [m.id for m in listing(db, failed_only=True)] == [target]
+    assert health(db, now=now)["failed"] == 1
+    assert retry(db, target, now=now) is True
+    assert retry(db, target, now=now) is False  # pending again, not failed
+    assert failed(db) == [] and health(db, now=now)["failed"] == 0
+    row = _row(db, target)
+    assert row.attempts == 0 and row.last_error == "slack: invalid_blocks"
+    assert target in [m.id for m in claim_due(db, limit=10, now=now)]

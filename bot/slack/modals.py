@@ -9,13 +9,23 @@ from typing import Any
 from bot.guidelines.model import KINDS, PLATFORMS
 from bot.slack import ids
 from bot.slack.backend import BrandChoice, DraftInfo, HomeData
-from bot.slack.escape import escape_mrkdwn, user
-from bot.slack.messages import ACTION_PAST, draft_label, findings_text
-from bot.slack.richtext import highlighted
+from bot.slack.escape import escape_mrkdwn, escape_plain, fit, user
+from bot.slack.messages import ACTION_PAST, draft_label, findings_sections, label_mrkdwn
+from bot.slack.richtext import highlighted_blocks
 
 View = dict[str, Any]
 
-MAX_TEXT = 3000  # plain_text_input max_length ceiling
+MAX_TEXT = 3000  # plain_text_input max_length ceiling: Slack refuses a longer initial_value
+SECTION_MAX = 3000
+VIEW_BLOCKS = 100
+#: a modal or the Home tab has no documented text budget, only 100 blocks of ≤ 3,000
+MODAL_DRAFT_BUDGET = 60 * SECTION_MAX
+FINDINGS_IN_MODAL = 2 * SECTION_MAX
+
+
+def _mrkdwn(text: str) -> dict[str, Any]:
+    shown = fit(text, SECTION_MAX) if text.strip() else "_(empty)_"
+    return {"type": "section", "text": {"type": "mrkdwn", "text": shown}}
 
 
 def _plain(text: str) -> dict[str, Any]:
@@ -23,7 +33,8 @@ def _plain(text: str) -> dict[str, Any]:
 
 
 def _option(value: str, label: str) -> dict[str, Any]:
-    return {"text": _plain(label[:75]), "value": value}
+    # option text: 1-75 characters, value <= 150 (a blank brand name shows its id)
+    return {"text": _plain((label.strip() or value)[:75]), "value": value[:150]}
 
 
 def _input(
@@ -54,9 +65,17 @@ def _text_input(
         "multiline": multiline,
         "max_length": max_length,
     }
-    if initial:
-        el["initial_value"] = initial[:max_length]
+    if initial and len(initial) <= max_length:
+        # never cut: a longer text is not offered in a text box at all (see _too_long)
+        el["initial_value"] = initial
     return el
+
+
+def _too_long(what: str, text: str, how: str) -> dict[str, Any]:
+    return _mrkdwn(
+        f":warning: {what} has {len(text):,} characters, more than a Slack text box holds "
+        f"({MAX_TEXT:,}), so it cannot be edited here without cutting it. {how}"
+    )
 
 
 def _modal(
@@ -68,7 +87,8 @@ def _modal(
         "title": _plain(title[:24]),
         "submit": _plain(submit[:24]),
         "close": _plain("Cancel"),
-        "private_metadata": json.dumps(meta, separators=(",", ":"))[:3000],
+        # small ids only (never cut: a cut JSON would lose all of it)
+        "private_metadata": json.dumps(meta, separators=(",", ":")),
         "blocks": blocks,
     }
 
@@ -92,7 +112,22 @@ def submit_modal(
     platforms = sorted({p for b in brands for p in b.platforms}) or list(PLATFORMS)
     platforms += [p for p in PLATFORMS if p not in platforms]
     kind_options = [_option(k, "Post" if k == "post" else "Reply to a message") for k in KINDS]
+    notes: list[dict[str, Any]] = []
+    if text and len(text) > MAX_TEXT:
+        notes.append(
+            _too_long(
+                "This message",
+                text,
+                "Paste a shorter version below, or submit it whole from a terminal: "
+                "`brandgate drafts submit --as YOU --brand BRAND --platform PLATFORM - < file`.",
+            )
+        )
+    if context and len(context) > MAX_TEXT:
+        notes.append(
+            _too_long("The message being answered", context, "Paste the part that matters.")
+        )
     blocks = [
+        *notes,
         _input(ids.BLOCK_BRAND, "Brand", brand_select),
         _input(
             ids.BLOCK_PLATFORM,
@@ -137,10 +172,23 @@ def submit_modal(
 
 
 def _draft_summary(draft: DraftInfo) -> list[dict[str, Any]]:
+    """The draft whole (over several blocks when long), findings highlighted."""
     return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{draft_label(draft)}*"}},
-        highlighted(draft.text, draft.findings),
+        _mrkdwn(f"*{draft_label(draft)}*"),
+        *highlighted_blocks(draft.text, draft.findings, budget=MODAL_DRAFT_BUDGET),
     ]
+
+
+def _findings(draft: DraftInfo) -> list[dict[str, Any]]:
+    where = f": `brandgate drafts show {escape_mrkdwn(draft.id)}`"
+    return findings_sections(draft.findings, FINDINGS_IN_MODAL, where=where)
+
+
+def _read_only(callback_id: str, title: str, blocks: list[dict[str, Any]], meta: Any) -> View:
+    view = _modal(callback_id, title, "", blocks, meta)
+    del view["submit"]  # nothing to submit: Slack refuses a submit button without inputs
+    view["close"] = _plain("Close")
+    return view
 
 
 def reason_modal(
@@ -155,15 +203,20 @@ def reason_modal(
 
 
 def edit_modal(draft: DraftInfo) -> View:
-    """Edit & approve: the approver's edit becomes a new revision, re-checked, then approved."""
-    blocks: list[dict[str, Any]] = []
-    if draft.findings:
-        blocks.append(
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": findings_text(draft.findings)[:3000]},
-            }
+    """Edit & approve: the approver's edit becomes a new revision, re-checked, then approved.
+
+    A draft longer than a text box holds is never offered cut (approving it would approve the
+    cut): the modal says why and how to edit it without losing anything."""
+    meta = {"draft": draft.id, "revision": draft.revision}
+    if len(draft.text) > MAX_TEXT:
+        how = (
+            "Approve it as it is, request changes, or edit it from a terminal: "
+            f"`brandgate drafts decide {escape_mrkdwn(draft.id)} edit --as YOU "
+            f"--revision {draft.revision} --text - < edited.txt`."
         )
+        shown = [_too_long("This draft", draft.text, how), *_draft_summary(draft)]
+        return _read_only(ids.VIEW_EDIT, "Edit & approve", shown[:VIEW_BLOCKS], meta)
+    blocks: list[dict[str, Any]] = _findings(draft)
     blocks += [
         _input(ids.BLOCK_TEXT, "Approved text", _text_input(draft.text)),
         _input(
@@ -173,29 +226,25 @@ def edit_modal(draft: DraftInfo) -> View:
             optional=True,
         ),
     ]
-    meta = {"draft": draft.id, "revision": draft.revision}
     return _modal(ids.VIEW_EDIT, "Edit & approve", "Approve edit", blocks, meta)
 
 
 def revise_modal(draft: DraftInfo) -> View:
-    blocks: list[dict[str, Any]] = []
-    if draft.findings:
-        blocks.append(
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": findings_text(draft.findings)[:3000]},
-            }
-        )
-    if draft.comment:
-        blocks.append(
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": "*Approver:* " + escape_mrkdwn(draft.comment)},
-            }
-        )
-    blocks.append(_input(ids.BLOCK_TEXT, "Revised text", _text_input(draft.text)))
+    """Revise: the submitter's new text (a draft too long for a text box: how to revise it)."""
     meta = {"draft": draft.id, "revision": draft.revision}
-    return _modal(ids.VIEW_REVISE, f"Revise #{draft.id}"[:24], "Resubmit", blocks, meta)
+    title = f"Revise #{escape_plain(draft.id)}"[:24]
+    blocks: list[dict[str, Any]] = _findings(draft)
+    if draft.comment:
+        blocks.append(_mrkdwn("*Approver:* " + escape_mrkdwn(draft.comment)))
+    if len(draft.text) > MAX_TEXT:
+        how = (
+            "Revise it from a terminal: "
+            f"`brandgate drafts revise {escape_mrkdwn(draft.id)} - --as YOU < revised.txt`."
+        )
+        blocks = [_too_long("This draft", draft.text, how), *blocks, *_draft_summary(draft)]
+        return _read_only(ids.VIEW_REVISE, title, blocks[:VIEW_BLOCKS], meta)
+    blocks.append(_input(ids.BLOCK_TEXT, "Revised text", _text_input(draft.text)))
+    return _modal(ids.VIEW_REVISE, title, "Resubmit", blocks, meta)
 
 
 def result_modal(title: str, message_blocks: list[dict[str, Any]]) -> View:
@@ -209,8 +258,23 @@ def result_modal(title: str, message_blocks: list[dict[str, Any]]) -> View:
 
 
 def _state(draft: DraftInfo) -> str:
-    label = ACTION_PAST.get(draft.state, draft.state.replace("_", " "))
-    return escape_mrkdwn(label)
+    return label_mrkdwn(ACTION_PAST.get(draft.state, draft.state.replace("_", " ")))
+
+
+def _line_sections(lines: list[str]) -> list[dict[str, Any]]:
+    """Lines packed into sections of ≤ 3,000 characters, split only between lines (a line is
+    never broken: "Approved by <@" | "U01BRAND1>" would show neither)."""
+    sections: list[str] = []
+    chunk = ""
+    for line in lines:
+        line = fit(line, SECTION_MAX)
+        if chunk and len(chunk) + 1 + len(line) > SECTION_MAX:
+            sections.append(chunk)
+            chunk = ""
+        chunk += ("\n" if chunk else "") + line
+    if chunk:
+        sections.append(chunk)
+    return [_mrkdwn(text) for text in sections]
 
 
 def home(data: HomeData) -> View:
@@ -219,11 +283,7 @@ def home(data: HomeData) -> View:
     def section(title: str, lines: list[str], empty: str) -> None:
         blocks.append({"type": "divider"})
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*"}})
-        body = "\n".join(lines) if lines else f"_{empty}_"
-        # one section per ~2800 chars so long lists stay valid
-        while body:
-            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": body[:2800]}})
-            body = body[2800:]
+        blocks.extend(_line_sections(lines or [f"_{empty}_"]))
 
     if data.pending:
         section(
@@ -245,7 +305,7 @@ def home(data: HomeData) -> View:
     if data.decisions is not None:
         lines = [
             f"• #{escape_mrkdwn(x.draft_id)} r{x.revision} · {escape_mrkdwn(x.brand_id)} · "
-            f"{ACTION_PAST.get(x.action, escape_mrkdwn(x.action))} by {user(x.actor)}"
+            f"{label_mrkdwn(ACTION_PAST.get(x.action, x.action))} by {user(x.actor)}"
             + (f" · {x.at:%Y-%m-%d %H:%M} UTC" if x.at else "")
             for x in data.decisions[:40]
         ]
@@ -258,9 +318,12 @@ def home(data: HomeData) -> View:
                     "elements": [
                         {
                             "type": "mrkdwn",
-                            "text": f"{icon} Audit log: {escape_mrkdwn(data.audit.message)}",
+                            "text": fit(
+                                f"{icon} Audit log: {escape_mrkdwn(data.audit.message)}",
+                                SECTION_MAX,
+                            ),
                         }
                     ],
                 }
             )
-    return {"type": "home", "blocks": blocks}
+    return {"type": "home", "blocks": blocks[:VIEW_BLOCKS]}

@@ -1,0 +1,28 @@
+"""App Home: the user's drafts, their pending queue, and decisions with the audit status for
+auditors."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.slack import modals
+from bot.slack.services import services_of
+
+logger = logging.getLogger("brandgate.slack.events")
+
+
+def publish_home(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    if event.get("tab") not in (None, "home"):
+        return  # the Messages tab needs nothing from us
+    user = str(event.get("user") or "")
+    try:
+        client.views_publish(
+            user_id=user, view=modals.home(services_of(context).backend.home(user))
+        )
+    except SlackApiError as err:
+        logger.warning("views.publish failed: %s", err.response.get("error"))

@@ -1,0 +1,49 @@
+"""What listeners call: the `Services` container, handed to them through Bolt's context.
+
+Bolt passes `context` to every listener and middleware, which is its documented place for
+per-app objects. Lazy listeners get a deep copy of the request (context included), so the
+container copies as itself: the backend holds a database engine and thread pools that must be
+shared, never duplicated per request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import App, BoltContext
+
+from bot.slack.backend import Backend
+
+CONTEXT_KEY = "brandgate_services"
+
+
+@dataclass
+class Services:
+    backend: Backend
+    #: wakes the outbox dispatcher after a service call may have queued messages
+    notify: Callable[[], None] = lambda: None
+
+    def __copy__(self) -> Services:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Services:
+        return self
+
+
+def attach(app: App, services: Services) -> None:
+    """Make `services` available to every listener of `app` as `services_of(context)`."""
+
+    def attach_services(context: BoltContext, next: Callable[[], Any]) -> Any:
+        context[CONTEXT_KEY] = services
+        return next()
+
+    app.middleware(attach_services)
+
+
+def services_of(context: Mapping[str, Any]) -> Services:
+    found = context.get(CONTEXT_KEY)
+    if not isinstance(found, Services):
+        raise LookupError("no brandgate services attached to this app (see services.attach)")
+    return found
