@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import select
 
 from bot.audit.events import AuditEvent
 from bot.audit.log import append
-from bot.engine.near_duplicates import BrandIndex, signature
+from bot.engine.near_duplicates import SIGNATURE_VERSION, BrandIndex, Signature, signature
 from bot.engine.normalize import normalize
-from models import Draft, Revision
+from models import Draft, Revision, RevisionSignature
 from models.db import Database
 
 APPROVED_STATES = ("approved", "published")
@@ -73,20 +74,45 @@ class _Approved:
     draft: int
     revision: int
     text: str
+    #: the MinHash the duplicate check stored for this revision, if any
+    minhash: bytes | None = None
 
 
 def _approved(db: Database, brand: str) -> list[_Approved]:
     with db.reading() as session:
         rows = session.execute(
-            select(Draft.id, Revision.number, Revision.text)
+            select(Draft.id, Revision.number, Revision.text, RevisionSignature.minhash)
             .join(
                 Revision,
                 (Revision.draft_id == Draft.id) & (Revision.number == Draft.current_revision),
             )
+            .outerjoin(
+                RevisionSignature,
+                (RevisionSignature.revision_id == Revision.id)
+                & (RevisionSignature.version == SIGNATURE_VERSION),
+            )
             .where(Draft.brand_id == brand, Draft.state.in_(APPROVED_STATES))
             .order_by(Draft.id)
         ).all()
-    return [_Approved(int(d), int(n), str(t)) for d, n, t in rows]
+    return [_Approved(int(d), int(n), str(t), m) for d, n, t, m in rows]
+
+
+def _index(approved: list[_Approved]) -> BrandIndex:
+    """The approved revisions' signatures (stored ones reused), loaded in one go."""
+    index = BrandIndex()
+    if approved:
+        matrix = np.stack(
+            [
+                Signature.minhash_from_bytes(a.minhash)
+                if a.minhash is not None
+                else signature(a.text).minhash
+                for a in approved
+            ]
+        )
+        index.add_many(
+            [str(a.draft) for a in approved], matrix, np.zeros(len(approved), dtype=np.float64)
+        )
+    return index
 
 
 def reconcile(
@@ -102,12 +128,11 @@ def reconcile(
     never seen; logs a `reconciled` entry with the file's sha256 and the counts."""
     approved = _approved(db, brand)
     by_key: dict[str, _Approved] = {}
-    index = BrandIndex()
     by_id: dict[str, _Approved] = {}
     for item in approved:
         by_key.setdefault(exact_key(item.text), item)
         by_id[str(item.draft)] = item
-        index.add(str(item.draft), signature(item.text).minhash, 0.0)
+    index: BrandIndex | None = None  # built only if some post is not an exact copy
     seen: set[int] = set()
     results: list[dict[str, Any]] = []
     for place, fields in rows:
@@ -127,6 +152,7 @@ def reconcile(
         if hit is not None:
             result.update(status="approved", draft=hit.draft, revision=hit.revision, similarity=1.0)
         else:
+            index = index or _index(approved)
             near = index.search(signature(text).minhash, None, MIN_SIMILARITY)
             if near:
                 hit = by_id[near[0].draft_id]
