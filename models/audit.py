@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime
@@ -14,6 +14,8 @@ GENESIS_HASH = "0" * 64
 
 class AuditEntry(Base):
     __tablename__ = "audit_entries"
+    # Reports ask per draft whether it was overridden or escalated (migration 0007_r).
+    __table_args__ = (Index("ix_audit_entries_draft_event", "draft_id", "event"),)
 
     # Assigned by the appender (head.seq + 1), never by the database: a gap means a deletion.
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

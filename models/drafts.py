@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime, utcnow
@@ -35,6 +35,8 @@ STATES: tuple[str, ...] = tuple(s.value for s in DraftState)
 
 class Draft(Base):
     __tablename__ = "drafts"
+    # Reports select one brand's drafts submitted in a period (migration 0007_r).
+    __table_args__ = (Index("ix_drafts_brand_created", "brand_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     brand_id: Mapped[str] = mapped_column(String(100), index=True)

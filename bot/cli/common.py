@@ -6,10 +6,12 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
-from bot.engine.rules import RULE_TYPES
-from bot.guidelines.loader import GuidelineStore
+
+if TYPE_CHECKING:  # imported when used: the engine loads spaCy, which `report` does not need
+    from bot.guidelines.loader import GuidelineStore
 
 EXIT_OK = 0
 EXIT_REFUSED = 1  # for `check`: some draft has an error-level finding
@@ -25,6 +27,9 @@ def settings() -> Settings:
 
 
 def guideline_store(args: argparse.Namespace) -> GuidelineStore:
+    from bot.engine.rules import RULE_TYPES
+    from bot.guidelines.loader import GuidelineStore
+
     directory = getattr(args, "guidelines_dir", None)
     return GuidelineStore(Path(directory) if directory else settings().guidelines_dir, RULE_TYPES)
 

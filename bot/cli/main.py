@@ -20,6 +20,7 @@ COMMAND_MODULES = {
     "guidelines": "bot.cli.guidelines",
     "drafts": "bot.cli.drafts",
     "audit": "bot.cli.audit",
+    "report": "bot.cli.report",
     "db": "bot.cli.db",
     "outbox": "bot.cli.outbox",
     "serve": "bot.slack.cli",

@@ -1,0 +1,226 @@
+"""The report's SQL: every metric is one GROUP BY over a cohort of drafts, run in the database.
+
+The cohort is `(draft_id, k)`: the drafts submitted in the period (of the brand), each with its
+group key (`''` for the whole report; a draft has several keys under `--by approver`). Each
+query joins the cohort to the workflow tables (drafts, revisions, decisions, review stages) or
+the audit log through indexed foreign keys, so the database touches only the period's drafts.
+
+SQLite and PostgreSQL differ in three places only, kept in `Dialect`: the week of a timestamp,
+minutes between two timestamps, and how to unnest a revision's stored findings (JSON).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models.drafts import DraftState
+
+# The vocabulary of bot.workflow.states (ACCEPTED), bot.workflow.context (POLICY_ACTOR) and
+# bot.audit.events, spelt out: importing those packages loads the whole workflow and the engine
+# (spaCy), more than a second of start-up for a report. tests/reports checks they agree.
+ACCEPTED_STATES = (DraftState.APPROVED.value, DraftState.PUBLISHED.value)
+REJECTED = DraftState.REJECTED.value
+WITHDRAWN = DraftState.WITHDRAWN.value
+# `expired` arrives with the SLA work; counted by name so the report needs no change then.
+EXPIRED = "expired"
+POLICY_ACTOR = "policy"
+OVERRIDDEN_EVENT = "overridden"
+ESCALATED_EVENT = "escalated"
+DECIDED_STATES = (*ACCEPTED_STATES, REJECTED)
+# Logged at routing when a group has nobody eligible: a fallback, not an overdue stage.
+ROUTING_FALLBACK = '%"reason":"no eligible approver in the group"%'
+
+BY_KEYS = ("submitter", "approver", "platform", "kind", "week")
+
+
+def _in(values: tuple[str, ...]) -> str:
+    # Fixed vocabularies of our own (states), so literals are safe and keep plans simple.
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+
+    def week(self, column: str) -> str:
+        """The Monday (UTC) of the week of `column`, as YYYY-MM-DD."""
+        if self.name == "sqlite":
+            return f"date({column}, 'weekday 0', '-6 days')"
+        return f"to_char(date_trunc('week', {column} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"
+
+    def minutes(self, later: str, earlier: str) -> str:
+        if self.name == "sqlite":
+            return f"((julianday({later}) - julianday({earlier})) * 1440.0)"
+        return f"(EXTRACT(EPOCH FROM ({later} - {earlier})) / 60.0)"
+
+    def findings(self, revision: str) -> str:
+        """A FROM item that unnests `revision`.check_result's findings as rows `f`."""
+        if self.name == "sqlite":
+            return f"json_each({revision}.check_result, '$.findings') AS f"
+        return f"LATERAL json_array_elements({revision}.check_result -> 'findings') AS f(value)"
+
+    def field(self, name: str) -> str:
+        """A text field of the finding row `f`."""
+        if self.name == "sqlite":
+            return f"json_extract(f.value, '$.{name}')"
+        return f"(f.value ->> '{name}')"
+
+
+# The draft columns the metrics read, carried by the cohort so that no query joins `drafts`
+# back (PostgreSQL would hash-join the whole table for it).
+_COLUMNS = (
+    "d.id AS draft_id, d.id AS id, d.state AS state, d.current_revision AS current_revision, "
+    "d.auto_approved_by AS auto_approved_by"
+)
+
+
+def cohort(by: str | None, brand: bool, dialect: Dialect) -> str:
+    """SELECT draft_id, id, state, current_revision, auto_approved_by, k: the period's drafts
+    with their group key."""
+    where = "d.created_at >= :since AND d.created_at < :until"
+    if brand:
+        where += " AND d.brand_id = :brand"
+    if by == "approver":
+        # A draft counts for every person who decided on it, and for the policy if it approved.
+        return (
+            f"SELECT DISTINCT {_COLUMNS}, x.actor AS k FROM drafts d "
+            f"JOIN decisions x ON x.draft_id = d.id WHERE {where} "
+            f"UNION SELECT {_COLUMNS}, '{POLICY_ACTOR}' AS k FROM drafts d "
+            f"WHERE {where} AND d.auto_approved_by IS NOT NULL"
+        )
+    key = {
+        None: "''",
+        "submitter": "d.submitter",
+        "platform": "d.platform",
+        "kind": "d.kind",
+        "week": dialect.week("d.created_at"),
+    }[by]
+    return f"SELECT {_COLUMNS}, {key} AS k FROM drafts d WHERE {where}"
+
+
+def counts(cohort_sql: str) -> str:
+    accepted, decided = _in(ACCEPTED_STATES), _in(DECIDED_STATES)
+    return f"""
+WITH c AS ({cohort_sql})
+SELECT d.k AS k,
+  COUNT(*) AS drafts,
+  SUM(CASE WHEN d.state IN {decided} THEN 1 ELSE 0 END) AS decided,
+  SUM(CASE WHEN d.state IN {accepted} THEN 1 ELSE 0 END) AS approved,
+  SUM(CASE WHEN d.state IN {accepted} AND d.auto_approved_by IS NOT NULL
+      THEN 1 ELSE 0 END) AS auto_approved,
+  SUM(CASE WHEN d.state = '{REJECTED}' THEN 1 ELSE 0 END) AS rejected,
+  SUM(CASE WHEN EXISTS (SELECT 1 FROM revisions r
+      WHERE r.draft_id = d.id AND r.verdict = 'block') THEN 1 ELSE 0 END) AS blocked,
+  SUM(CASE WHEN EXISTS (SELECT 1 FROM audit_entries a
+      WHERE a.draft_id = d.id AND a.event = '{OVERRIDDEN_EVENT}') THEN 1 ELSE 0 END) AS overridden,
+  SUM(CASE WHEN d.state = '{WITHDRAWN}' THEN 1 ELSE 0 END) AS withdrawn,
+  SUM(CASE WHEN d.state = '{EXPIRED}' THEN 1 ELSE 0 END) AS expired,
+  SUM(CASE WHEN d.state IN {accepted} AND d.current_revision = 1 AND NOT EXISTS (
+      SELECT 1 FROM decisions x WHERE x.draft_id = d.id AND x.decision = 'changes')
+      THEN 1 ELSE 0 END) AS first_pass,
+  SUM(CASE WHEN d.state IN {decided} THEN d.current_revision ELSE 0 END) AS decided_revisions
+FROM c AS d
+GROUP BY d.k"""
+
+
+def turnaround(cohort_sql: str, dialect: Dialect) -> str:
+    """The rows at the p50 and p90 ranks of each group's turnaround (interpolated in Python).
+
+    From the first stage opened for people to the last decision of a person, or, for a draft the
+    policy approved after people had seen an earlier revision, to that revision (the policy
+    decides when the revision is checked). Drafts never routed to people have no turnaround.
+
+    Ranks come from window functions, so only up to four rows per group leave the database.
+    """
+    decided = _in(DECIDED_STATES)
+    minutes = dialect.minutes("t.final_at", "t.first_at")
+    return f"""
+WITH c AS ({cohort_sql}),
+t AS (
+  SELECT d.k AS k,
+    (SELECT MIN(s.created_at) FROM review_stages s WHERE s.draft_id = d.id) AS first_at,
+    CASE WHEN d.auto_approved_by IS NOT NULL
+      THEN (SELECT r.created_at FROM revisions r
+            WHERE r.draft_id = d.id AND r.number = d.current_revision)
+      ELSE (SELECT MAX(x.created_at) FROM decisions x WHERE x.draft_id = d.id) END AS final_at
+  FROM c AS d
+  WHERE d.state IN {decided}),
+m AS (SELECT t.k AS k, {minutes} AS minutes FROM t
+  WHERE t.first_at IS NOT NULL AND t.final_at IS NOT NULL),
+r AS (SELECT m.k AS k, m.minutes AS minutes,
+  ROW_NUMBER() OVER (PARTITION BY m.k ORDER BY m.minutes) - 1 AS rn,
+  COUNT(*) OVER (PARTITION BY m.k) AS n FROM m)
+SELECT r.k AS k, r.n AS n, r.rn AS rn, r.minutes AS minutes FROM r
+WHERE r.rn IN ((r.n - 1) * 50 / 100, ((r.n - 1) * 50 + 99) / 100,
+               (r.n - 1) * 90 / 100, ((r.n - 1) * 90 + 99) / 100)"""
+
+
+def breaches(cohort_sql: str) -> str:
+    return f"""
+WITH c AS ({cohort_sql})
+SELECT c.k AS k, COUNT(*) AS breaches
+FROM c JOIN audit_entries a ON a.draft_id = c.draft_id
+WHERE a.event = '{ESCALATED_EVENT}' AND a.payload NOT LIKE '{ROUTING_FALLBACK}'
+GROUP BY c.k"""
+
+
+def authenticity(cohort_sql: str, dialect: Dialect) -> str:
+    """Per group, drafts whose FIRST revision has a finding of each authenticity rule type."""
+    rule = dialect.field("rule")
+    return f"""
+WITH c AS ({cohort_sql})
+SELECT c.k AS k,
+  COUNT(DISTINCT CASE WHEN {rule} IN :boilerplate THEN c.draft_id END) AS boilerplate,
+  COUNT(DISTINCT CASE WHEN {rule} IN :duplicate THEN c.draft_id END) AS duplicate,
+  COUNT(DISTINCT CASE WHEN {rule} IN :relevance THEN c.draft_id END) AS relevance
+FROM c JOIN revisions r ON r.draft_id = c.draft_id AND r.number = 1
+CROSS JOIN {dialect.findings("r")}
+GROUP BY c.k"""
+
+
+def _outcomes(cohort_sql: str, dialect: Dialect) -> str:
+    """CTEs up to `o`: one row per decided draft and rule found in some revision of it, with
+    `confirmed` 1 (rejected, or the final revision no longer has it) or 0 (overruled)."""
+    rule = dialect.field("rule")
+    decided, accepted = _in(DECIDED_STATES), _in(ACCEPTED_STATES)
+    return f"""
+WITH c AS ({cohort_sql}),
+dd AS (SELECT DISTINCT d.id AS id, d.state AS state, d.current_revision AS final
+  FROM c AS d WHERE d.state IN {decided}),
+anyf AS (SELECT DISTINCT dd.id AS draft_id, {rule} AS rule
+  FROM dd JOIN revisions r ON r.draft_id = dd.id CROSS JOIN {dialect.findings("r")}),
+finalf AS (SELECT DISTINCT dd.id AS draft_id, {rule} AS rule
+  FROM dd JOIN revisions r ON r.draft_id = dd.id AND r.number = dd.final
+  CROSS JOIN {dialect.findings("r")}
+  WHERE dd.state IN {accepted}),
+o AS (SELECT anyf.draft_id AS draft_id, anyf.rule AS rule,
+  CASE WHEN finalf.draft_id IS NULL THEN 1 ELSE 0 END AS confirmed
+  FROM anyf LEFT JOIN finalf ON finalf.draft_id = anyf.draft_id AND finalf.rule = anyf.rule)"""
+
+
+def rules(cohort_sql: str, dialect: Dialect) -> str:
+    return (
+        _outcomes(cohort_sql, dialect)
+        + """
+SELECT c.k AS k, o.rule AS rule, COUNT(*) AS drafts, SUM(o.confirmed) AS confirmed
+FROM o JOIN c ON c.draft_id = o.draft_id
+GROUP BY c.k, o.rule"""
+    )
+
+
+def overruled_texts(cohort_sql: str, dialect: Dialect) -> str:
+    """What the approved revisions still matched, per group and rule: the texts approvers let
+    through, most frequent first (advice names them)."""
+    rule, text = dialect.field("rule"), dialect.field("text")
+    accepted = _in(ACCEPTED_STATES)
+    return f"""
+WITH c AS ({cohort_sql}),
+dd AS (SELECT DISTINCT d.id AS id, d.current_revision AS final
+  FROM c AS d WHERE d.state IN {accepted}),
+ft AS (SELECT DISTINCT dd.id AS draft_id, {rule} AS rule, {text} AS text
+  FROM dd JOIN revisions r ON r.draft_id = dd.id AND r.number = dd.final
+  CROSS JOIN {dialect.findings("r")})
+SELECT c.k AS k, ft.rule AS rule, ft.text AS text, COUNT(*) AS drafts
+FROM ft JOIN c ON c.draft_id = ft.draft_id
+WHERE ft.rule IN :rules
+GROUP BY c.k, ft.rule, ft.text"""
