@@ -6,7 +6,7 @@ each entry with the later of its own time and its predecessor's, so the chain's 
 times agree (`audit verify` checks it).
 
 Revision ID: 0007_a
-Revises: 0006
+Revises: 0007_r
 Create Date: 2026-12-01 22:50:00
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 from alembic import op
 
 revision: str = "0007_a"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007_r"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
