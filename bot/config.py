@@ -62,6 +62,8 @@ class Settings:
     guidelines_dir: Path = Path(DEFAULT_GUIDELINES_DIR)
     #: `PORT` as set (None: unset); `port` validates it, so that only `serve` cares
     port_setting: str | None = None
+    #: Slack channel where `audit anchor` posts the head (unset: only var/anchors.jsonl)
+    audit_anchor_channel: str | None = None
 
     @classmethod
     def from_env(cls, *, dotenv: bool = True) -> Settings:
@@ -76,6 +78,7 @@ class Settings:
             guidelines_dir=Path(_get("BRAND_GUIDELINES_DIR") or DEFAULT_GUIDELINES_DIR),
             # Set but empty is a mistake worth saying (PORT= in a .env), not "use the default".
             port_setting=os.environ.get("PORT"),
+            audit_anchor_channel=_get("AUDIT_ANCHOR_CHANNEL"),
         )
 
     @property

@@ -18,6 +18,7 @@ PUBLISHED = "published"
 ESCALATED = "escalated"
 DELEGATED = "delegated"
 GUIDELINES_LOADED = "guidelines_loaded"
+RECONCILED = "reconciled"
 EVENTS = (
     SUBMITTED,
     CHECKED,
@@ -31,6 +32,7 @@ EVENTS = (
     ESCALATED,
     DELEGATED,
     GUIDELINES_LOADED,
+    RECONCILED,
 )
 
 

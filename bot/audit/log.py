@@ -42,6 +42,7 @@ from bot.audit.chain import canonical_json, entry_hash
 from bot.audit.events import AuditEvent
 from models import GENESIS_HASH, AuditEntry, AuditHead, utcnow
 from models.audit import AuditPending
+from models.base import as_utc
 from models.db import AFTER_COMMIT, Database
 
 # Core tables (mapped classes' `__table__` is typed as a FromClause, which insert() refuses).
@@ -96,9 +97,24 @@ def _chain(seq: int, prev: str, items: Sequence[dict[str, Any]]) -> list[dict[st
     return rows
 
 
+def _monotonic(conn: Connection, seq: int, items: Sequence[dict[str, Any]]) -> None:
+    """Stamp no entry earlier than the one before it: the chain's order and times agree."""
+    last = conn.execute(select(ENTRIES.c.created_at).where(ENTRIES.c.seq == seq)).scalar()
+    if last is None:
+        return
+    last = as_utc(last)
+    for item in items:
+        stamped = as_utc(item["created_at"])
+        if stamped < last:
+            item["created_at"] = last
+        else:
+            last = stamped
+
+
 def _write_chained(conn: Connection, items: Sequence[dict[str, Any]]) -> list[int]:
     # Core statements on the table, not ORM bulk inserts: appends are hot.
     seq, prev = _lock_head(conn)
+    _monotonic(conn, seq, items)
     rows = _chain(seq, prev, items)
     conn.execute(insert(ENTRIES), rows)
     conn.execute(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection, String, func, select, type_coerce
 
+from bot.audit.anchor import Anchor, broken_anchor
 from bot.audit.chain import entry_text, format_time
 from bot.audit.log import pending_count
 from models import GENESIS_HASH, AuditEntry, AuditHead
@@ -26,11 +27,16 @@ class VerifyResult:
     problem: str | None = None
     #: entries written but not chained yet (PostgreSQL; `seal` chains them)
     pending: int = 0
+    #: hash of the last entry (the genesis hash for an empty log)
+    head: str = GENESIS_HASH
+    #: how many anchors were checked (`--anchors`)
+    anchors: int = 0
 
     def __str__(self) -> str:
         if self.ok:
             waiting = f" ({self.pending} awaiting sealing)" if self.pending else ""
-            return f"OK {self.count} entries{waiting}"
+            pinned = f"; {self.anchors} anchors hold" if self.anchors else ""
+            return f"OK {self.count} entries, head {self.head}{waiting}{pinned}"
         return f"FAIL entry {self.first_bad}: {self.problem}"
 
 
@@ -98,6 +104,7 @@ def stream_rows(connection: Connection, stmt: Any, batch: int = BATCH) -> Iterat
 def verify_connection(connection: Connection) -> VerifyResult:
     expected_seq = 1
     prev = GENESIS_HASH
+    prev_time = ""
     count = 0
     sha256 = hashlib.sha256
     cols, to_text = columns(connection.dialect.name)
@@ -110,7 +117,14 @@ def verify_connection(connection: Connection) -> VerifyResult:
             else:
                 problem = f"out of sequence (found entry {seq} after {expected_seq - 1})"
             return VerifyResult(False, count, expected_seq, problem)
-        material = row_text(row, to_text(row[1])).encode()
+        when = to_text(row[1])
+        # The canonical time format sorts as text: the chain's order and its times must agree.
+        if when < prev_time:
+            return VerifyResult(
+                False, count, seq, f"time goes backwards ({when} after {prev_time})"
+            )
+        prev_time = when
+        material = row_text(row, when).encode()
         if sha256(material).hexdigest() != row[10]:
             return VerifyResult(
                 False, count, seq, f"content does not match its hash ({row[2]} by {row[3]})"
@@ -137,14 +151,23 @@ def verify_connection(connection: Connection) -> VerifyResult:
             return VerifyResult(False, count, count + 1, problem)
         problem = f"not recorded by the head (head is at entry {head.seq}): appended out of band"
         return VerifyResult(False, count, min(head.seq + 1, count), problem)
-    return VerifyResult(True, count, pending=pending_count(connection))
+    return VerifyResult(True, count, pending=pending_count(connection), head=prev)
 
 
-def verify(db: Database) -> VerifyResult:
+def verify(db: Database, anchors: Iterable[Anchor] = ()) -> VerifyResult:
+    """Verify the chain (never writing) and that every anchored head is still in it."""
     with db.read_engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             # One snapshot for the entries, the head and the pending count: appends committed
             # while we stream must not look like a head that ran ahead of its entries.
             connection = connection.execution_options(isolation_level="REPEATABLE READ")
         with connection.begin():
-            return verify_connection(connection)
+            result = verify_connection(connection)
+            anchors = list(anchors)
+            if not result.ok or not anchors:
+                return result
+            broken = broken_anchor(connection, anchors)
+            if broken is not None:
+                bad, why = broken
+                return VerifyResult(False, result.count, bad.seq, f"{bad}: {why}", head=result.head)
+            return replace(result, anchors=len(anchors))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from contextlib import AbstractContextManager, nullcontext
@@ -10,10 +11,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.audit import draft_history, export, match_text, parse_bound, verify
+from bot.audit.anchor import DEFAULT_ANCHORS, Anchor, AnchorFileError, anchor, read_anchors
+from bot.audit.offline import ExportFileError, verify_export
 from bot.audit.query import brands_in_log
+from bot.audit.reconcile import ALIASES, published_fields, reconcile, sha256_file
 from bot.cli.common import EXIT_OK, EXIT_REFUSED, UsageError, add_guidelines_dir, guideline_store
-from bot.cli.dbargs import add_database_url, add_format, guarded, open_db, print_json
-from bot.cli.records import STDIN, text_argument
+from bot.cli.dbargs import add_database_url, add_format, guarded, open_db, print_json, settings
+from bot.cli.records import STDIN, InputError, read_records, text_argument
 from bot.guidelines.errors import UnknownBrand
 from models.db import Database
 
@@ -26,9 +30,44 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "verify",
         help='check the whole hash chain: "OK <n> entries", or the first bad entry (exit 1)',
     )
+    p.add_argument(
+        "--anchors",
+        metavar="FILE",
+        help="also fail when a head anchored in FILE (audit anchor) is no longer in the chain",
+    )
+    p.add_argument(
+        "--file",
+        metavar="EXPORT.jsonl",
+        help="verify an export offline instead of the database (a filtered one: partially)",
+    )
     add_format(p)
     add_database_url(p)
     p.set_defaults(func=guarded(run_verify))
+
+    p = commands.add_parser(
+        "anchor",
+        help="record the head (entry number, hash, time) in var/anchors.jsonl "
+        "and, with AUDIT_ANCHOR_CHANNEL, post it there",
+    )
+    p.add_argument("--file", metavar="FILE", default=str(DEFAULT_ANCHORS))
+    add_format(p)
+    add_database_url(p)
+    p.set_defaults(func=guarded(run_anchor))
+
+    p = commands.add_parser(
+        "reconcile",
+        help="what was published (CSV or JSON lines) against what was approved (exit 1 if not all)",
+        description="FILE: .csv with a header, else JSON lines. Columns (case-insensitive): "
+        + "; ".join(f"{k}: {', '.join(v)}" for k, v in ALIASES.items())
+        + " (text required). Instagram's 'Description'/'Permalink'/'Publish time' and X's "
+        "'Tweet text'/'Tweet permalink'/'time' export columns are accepted as they are.",
+    )
+    p.add_argument("--brand", required=True, metavar="ID")
+    p.add_argument("--as", dest="actor", metavar="USER", help="who reconciles (default: you)")
+    p.add_argument("file", metavar="FILE")
+    add_database_url(p)
+    add_guidelines_dir(p)
+    p.set_defaults(func=guarded(run_reconcile))
 
     p = commands.add_parser("export", help="stream entries as JSON lines or CSV")
     p.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
@@ -56,12 +95,45 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=guarded(run_match))
 
 
+def _anchors(args: argparse.Namespace) -> list[Anchor]:
+    if not args.anchors:
+        return []
+    try:
+        return list(read_anchors(args.anchors))
+    except AnchorFileError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _verify_file(args: argparse.Namespace) -> int:
+    try:
+        result = verify_export(args.file, _anchors(args))
+    except ExportFileError as exc:
+        raise UsageError(str(exc)) from None
+    if args.format == "json":
+        print_json(
+            {
+                "ok": result.ok,
+                "entries": result.count,
+                "head": result.head,
+                "partial": result.partial,
+                "line": result.line,
+                "problem": result.problem,
+            }
+        )
+    else:
+        print(str(result))
+    return EXIT_OK if result.ok else EXIT_REFUSED
+
+
 def run_verify(args: argparse.Namespace) -> int:
-    # Never writes (an auditor verifies a read-only copy): entries a crashed writer left
-    # pending are reported, and the next write seals them.
+    if args.file:
+        return _verify_file(args)
+    anchors = _anchors(args)
+    # Never writes, never seals (an auditor verifies a read-only copy): entries a crashed
+    # writer left pending are reported, and the next write seals them.
     db = open_db(args, read_only=True)
     try:
-        result = verify(db)
+        result = verify(db, anchors)
     finally:
         db.dispose()
     if args.format == "json":
@@ -69,6 +141,7 @@ def run_verify(args: argparse.Namespace) -> int:
             {
                 "ok": result.ok,
                 "entries": result.count,
+                "head": result.head,
                 "first_bad": result.first_bad,
                 "problem": result.problem,
             }
@@ -76,6 +149,56 @@ def run_verify(args: argparse.Namespace) -> int:
     else:
         print(str(result))
     return EXIT_OK if result.ok else EXIT_REFUSED
+
+
+def run_anchor(args: argparse.Namespace) -> int:
+    db = open_db(args)
+    try:
+        found = anchor(db, args.file, channel=settings().audit_anchor_channel)
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.file}: {exc.strerror or exc}") from None
+    finally:
+        db.dispose()
+    if args.format == "json":
+        print_json({"seq": found.seq, "hash": found.hash, "at": found.at, "file": args.file})
+    else:
+        print(f"anchored entry {found.seq}, head {found.hash} at {found.at} in {args.file}")
+    return EXIT_OK
+
+
+def _published_rows(path: str) -> list[tuple[str, dict[str, Any]]]:
+    rows: list[tuple[str, dict[str, Any]]] = []
+    for record in read_records(path):
+        if isinstance(record, InputError):
+            raise record
+        fields = published_fields(record.fields)
+        if "text" not in fields or not isinstance(fields["text"], str):
+            raise InputError(record.place, "text", "a published text (text, caption, ...)")
+        rows.append((str(record.place), fields))
+    return rows
+
+
+def run_reconcile(args: argparse.Namespace) -> int:
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.file}: {exc.strerror or exc}") from None
+    rows = _published_rows(args.file)
+    db = open_db(args)
+    try:
+        _check_brand(args, db, args.brand)
+        actor = args.actor or f"cli:{getpass.getuser()}"
+        results = reconcile(db, args.brand, rows, file_sha256=sha256_file(data), actor=actor)
+    finally:
+        db.dispose()
+    for result in results:
+        print_json(result)
+    return (
+        EXIT_OK
+        if all(r["status"] in ("approved", "unpublished") for r in results)
+        and all(r["status"] == "approved" for r in results if r["row"] is not None)
+        else EXIT_REFUSED
+    )
 
 
 def run_export(args: argparse.Namespace) -> int:

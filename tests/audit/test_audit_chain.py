@@ -40,7 +40,7 @@ def _fill(db: Database, n: int, brand: str = "acme", *, start: datetime | None =
 def test_empty_log_verifies(db: Database) -> None:
     result = verify(db)
     assert result.ok and result.count == 0
-    assert str(result) == "OK 0 entries"
+    assert str(result).startswith("OK 0 entries, head ")
 
 
 def test_chain_links_each_entry_to_the_previous(db: Database) -> None:
@@ -54,7 +54,7 @@ def test_chain_links_each_entry_to_the_previous(db: Database) -> None:
         assert head(session) == (5, rows[-1].hash)
         # the payload is stored as canonical JSON (sorted keys, no spaces, UTF-8)
         assert rows[0].payload == '{"decision":"approve","n":0,"note":"é 0"}'
-    assert str(verify(db)) == "OK 5 entries"
+    assert str(verify(db)).startswith("OK 5 entries, head ")
 
 
 def test_hash_is_over_the_canonical_entry() -> None:
@@ -88,7 +88,7 @@ def test_appends_in_one_transaction_roll_back_together(db: Database) -> None:
     with pytest.raises(RuntimeError), db.transaction() as session:
         append(session, [AuditEvent("submitted", "U9", "acme")])
         raise RuntimeError("state change failed")
-    assert str(verify(db)) == "OK 2 entries"
+    assert str(verify(db)).startswith("OK 2 entries, head ")
 
 
 # --- tampering ---------------------------------------------------------------------------------
@@ -266,7 +266,7 @@ def test_concurrent_appends_from_threads_keep_one_chain(db: Database) -> None:
         t.start()
     for t in threads:
         t.join()
-    assert str(verify(db)) == "OK 120 entries"
+    assert str(verify(db)).startswith("OK 120 entries, head ")
 
 
 # --- export and show ---------------------------------------------------------------------------
@@ -395,9 +395,9 @@ def test_entries_left_pending_by_a_crash_are_sealed_later(db: Database) -> None:
         append(session, [AuditEvent("submitted", "UCRASH", "acme")], deferred=True)
     result = verify(db)
     assert result.ok and result.count == 2 and result.pending == 1
-    assert str(result) == "OK 2 entries (1 awaiting sealing)"
+    assert str(result) == f"OK 2 entries, head {result.head} (1 awaiting sealing)"
     assert seal(db) == 1
-    assert str(verify(db)) == "OK 3 entries"
+    assert str(verify(db)).startswith("OK 3 entries, head ")
     assert seal(db) == 0
 
 
@@ -421,7 +421,7 @@ def test_first_use_by_several_processes_at_once(db_url: str) -> None:
         p.join(120)
         assert p.exitcode == 0
     db = Database(db_url)
-    assert str(verify(db)) == "OK 3 entries"
+    assert str(verify(db)).startswith("OK 3 entries, head ")
     db.dispose()
 
 

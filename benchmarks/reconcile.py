@@ -1,0 +1,179 @@
+"""`brandgate audit reconcile` of N published posts against M approved drafts, whole process.
+
+    .venv/bin/python benchmarks/reconcile.py [--approved 100000] [--published 10000]
+        [--database-url URL]   (default: a fresh SQLite file)
+
+The approved drafts are inserted directly (the workflow's rows, without running checks); the
+published file mixes exact copies (70%), whitespace-changed (10%), edited (10%) and unknown
+(10%) posts. Prints the wall time of the `brandgate audit reconcile` process (target <= 10 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import insert
+
+from bot.engine.near_duplicates import SIGNATURE_VERSION, signature
+from models import Draft, Revision, RevisionSignature, utcnow
+from models.db import Database
+
+ROOT = Path(__file__).resolve().parent.parent
+WORDS = [
+    "trail",
+    "jacket",
+    "rain",
+    "boots",
+    "tested",
+    "measured",
+    "hills",
+    "autumn",
+    "week",
+    "river",
+    "lake",
+    "summit",
+    "camp",
+    "warm",
+    "dry",
+    "light",
+    "pack",
+    "tent",
+    "stove",
+    "map",
+    "friends",
+    "morning",
+    "evening",
+    "forest",
+    "valley",
+    "ridge",
+    "storm",
+    "snow",
+    "sun",
+]
+
+
+def _text(rng: random.Random, i: int) -> str:
+    return f"Post {i}: " + " ".join(rng.choice(WORDS) for _ in range(18)) + "."
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--approved", type=int, default=100_000)
+    parser.add_argument("--published", type=int, default=10_000)
+    parser.add_argument("--database-url")
+    args = parser.parse_args()
+    rng = random.Random(14)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-reconcile-"))
+    url = args.database_url or f"sqlite:///{tmp / 'bench.db'}"
+    guidelines = tmp / "guidelines"
+    guidelines.mkdir()
+    sys.path.insert(0, str(ROOT))
+    from tests.engine.support import EN_GUIDELINES, write_guidelines
+
+    write_guidelines(guidelines, "bench", EN_GUIDELINES)
+    db = Database(url)
+    texts = [_text(rng, i) for i in range(args.approved)]
+    started = time.perf_counter()
+    now = utcnow()
+    with db.transaction() as session:
+        session.execute(
+            insert(Draft),
+            [
+                {
+                    "id": i + 1,
+                    "brand_id": "bench",
+                    "platform": "x",
+                    "kind": "post",
+                    "sponsored": False,
+                    "submitter": "U0AGENCY",
+                    "state": "approved",
+                    "current_revision": 1,
+                }
+                for i in range(args.approved)
+            ],
+        )
+        session.execute(
+            insert(Revision),
+            [
+                {
+                    "draft_id": i + 1,
+                    "number": 1,
+                    "text": t,
+                    "text_sha256": hashlib.sha256(t.encode()).hexdigest(),
+                    "author": "U0AGENCY",
+                    "origin_event": "submitted",
+                    "check_result": {},
+                    "verdict": "pass",
+                    "guidelines_sha256": "0" * 64,
+                }
+                for i, t in enumerate(texts)
+            ],
+        )
+        # what the duplicate check stores for every revision it records
+        session.execute(
+            insert(RevisionSignature),
+            [
+                {
+                    "revision_id": i + 1,
+                    "draft_id": i + 1,
+                    "brand_id": "bench",
+                    "created_at": now,
+                    "version": SIGNATURE_VERSION,
+                    "minhash": signature(t).to_bytes(),
+                }
+                for i, t in enumerate(texts)
+            ],
+        )
+    db.dispose()
+    setup = time.perf_counter() - started
+    published = tmp / "published.jsonl"
+    with open(published, "w", encoding="utf-8") as out:
+        for i in range(args.published):
+            text = texts[rng.randrange(args.approved)]
+            roll = rng.random()
+            if roll < 0.1:
+                text = "  " + text.replace(" ", "  ", 4)
+            elif roll < 0.2:
+                words = text.split()
+                words[5] = "miracle"
+                text = " ".join(words)
+            elif roll < 0.3:
+                text = _text(rng, args.approved + i)
+            out.write(json.dumps({"text": text, "url": f"https://x.com/p/{i}"}) + "\n")
+    env = {**os.environ, "DATABASE_URL": url, "BRAND_GUIDELINES_DIR": str(guidelines)}
+    brandgate = [sys.executable, "-m", "bot.cli.main"]
+    started = time.perf_counter()
+    ran = subprocess.run(
+        [*brandgate, "audit", "reconcile", "--brand", "bench", str(published)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    elapsed = time.perf_counter() - started
+    statuses: dict[str, int] = {}
+    for line in ran.stdout.splitlines():
+        status = json.loads(line)["status"]
+        statuses[status] = statuses.get(status, 0) + 1
+    print(
+        f"database: {url.split(':')[0]}; approved drafts: {args.approved:,}; "
+        f"published rows: {args.published:,}; setup {setup:.1f} s; cpus {os.cpu_count()}"
+    )
+    print(f"audit reconcile (whole process): {elapsed:.2f} s, exit {ran.returncode}; {statuses}")
+    if ran.returncode not in (0, 1):
+        print(ran.stderr[-2000:])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
