@@ -63,7 +63,7 @@ def serve(args: argparse.Namespace, *, wait: Callable[[float], bool] | None = No
             return 0
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        runtime.dispatcher.start()
+        runtime.start_background()
         handler = SocketModeHandler(runtime.app, settings.slack_app_token)
         connecting = Startup(
             lambda: slack_call(handler.connect, "apps.connections.open", "SLACK_APP_TOKEN"),
@@ -92,7 +92,7 @@ def serve(args: argparse.Namespace, *, wait: Callable[[float], bool] | None = No
         runtime = startup.run()
         if runtime is None:
             return 0
-        runtime.dispatcher.start()
+        runtime.start_background()
         endpoint.health = runtime.health
         endpoint.details = runtime.health_details
         endpoint.serve(runtime.app)

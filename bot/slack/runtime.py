@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.error import BoltError
 from sqlalchemy import text
 
+from bot.audit.anchor import anchor
 from bot.config import Settings
 from bot.engine.rules import RULE_TYPES
 from bot.guidelines.loader import GuidelineStore
@@ -25,8 +26,9 @@ from bot.slack.endpoint import SlackEndpoint
 from bot.slack.outbox_store import WorkflowOutbox, outbox_health
 from bot.slack.server import HttpServer, Limits
 from bot.slack.startup import Unavailable, connect_database, verify_slack
+from bot.slack.ticker import Ticker, did_something
 from bot.slack.workflow_backend import WorkflowBackend
-from bot.workflow.service import WorkflowService
+from bot.workflow.service import WorkflowService, run_timers
 from models.db import Database
 
 logger = logging.getLogger("brandgate.slack.runtime")
@@ -42,6 +44,10 @@ def _probe_logger() -> logging.Logger:
     return probe
 
 
+TIMERS_INTERVAL_SECONDS = 60.0
+ANCHOR_INTERVAL_SECONDS = 24 * 3600.0
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -49,6 +55,8 @@ class Runtime:
     backend: WorkflowBackend
     dispatcher: Dispatcher
     app: App
+    #: the timers every minute and the audit anchor daily (SPEC "Workflow over time", "Audit log")
+    tickers: list[Ticker] = field(default_factory=list)
 
     @classmethod
     def build(
@@ -88,7 +96,27 @@ class Runtime:
             if own_db:
                 db.dispose()
             raise
-        return cls(settings, db, backend, dispatcher, app)
+        tickers = [
+            Ticker(
+                lambda: did_something(run_timers(backend.service)),
+                TIMERS_INTERVAL_SECONDS,
+                name="brandgate-timers",
+                after=dispatcher.notify,
+            ),
+            Ticker(
+                lambda: anchor(db, channel=settings.audit_anchor_channel),
+                ANCHOR_INTERVAL_SECONDS,
+                name="brandgate-anchor",
+                after=dispatcher.notify,
+            ),
+        ]
+        return cls(settings, db, backend, dispatcher, app, tickers)
+
+    def start_background(self) -> None:
+        """The dispatcher and the periodic jobs (what `serve` runs beside the Slack listeners)."""
+        self.dispatcher.start()
+        for ticker in self.tickers:
+            ticker.start()
 
     def health_details(self) -> dict[str, Any]:
         """What an operator watches: messages waiting and dead letters (`brandgate outbox`)."""
@@ -121,5 +149,7 @@ class Runtime:
         return HttpServer(self.endpoint(), host=host, port=port, threads=threads, limits=limits)
 
     def close(self) -> None:
+        for ticker in self.tickers:
+            ticker.stop()
         self.dispatcher.close()
         self.db.dispose()

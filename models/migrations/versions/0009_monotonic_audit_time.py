@@ -5,8 +5,8 @@ any order: under concurrency an entry could be older than the one before it. The
 each entry with the later of its own time and its predecessor's, so the chain's order and its
 times agree (`audit verify` checks it).
 
-Revision ID: 0007_a
-Revises: 0007_r
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-01 22:50:00
 """
 
@@ -18,8 +18,8 @@ from pathlib import Path
 
 from alembic import op
 
-revision: str = "0007_a"
-down_revision: str | None = "0007_r"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
