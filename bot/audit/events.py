@@ -19,6 +19,10 @@ ESCALATED = "escalated"
 DELEGATED = "delegated"
 GUIDELINES_LOADED = "guidelines_loaded"
 RECONCILED = "reconciled"
+REMINDED = "reminded"
+EXPIRED = "expired"
+PAUSED = "paused"
+RESUMED = "resumed"
 EVENTS = (
     SUBMITTED,
     CHECKED,
@@ -33,6 +37,10 @@ EVENTS = (
     DELEGATED,
     GUIDELINES_LOADED,
     RECONCILED,
+    REMINDED,
+    EXPIRED,
+    PAUSED,
+    RESUMED,
 )
 
 

@@ -25,8 +25,8 @@ from models import Draft, ReviewStage, StageApprover
 from models import review as rv
 from models.timers import ESCALATE, EXPIRE, REMINDER, WHOLE_DRAFT, Timer
 
-EXPIRED = "expired"  # audit event: a draft undecided at its publish_at
-REMINDED = "reminded"  # audit event: the approvers still to decide were reminded
+EXPIRED = ev.EXPIRED  # audit event: a draft undecided at its publish_at
+REMINDED = ev.REMINDED  # audit event: the approvers still to decide were reminded
 #: outbox kinds (rendered for Slack by bot/slack/render_timers.py)
 REMINDER_MESSAGE = "reminder"
 ESCALATED_MESSAGE = "escalated"

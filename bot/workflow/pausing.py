@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.audit import events as ev
 from bot.audit.chain import format_time
 from bot.guidelines.model import Guidelines
 from bot.workflow.context import WorkflowContext, required
@@ -17,8 +18,8 @@ from bot.workflow.states import OPEN
 from bot.workflow.unit import UnitOfWork, Units
 from models import BrandPause, Draft
 
-PAUSED = "paused"  # audit event and outbox kind
-RESUMED = "resumed"
+PAUSED = ev.PAUSED  # audit event and outbox kind
+RESUMED = ev.RESUMED
 
 
 class Paused(NotAllowed):
