@@ -832,3 +832,15 @@ def test_fuzz_mutated_valid_file_never_raises(data: st.DataObject) -> None:
         if not lines:
             break
     _assert_loads_or_reports_lines("".join(lines).encode())
+
+
+def test_workspace_names_the_slack_team_of_the_brand(tmp_path: Path) -> None:
+    assert load_guidelines(write(tmp_path, MINIMAL)).workspace is None
+    g = load_guidelines(write(tmp_path, MINIMAL + "workspace: T01ABCDEF\n"))
+    assert g.workspace == "T01ABCDEF"
+
+
+def test_a_workspace_that_is_not_a_team_id_is_refused(tmp_path: Path) -> None:
+    problem = only_problem(write(tmp_path, MINIMAL + "workspace: acme-corp\n"))
+    assert (problem.line, problem.field) == (3, "workspace")
+    assert "Slack team id" in problem.message

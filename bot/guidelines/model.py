@@ -136,6 +136,8 @@ class Guidelines:
     auto_approve: tuple[AutoApproveEntry, ...] = ()
     submitters: tuple[str, ...] = ("*",)
     auditors: tuple[str, ...] = ()
+    #: the Slack team the brand lives in (many workspaces); None: any
+    workspace: str | None = None
     #: None: the brand has no deadlines
     sla: Sla | None = None
 

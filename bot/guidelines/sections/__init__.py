@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,8 +42,11 @@ TOP_LEVEL_FIELDS = (
     "policy",
     "submitters",
     "auditors",
+    "workspace",
     "sla",
 )
+# Slack team ids: T followed by upper-case letters and digits (E for Enterprise Grid orgs)
+TEAM_ID_PATTERN = re.compile(r"^[TE][A-Z0-9]{2,}$")
 
 
 @dataclass
@@ -62,6 +66,7 @@ class Sections:
     auto_approve: tuple[AutoApproveEntry, ...] = ()
     submitters: tuple[str, ...] = (ANYONE,)
     auditors: tuple[str, ...] = ()
+    workspace: str | None = None
     sla: Sla | None = None
 
     def build(self, *, brand_id: str, sha256: str, path: Path) -> Guidelines:
@@ -82,6 +87,7 @@ class Sections:
             auto_approve=self.auto_approve,
             submitters=self.submitters,
             auditors=self.auditors,
+            workspace=self.workspace,
             sla=self.sla,
         )
 
@@ -118,6 +124,13 @@ def document(v: Fields, root: Node, rule_types: RuleTypes) -> Sections:
         out.submitters = people.submitters(v, top["submitters"])
     if "auditors" in top:
         out.auditors = people.auditors(v, top["auditors"])
+    if "workspace" in top:
+        out.workspace = v.string(
+            top["workspace"],
+            "workspace",
+            pattern=TEAM_ID_PATTERN,
+            hint="a Slack team id such as T01ABCDEF",
+        )
     if "sla" in top:
         out.sla = sla_section.sla(
             v, top["sla"], out.approvers or {}, rules.categories(top.get("rules"))
