@@ -9,6 +9,7 @@ from __future__ import annotations
 # Slash commands (must match manifest.yml)
 CMD_DRAFT = "/draft"
 CMD_BRANDCHECK = "/brandcheck"
+CMD_BRANDGATE = "/brandgate"
 
 # Message shortcut (manifest.yml `shortcuts[].callback_id`)
 SHORTCUT_SUBMIT_MESSAGE = "brandgate_submit_message"

@@ -191,3 +191,15 @@ def test_tokens_and_secrets_never_reach_the_logs(
     text = caplog.text + json.dumps([r.getMessage() for r in caplog.records])
     assert BOT_TOKEN not in text and SIGNING_SECRET not in text
     assert "xoxb-[redacted]" in text
+
+
+@pytest.mark.parametrize("text", ["", "help", "frobnicate now"])
+def test_brandgate_help_lists_the_subcommands_in_the_ack(slack_sqlite: Harness, text: str) -> None:
+    resp = slack_sqlite.client.command(ids.CMD_BRANDGATE, text, user=SUBMITTER)
+    assert resp.status == 200
+    body = resp.json()
+    assert body["response_type"] == "ephemeral"
+    assert "`/brandgate help`" in body["text"] and "/draft" in body["text"]
+    assert ("Unknown sub-command `frobnicate`" in body["text"]) == (text == "frobnicate now")
+    slack_sqlite.settle()
+    assert slack_sqlite.outbox() == []

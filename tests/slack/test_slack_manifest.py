@@ -17,6 +17,7 @@ def test_manifest_matches_the_listeners() -> None:
     assert {c["command"] for c in features["slash_commands"]} == {
         ids.CMD_DRAFT,
         ids.CMD_BRANDCHECK,
+        ids.CMD_BRANDGATE,
     }
     (shortcut,) = features["shortcuts"]
     assert (shortcut["type"], shortcut["callback_id"]) == ("message", ids.SHORTCUT_SUBMIT_MESSAGE)
@@ -26,3 +27,18 @@ def test_manifest_matches_the_listeners() -> None:
     assert settings["socket_mode_enabled"] is True
     # The fewest scopes that work: commands + posting/updating its own messages.
     assert manifest["oauth_config"]["scopes"]["bot"] == ["commands", "chat:write"]
+
+
+def test_manifest_http_mode_comment_names_every_url_line() -> None:
+    """The header tells HTTP-mode users which lines to uncomment: one per slash command plus the
+    events and interactivity URLs, and every such line points at the one endpoint."""
+    text = MANIFEST.read_text(encoding="utf-8")
+    manifest = yaml.safe_load(text)
+    url_lines = [
+        line.strip()
+        for line in text.splitlines()
+        if line.strip().startswith(("# url:", "# request_url:"))
+    ]
+    assert len(url_lines) == len(manifest["features"]["slash_commands"]) + 2
+    assert all(line.endswith("https://YOUR-HOST/slack/events") for line in url_lines)
+    assert "uncomment every `# url:` and" in text
