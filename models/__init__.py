@@ -6,6 +6,7 @@ from models.drafts import Draft, Revision
 from models.idempotency import IdempotencyKey
 from models.outbox import OutboxMessage
 from models.pauses import BrandPause
+from models.portal import PortalLink
 from models.review import Decision, ReviewStage, StageApprover
 from models.signatures import RevisionSignature, SignatureBand
 from models.timers import Timer
@@ -20,6 +21,7 @@ __all__ = [
     "Draft",
     "IdempotencyKey",
     "OutboxMessage",
+    "PortalLink",
     "ReviewStage",
     "Revision",
     "RevisionSignature",

@@ -83,6 +83,9 @@ def serve(args: argparse.Namespace, *, wait: Callable[[float], bool] | None = No
     from bot.slack.server import HttpServer
 
     endpoint = SlackEndpoint(settings.slack_signing_secret or "", health=startup.health)
+    from bot.portal.serving import portal_from_settings
+
+    endpoint.portal = portal_from_settings(settings)
     try:
         server = HttpServer(endpoint, host=args.host, port=port, threads=args.threads)
     except OSError as err:
