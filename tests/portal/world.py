@@ -132,7 +132,8 @@ def build_world(db: Database, folder: Path, **portal: Any) -> World:
     submit("other:mine", "other", SUBMITTER, "Secret other-brand launch: Zephyr lamp.")
     other = submit("other:theirs", "other", "UOUTSIDER", "We guarantee Zephyr lights your way.")
     service.override(other, actor="UOUTSIDER", reason="Quoted from the lab report.")
+    clock = Clock()
     app = create_portal(
-        PortalConfig(db=db, guidelines_dir=folder, secret=SECRET, clock=(clock := Clock()), **portal)
+        PortalConfig(db=db, guidelines_dir=folder, secret=SECRET, clock=clock, **portal)
     )
     return World(db, folder, clock, app, service, drafts)
