@@ -34,16 +34,34 @@ def highlighted(text: str, findings: Sequence[dict[str, Any]]) -> list[dict[str,
 
 
 def word_diff(before: str, after: str) -> list[dict[str, str]]:
-    """Runs of `equal`, `delete` and `insert` text, whitespace kept, words compared whole."""
+    """Runs of `equal`, `delete` and `insert` text, whitespace kept, words compared whole; a
+    change that spans several words reads as one deletion and one insertion, not word by word."""
     a, b = _TOKENS.findall(before), _TOKENS.findall(after)
+    ops = difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()
     out: list[dict[str, str]] = []
-    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            out.append({"op": "equal", "text": "".join(a[i1:i2])})
+    removed: list[str] = []
+    added: list[str] = []
+
+    def flush() -> None:
+        if removed:
+            out.append({"op": "delete", "text": "".join(removed)})
+        if added:
+            out.append({"op": "insert", "text": "".join(added)})
+        removed.clear()
+        added.clear()
+
+    for n, (op, i1, i2, j1, j2) in enumerate(ops):
+        if op != "equal":
+            removed.extend(a[i1:i2])
+            added.extend(b[j1:j2])
             continue
-        if i2 > i1:
-            out.append({"op": "delete", "text": "".join(a[i1:i2])})
-        if j2 > j1:
-            out.append({"op": "insert", "text": "".join(b[j1:j2])})
+        same = "".join(a[i1:i2])
+        between = (removed or added) and n + 1 < len(ops)
+        if between and not same.strip():  # only a space between two changes: one change
+            removed.append(same)
+            added.append(same)
+            continue
+        flush()
+        out.append({"op": "equal", "text": same})
+    flush()
     return out
