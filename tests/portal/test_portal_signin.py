@@ -152,7 +152,10 @@ def test_cross_site_posts_are_refused(world: World) -> None:
     path = _path(world.link(AUDITOR))
     client = world.client()
     assert client.post(path, headers={"Origin": "https://evil.example"}).status_code == 403
-    assert client.post(path, headers={"Origin": "http://localhost"}).status_code == 303
+    assert client.post(path, headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
+    assert client.post(path, headers={"Sec-Fetch-Site": "same-site"}).status_code == 403
+    same = {"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"}
+    assert client.post(path, headers=same).status_code == 303
 
 
 def test_security_headers(world: World) -> None:
@@ -169,7 +172,7 @@ def test_security_headers(world: World) -> None:
         assert "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
         assert answer.headers["Cache-Control"] == "no-store"
         assert answer.headers["X-Frame-Options"] == "DENY"
-        assert answer.headers["Referrer-Policy"] == "no-referrer"
+        assert answer.headers["Referrer-Policy"] == "same-origin"
         assert b"<script" not in answer.data and b" style=" not in answer.data
     css = client.get("/portal/static/portal.css")
     assert css.status_code == 200 and css.mimetype == "text/css"
