@@ -100,7 +100,20 @@ def texts() -> list[str]:
                     out.append(text.replace("\\", "/"))
     if not out:
         rng = random.Random(1)
-        words = "trail jacket dry help order refund store team hike rain gear vest".split()
+        words = [
+            "trail",
+            "jacket",
+            "dry",
+            "help",
+            "order",
+            "refund",
+            "store",
+            "team",
+            "hike",
+            "rain",
+            "gear",
+            "vest",
+        ]
         out = [" ".join(rng.choice(words) for _ in range(14)) for _ in range(5000)]
     return out
 
