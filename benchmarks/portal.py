@@ -269,6 +269,31 @@ def timed(client: Client, path: str, runs: int) -> tuple[float, float, Any]:
     return statistics.median(times), p99, data
 
 
+def week_start(now: datetime) -> datetime:
+    return now - timedelta(days=180)
+
+
+def explain(db: Database, folder: Path, cases: dict[str, dict[str, Any]]) -> None:
+    """EXPLAIN ANALYZE of the drafts page's query for a few cases (the auditor's view)."""
+    from sqlalchemy.dialects import postgresql
+
+    from bot.portal.access import viewer_for
+    from bot.portal.queries import DraftFilters, drafts_statement
+    from bot.portal.roles import Roles
+
+    viewer = viewer_for(AUDITOR, Roles(folder), has_drafts=False)
+    for name, fields in cases.items():
+        if "since" in fields:
+            fields = {**fields, "until": fields["since"] + timedelta(days=7)}
+        stmt = drafts_statement("postgresql", viewer, DraftFilters(**fields))
+        sql = str(
+            stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+        )
+        with db.engine.connect() as conn:
+            plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + sql).scalars().all()
+        print(f"\nplan, drafts page, {name}:\n  " + "\n  ".join(plan), flush=True)
+
+
 def uptime() -> str:
     try:
         return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
@@ -346,6 +371,9 @@ def main() -> int:
             p50, p99, data = timed(client, f"/portal/drafts/{long_draft}", args.runs)
             shape = f"{len(data['revisions'])}-revision draft ({len(data['audit'])} audit entries)"
             print(f"timeline of a {shape}: p50 {p50:.1f} ms  p99 {p99:.1f} ms")
+            plans = {"no filter": {}, "one week": {"since": week_start(now)}}
+            plans |= {"q=refund": {"q": "refund"}, "rule=cheap": {"rule": "cheap"}}
+            explain(db, folder, plans)
             for fmt in ("jsonl", "csv"):
                 stamp = time.perf_counter()
                 conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)

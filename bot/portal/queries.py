@@ -14,7 +14,6 @@ from sqlalchemy import and_, exists, func, select, text
 
 from bot.audit.chain import canonical_json, format_time
 from bot.audit.export import CSV_FIELDS, iter_entries
-from bot.audit.query import draft_history
 from bot.portal.access import Viewer
 from bot.portal.diff import highlighted, word_diff
 from models import AuditEntry, Decision, Draft, ReviewStage, Revision, StageApprover
@@ -57,8 +56,8 @@ def _rule_clause(dialect: str, rule: str) -> Any:
     ).bindparams(rule_id=rule)
 
 
-def drafts_page(db: Database, viewer: Viewer, f: DraftFilters) -> dict[str, Any]:
-    """One page of the drafts the viewer may see, newest first; `next` is the keyset cursor."""
+def drafts_statement(dialect: str, viewer: Viewer, f: DraftFilters) -> Any:
+    """The SELECT of one page (one row more than `f.limit`, to know whether another follows)."""
     limit = max(1, min(f.limit, MAX_PAGE))
     stmt = (
         select(
@@ -93,7 +92,7 @@ def drafts_page(db: Database, viewer: Viewer, f: DraftFilters) -> dict[str, Any]
             .where(StageApprover.user_id == f.approver)
         )
     if f.rule:
-        stmt = stmt.where(_rule_clause(db.dialect, f.rule))
+        stmt = stmt.where(_rule_clause(dialect, f.rule))
     if f.since is not None:
         stmt = stmt.where(Draft.created_at >= f.since)
     if f.until is not None:
@@ -102,9 +101,14 @@ def drafts_page(db: Database, viewer: Viewer, f: DraftFilters) -> dict[str, Any]
         stmt = stmt.where(Revision.text.ilike(_like(f.q), escape="\\"))
     if f.before is not None:
         stmt = stmt.where(Draft.id < f.before)
-    stmt = stmt.order_by(Draft.id.desc()).limit(limit + 1)
+    return stmt.order_by(Draft.id.desc()).limit(limit + 1)
+
+
+def drafts_page(db: Database, viewer: Viewer, f: DraftFilters) -> dict[str, Any]:
+    """One page of the drafts the viewer may see, newest first; `next` is the keyset cursor."""
+    limit = max(1, min(f.limit, MAX_PAGE))
     with db.reading() as session:
-        rows = session.execute(stmt).all()
+        rows = session.execute(drafts_statement(db.dialect, viewer, f)).all()
     more = len(rows) > limit
     rows = rows[:limit]
     drafts = [
@@ -186,8 +190,27 @@ def draft_timeline(db: Database, viewer: Viewer, draft_id: int) -> dict[str, Any
                 for d, s in decisions
             ],
         }
-    data["audit"] = draft_history(db, draft_id)
+        entries = session.scalars(
+            select(AuditEntry).where(AuditEntry.draft_id == draft_id).order_by(AuditEntry.seq)
+        ).all()
+        data["audit"] = [_entry(e) for e in entries]
     return data
+
+
+def _entry(e: AuditEntry) -> dict[str, Any]:
+    return {
+        "seq": e.seq,
+        "created_at": format_time(e.created_at),
+        "event": e.event,
+        "actor": e.actor,
+        "brand": e.brand_id,
+        "draft": e.draft_id,
+        "revision": e.revision,
+        "guidelines_sha256": e.guidelines_sha256,
+        "payload": json.loads(e.payload),
+        "prev_hash": e.prev_hash,
+        "hash": e.hash,
+    }
 
 
 @dataclass(frozen=True)
@@ -229,22 +252,7 @@ def audit_page(db: Database, viewer: Viewer, f: AuditFilters) -> dict[str, Any]:
             .group_by(AuditEntry.brand_id)
         ).all()
     more = len(rows) > limit
-    entries = [
-        {
-            "seq": e.seq,
-            "created_at": format_time(e.created_at),
-            "event": e.event,
-            "actor": e.actor,
-            "brand": e.brand_id,
-            "draft": e.draft_id,
-            "revision": e.revision,
-            "guidelines_sha256": e.guidelines_sha256,
-            "payload": json.loads(e.payload),
-            "prev_hash": e.prev_hash,
-            "hash": e.hash,
-        }
-        for e in rows[:limit]
-    ]
+    entries = [_entry(e) for e in rows[:limit]]
     return {
         "entries": entries,
         "next": entries[-1]["seq"] if more and entries else None,

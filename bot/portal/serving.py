@@ -18,10 +18,10 @@ def session_secret(settings: Settings) -> str:
     raise ConfigError("the portal needs PORTAL_SECRET or SLACK_SIGNING_SECRET")
 
 
-def portal_from_settings(settings: Settings) -> Flask:
-    # No schema work here: `serve` migrates the database once it answers; until then the
-    # portal's pages answer 503.
-    db = Database(settings.database_url, upgrade=False)
+def portal_from_settings(settings: Settings, db: Database | None = None) -> Flask:
+    """`serve` passes the database it has connected and migrated; without one, the URL's is
+    opened with no schema work (pages answer 503 until the tables exist)."""
+    db = db or Database(settings.database_url, upgrade=False)
     return create_portal(
         PortalConfig(
             db=db,

@@ -83,9 +83,6 @@ def serve(args: argparse.Namespace, *, wait: Callable[[float], bool] | None = No
     from bot.slack.server import HttpServer
 
     endpoint = SlackEndpoint(settings.slack_signing_secret or "", health=startup.health)
-    from bot.portal.serving import portal_from_settings
-
-    endpoint.portal = portal_from_settings(settings)
     try:
         server = HttpServer(endpoint, host=args.host, port=port, threads=args.threads)
     except OSError as err:
@@ -99,6 +96,9 @@ def serve(args: argparse.Namespace, *, wait: Callable[[float], bool] | None = No
         endpoint.health = runtime.health
         endpoint.details = runtime.health_details
         endpoint.serve(runtime.app)
+        from bot.portal.serving import portal_from_settings
+
+        endpoint.portal = portal_from_settings(settings, runtime.db)  # same database, migrated
         logger.info("ready: Slack and the database answer")
         stop.wait()
         runtime.close()
