@@ -101,7 +101,11 @@ def drafts_statement(dialect: str, viewer: Viewer, f: DraftFilters) -> Any:
         stmt = stmt.where(Revision.text.ilike(_like(f.q), escape="\\"))
     if f.before is not None:
         stmt = stmt.where(Draft.id < f.before)
-    return stmt.order_by(Draft.id.desc()).limit(limit + 1)
+    # With a date range, PostgreSQL would walk the primary key newest first expecting to meet
+    # the period soon, and read half the table for an old week (measured: 450 ms at 1M drafts);
+    # `id + 0` hides that order, so it finds the period by its created_at index and sorts it.
+    newest = (Draft.id + 0) if f.since is not None or f.until is not None else Draft.id
+    return stmt.order_by(newest.desc()).limit(limit + 1)
 
 
 def drafts_page(db: Database, viewer: Viewer, f: DraftFilters) -> dict[str, Any]:
