@@ -36,7 +36,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.slack import render
+from bot.slack.oauth import NotInstalled
 from bot.slack.render import Delivery
+from bot.slack.startup import TOKEN_ERRORS
 
 logger = logging.getLogger("brandgate.slack.dispatcher")
 
@@ -138,7 +140,8 @@ class Pacer:
             blocked = self._method_free.get(method)
             if blocked is not None and blocked > now:
                 return blocked
-            if method != POST or not channel or not self.gap:
+            # (method and channel may carry a "TEAM/" prefix: each workspace has its own limits)
+            if method.rsplit("/", 1)[-1] != POST or not channel or not self.gap:
                 return None
             reserved = self._reserved.pop(row, None)
             last = self._last_sent.get(channel)
@@ -180,8 +183,12 @@ class Dispatcher:
         workers: int = 4,
         lease_seconds: float = 60.0,
         seconds_per_message: float = SECONDS_PER_MESSAGE,
+        clients: Callable[[str | None], WebClient] | None = None,
     ) -> None:
+        """`clients(team)`: the client with team's bot token (many workspaces, see oauth.py);
+        without it every row goes out with `client`."""
         self.store = store
+        self.clients = clients
         self._pool = (
             ThreadPoolExecutor(max_workers=workers, thread_name_prefix="brandgate-deliver")
             if workers > 1
@@ -248,15 +255,35 @@ class Dispatcher:
                 break
         return total
 
+    def client_for(self, item: Item) -> WebClient:
+        team = getattr(item, "team_id", None)
+        return self.clients(team) if self.clients is not None else self.client
+
     def _deliver(self, item: Item, now: datetime) -> None:
+        team = getattr(item, "team_id", None)
         try:
+            client = self.client_for(item)
             delivery = render.delivery(item, self.store)
-            later = self.pacer.slot(first_method(delivery), delivery.channel, now, item.id)
+            # Slack's limits are per workspace: each team has its own slots.
+            channel = (
+                f"{team}/{delivery.channel}" if team and delivery.channel else delivery.channel
+            )
+            method = f"{team}/{first_method(delivery)}" if team else first_method(delivery)
+            later = self.pacer.slot(method, channel, now, item.id)
             if later is not None:
                 self._later(item.id, later)
                 return
-            result = self._perform(delivery)
+            result = self._perform(delivery, client)
+        except NotInstalled as err:
+            self._count(failed=1)
+            self.store.mark_failed(item.id, f"slack: {err}", None, now, permanent=True)
+            logger.error("outbox %s (%s): %s, given up", item.id, item.kind, err)
+            return
         except SlackApiError as err:
+            if self.clients is not None and err.response.get("error") in TOKEN_ERRORS:
+                forget = getattr(self.clients, "forget", None)
+                if forget is not None:
+                    forget(team)
             self._failed(item, err, now)
             return
         except (SlackRequestError, OSError) as err:  # connection refused, timeouts, DNS
@@ -295,6 +322,8 @@ class Dispatcher:
             header = _header(err.response.headers, "Retry-After")
             retry_after = float(header) if header and header.isdigit() else 1.0
             method = str(err.response.api_url).rstrip("/").rsplit("/", 1)[-1] or POST
+            team = getattr(item, "team_id", None)
+            method = f"{team}/{method}" if team else method
             with self._count_lock:
                 self.rate_limited += 1
             self._later(item.id, self.pacer.rate_limited(method, retry_after, now))
@@ -309,12 +338,12 @@ class Dispatcher:
         logger.warning("outbox %s (%s): %s, retry at %s", item.id, item.kind, code, when)
 
     # -- Slack calls per kind ---------------------------------------------------------------
-    def _perform(self, d: Delivery) -> dict[str, Any]:
+    def _perform(self, d: Delivery, client: WebClient) -> dict[str, Any]:
         if d.update_targets is not None:
             updated = []
             for channel, ts in d.update_targets:
                 try:
-                    self.client.chat_update(channel=channel, ts=ts, **d.message)
+                    client.chat_update(channel=channel, ts=ts, **d.message)
                     updated.append({"channel": channel, "ts": ts})
                 except SlackApiError as err:
                     if err.response.get("error") not in NOTHING_TO_DO:
@@ -322,7 +351,7 @@ class Dispatcher:
             return {"updated": updated}
         if d.update_ts:
             try:
-                res = self.client.chat_update(channel=str(d.channel), ts=d.update_ts, **d.message)
+                res = client.chat_update(channel=str(d.channel), ts=d.update_ts, **d.message)
                 return {"channel": res["channel"], "ts": res["ts"], "updated": True}
             except SlackApiError as err:
                 if err.response.get("error") not in NOTHING_TO_DO | {"cant_update_message"}:
@@ -331,11 +360,11 @@ class Dispatcher:
         if d.thread_ts:
             kwargs["thread_ts"] = d.thread_ts
         try:
-            res = self.client.chat_postMessage(**kwargs)
+            res = client.chat_postMessage(**kwargs)
         except SlackApiError as err:
             # The submitter's thread is in a channel we cannot post to: tell them in a DM.
             if d.fallback_channel and err.response.get("error") in PERMANENT_ERRORS:
-                res = self.client.chat_postMessage(channel=d.fallback_channel, **d.message)
+                res = client.chat_postMessage(channel=d.fallback_channel, **d.message)
             else:
                 raise
         return {"channel": res["channel"], "ts": res["ts"]}
