@@ -41,6 +41,7 @@ REDIRECT_PATH = "/slack/oauth_redirect"
 BOT_SCOPES = (
     "commands",
     "chat:write",
+    "im:write",
     "channels:history",
     "groups:history",
     "im:history",
