@@ -88,6 +88,7 @@ class Harness:
         *,
         paced: bool = False,
         oauth: bool = False,
+        workers: int = 16,
     ) -> None:
         self.fake = fake
         if oauth:  # many workspaces: no bot token, installs through /slack/install
@@ -102,7 +103,7 @@ class Harness:
             slack_client_secret=CLIENT_SECRET if oauth else None,
             slack_state_secret=STATE_SECRET if oauth else None,
         )
-        self.executor = TrackingExecutor()
+        self.executor = TrackingExecutor(workers)
         self.clock = Clock()
         self.runtime = Runtime.build(self.settings, executor=self.executor)
         self.runtime.dispatcher.clock = self.clock
