@@ -119,9 +119,11 @@ def create_app(
     app = App(
         client=client or build_client(settings),
         signing_secret=settings.slack_signing_secret or "",
-        # HTTP mode: run the ack part before answering so view_submission errors reach the
-        # response; slow work is in lazy listeners, which Bolt runs on the executor after the ack.
-        process_before_response=not socket_mode,
+        # Run the ack part before answering (in the request's own thread, HTTP or Socket Mode)
+        # so view_submission errors reach the response and forms open within their trigger's
+        # 3 s; otherwise Socket Mode runs it on the executor, queued behind slow lazy work.
+        # Slow work is in lazy listeners, which Bolt runs on the executor after the ack.
+        process_before_response=True,
         # Socket Mode connections are authenticated by the app token, not request signatures.
         request_verification_enabled=not socket_mode,
         ignoring_self_events_enabled=True,
