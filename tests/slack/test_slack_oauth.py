@@ -138,6 +138,17 @@ def test_two_teams_are_isolated(multi: Harness) -> None:
     assert multi.draft(a_draft["id"]).state == "in_review"
     assert any("another Slack workspace" in note for note in multi.private_notes())
 
+    # nor opens a form on it
+    opened = len(multi.fake.calls_to("views.open", ok_only=False))
+    multi.client.action(
+        user=BRAND1,
+        action_id=ids.ACTION_REJECT,
+        value=ids.button_value(str(a_draft["id"]), 1),
+        team=TEAM_B,
+    )
+    multi.settle()
+    assert len(multi.fake.calls_to("views.open", ok_only=False)) == opened
+
     # ... and the same id clicking from team A decides.
     multi.client.action(
         user=BRAND1,
@@ -162,6 +173,14 @@ def test_a_brand_with_a_workspace_is_offered_only_there(multi: Harness) -> None:
     assert [d["brand"] for d in drafts] == ["north"]
     with multi.runtime.db.reading() as session:
         assert list(session.scalars(select(Draft.team_id))) == [TEAM_A]
+
+    # /brandcheck names it in team A only
+    multi.client.command(ids.CMD_BRANDCHECK, "north x Hello there", user=SUBMITTER, team=TEAM_B)
+    multi.settle()
+    multi.client.command(ids.CMD_BRANDCHECK, "north x Hello there", user=SUBMITTER, team=TEAM_A)
+    multi.settle()
+    answers = [c.rendered() for c in multi.fake.calls if c.method.startswith("/respond/")]
+    assert sum("North Trail" in a for a in answers) == 1
 
     # the modal of team B does not offer it; team A's does
     def modal_brands(team: str) -> set[str]:
