@@ -15,6 +15,7 @@ import pytest
 import yaml
 from sqlalchemy import insert, select
 
+from bot.cli.main import main
 from bot.config import ConfigError, Settings
 from bot.slack import ids
 from bot.slack.oauth import BOT_SCOPES, SignedStateStore
@@ -319,3 +320,18 @@ def test_oauth_needs_all_three_settings_and_http_mode(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="serve --http"):
         Runtime.build(whole, socket_mode=True)
+
+
+def test_serve_http_with_oauth_needs_no_bot_token_but_all_three_oauth_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_CLIENT_SECRET", "SLACK_STATE_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SLACK_CLIENT_ID", "1111.2222")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s" * 20)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'serve.db'}")
+    assert main(["serve", "--http", "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "SLACK_CLIENT_SECRET" in err and "SLACK_STATE_SECRET" in err
+    assert "SLACK_BOT_TOKEN" not in err
