@@ -7,6 +7,12 @@ code with `oauth.v2.access` and saves the installation). Every request from a te
 authorised with that team's bot token, read from the installation store, and the dispatcher
 delivers each outbox row with the token of the row's team (`TeamClients`).
 
+A draft's team is `drafts.team_id` (the team it was submitted from, else its brand's
+`workspace:`), each outbox row's `outbox.team_id` (its draft's, set in the same INSERT); timers
+belong to a draft and so to its team. A brand without `workspace:` is offered in every
+workspace, and its guideline's user ids are looked up in the team of each draft: give each brand
+its workspace when the same people are not in every one.
+
 The tables are the stores' own (models/slack_installations.py), created by migration 0010 and
 never by `create_tables()`. The OAuth state is a random value kept in the database (single use,
 ten minutes) *and* signed with `SLACK_STATE_SECRET`: a forged state is refused before any lookup,
