@@ -4,7 +4,7 @@ filter, and on PostgreSQL a trigram index for text search (when pg_trgm can be h
 index over each revision's findings for the rule filter.
 
 Revision ID: 0010_portal
-Revises: 0009
+Revises: 0010_slack
 Create Date: 2026-12-02 01:10:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_portal"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010_slack"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
