@@ -1,7 +1,7 @@
 """`brandgate audit reconcile` of N published posts against M approved drafts, whole process.
 
     .venv/bin/python benchmarks/reconcile.py [--approved 100000] [--published 10000]
-        [--database-url URL]   (default: a fresh SQLite file)
+        [--database-url URL]   (default: a fresh SQLite file)  [--profile FILE]
 
 The approved drafts are inserted directly (the workflow's rows, without running checks); the
 published file mixes exact copies (70%), whitespace-changed (10%), edited (10%) and unknown
@@ -70,6 +70,7 @@ def main() -> int:
     parser.add_argument("--approved", type=int, default=100_000)
     parser.add_argument("--published", type=int, default=10_000)
     parser.add_argument("--database-url")
+    parser.add_argument("--profile", metavar="FILE", help="run the process under cProfile to FILE")
     args = parser.parse_args()
     rng = random.Random(14)
     tmp = Path(tempfile.mkdtemp(prefix="bench-reconcile-"))
@@ -150,7 +151,8 @@ def main() -> int:
                 text = _text(rng, args.approved + i)
             out.write(json.dumps({"text": text, "url": f"https://x.com/p/{i}"}) + "\n")
     env = {**os.environ, "DATABASE_URL": url, "BRAND_GUIDELINES_DIR": str(guidelines)}
-    brandgate = [sys.executable, "-m", "bot.cli.main"]
+    profiled = ["-m", "cProfile", "-o", args.profile] if args.profile else []
+    brandgate = [sys.executable, *profiled, "-m", "bot.cli.main"]
     started = time.perf_counter()
     ran = subprocess.run(
         [*brandgate, "audit", "reconcile", "--brand", "bench", str(published)],

@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from bot.audit.events import AuditEvent
 from bot.audit.log import append
+from bot.audit.origin import current_origin
 from bot.engine.near_duplicates import SIGNATURE_VERSION, BrandIndex, Signature, signature
 from bot.engine.normalize import normalize
 from models import Draft, Revision, RevisionSignature
@@ -189,7 +190,11 @@ def reconcile(
                     "reconciled",
                     actor,
                     brand,
-                    payload={"file_sha256": file_sha256, "counts": counts},
+                    payload={
+                        "file_sha256": file_sha256,
+                        "counts": counts,
+                        "origin": current_origin(),
+                    },
                 )
             ],
             now=now,

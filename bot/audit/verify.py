@@ -31,13 +31,15 @@ class VerifyResult:
     head: str = GENESIS_HASH
     #: how many anchors were checked (`--anchors`)
     anchors: int = 0
+    #: what is bad when it is not an entry (a revision row no entry chained)
+    where: str | None = None
 
     def __str__(self) -> str:
         if self.ok:
             waiting = f" ({self.pending} awaiting sealing)" if self.pending else ""
             pinned = f"; {self.anchors} anchors hold" if self.anchors else ""
             return f"OK {self.count} entries, head {self.head}{waiting}{pinned}"
-        return f"FAIL entry {self.first_bad}: {self.problem}"
+        return f"FAIL {self.where or f'entry {self.first_bad}'}: {self.problem}"
 
 
 def _time_column(dialect: str) -> tuple[Any, Callable[[Any], str]]:
@@ -163,6 +165,8 @@ def verify(db: Database, anchors: Iterable[Anchor] = ()) -> VerifyResult:
             connection = connection.execution_options(isolation_level="REPEATABLE READ")
         with connection.begin():
             result = verify_connection(connection)
+            if result.ok:
+                result = _check_texts(connection, result)
             anchors = list(anchors)
             if not result.ok or not anchors:
                 return result
@@ -171,3 +175,21 @@ def verify(db: Database, anchors: Iterable[Anchor] = ()) -> VerifyResult:
                 bad, why = broken
                 return VerifyResult(False, result.count, bad.seq, f"{bad}: {why}", head=result.head)
             return replace(result, anchors=len(anchors))
+
+
+def _check_texts(connection: Connection, result: VerifyResult) -> VerifyResult:
+    """The chain is intact; the revisions table must hold exactly the texts it chained (else
+    someone edited the tables, and `audit match` would be told so too)."""
+    from bot.audit.chained import first_text_mismatch  # chained.py builds on this module
+
+    bad = first_text_mismatch(connection)
+    if bad is None:
+        return result
+    return VerifyResult(
+        False,
+        result.count,
+        bad.seq,
+        f"{bad.problem}: tables were edited (the chain itself is intact)",
+        head=result.head,
+        where=None if bad.seq is not None else f"draft {bad.draft} r{bad.revision}",
+    )

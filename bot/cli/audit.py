@@ -10,7 +10,7 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.audit import draft_history, export, match_text, parse_bound, verify
+from bot.audit import draft_history, export, match_chain, parse_bound, verify
 from bot.audit.anchor import DEFAULT_ANCHORS, Anchor, AnchorFileError, anchor, read_anchors
 from bot.audit.offline import ExportFileError, verify_export
 from bot.audit.query import brands_in_log
@@ -298,31 +298,40 @@ def run_match(args: argparse.Namespace) -> int:
         text = text[:-1]  # the newline a shell pipe adds is not part of the post
     db = open_db(args, read_only=True)
     try:
-        matches = match_text(db, text)
+        found = match_chain(db, text)
     finally:
         db.dispose()
-    approved = [m for m in matches if m["approved"]]
+    matches = found.matches
     if args.format == "json":
-        print_json({"text": text, "approved": bool(approved), "matches": matches})
+        print_json(
+            {
+                "text": text,
+                "approved": found.approved,
+                "matches": matches,
+                "disagreements": found.disagreements,
+            }
+        )
     elif not matches:
-        print("no match: this exact text was never submitted or edited in brandgate")
-    else:
-        for m in matches:
-            where = f"draft {m['draft']} ({m['brand']}/{m['platform']}) revision {m['revision']}"
-            if m["approved"]:
-                if m["approved_by_policy"]:
-                    who = m["approved_by_policy"]
-                else:
-                    who = ", ".join(
-                        f"{d['actor']} ({d['decision']}, stage {d['stage']} {d['group']})"
-                        for d in m["decisions"]
-                    )
-                line = f"APPROVED {where} at {m['approved_at']} by {who}"
-                if m["published_url"]:
-                    line += f"; published {m['published_url']}"
+        print("no match: the audit log never chained this exact text (submitted or edited)")
+    for m in matches if args.format != "json" else ():
+        where = f"draft {m['draft']} ({m['brand']}/{m['platform']}) revision {m['revision']}"
+        if m["approved"]:
+            if m["approved_by_policy"]:
+                who = m["approved_by_policy"]
             else:
-                line = f"NOT APPROVED {where}: draft is {m['state']}"
-                if m["current_revision"] != m["revision"]:
-                    line += f" at revision {m['current_revision']}"
-            print(line)
-    return EXIT_OK if approved else EXIT_REFUSED
+                who = ", ".join(
+                    f"{d['actor']} ({d['decision']}, stage {d['stage']} {d['group']})"
+                    for d in m["decisions"]
+                )
+            line = f"APPROVED {where} at {m['approved_at']} by {who}"
+            if m["published_url"]:
+                line += f"; published {m['published_url']}"
+        else:
+            line = f"NOT APPROVED {where}: draft is {m['state']}"
+            if m["current_revision"] != m["revision"]:
+                line += f" at revision {m['current_revision']}"
+        print(line)
+    if args.format != "json":
+        for problem in found.disagreements:
+            print(f"TABLES DISAGREE: {problem}")
+    return EXIT_OK if found.approved and not found.disagreements else EXIT_REFUSED
