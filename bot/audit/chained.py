@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from bot.audit.verify import columns, row_text, stream_rows
+from bot.audit.rows import columns, row_text, stream_rows
 from models import AuditEntry, Decision, Draft, Revision
 from models.audit import AuditPending
 

@@ -288,8 +288,22 @@ def run_show(args: argparse.Namespace) -> int:
         print(
             f"#{e['seq']:<6} {e['created_at']}  {rev:<3} {e['event']:<10} {e['actor']:<12} ", end=""
         )
-        print(_summary(e))
+        print(_summary(e) + _origin_text(e["payload"].get("origin")))
     return EXIT_OK
+
+
+def _origin_text(origin: Any) -> str:
+    """Where the action came from: a Slack request's user and workspace, or the CLI's
+    operating-system user and the `--as` they typed, or a timer."""
+    if not isinstance(origin, dict):
+        return ""
+    via = origin.get("via")
+    if via == "slack":
+        return f"  [via slack {origin.get('user')} in {origin.get('team')}]"
+    if via == "cli":
+        typed = f" as {origin['as']}" if origin.get("as") else ""
+        return f"  [via cli, os user {origin.get('os_user')}{typed}]"
+    return f"  [via {via}]"
 
 
 def run_match(args: argparse.Namespace) -> int:
