@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from bot.engine.near_duplicates import SIGNATURE_VERSION, signature
-from models import Draft, Revision, RevisionSignature, utcnow
+from models import Draft, Revision, RevisionSignature, SignatureBand, utcnow
 from models.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,7 +119,9 @@ def main() -> int:
                 for i, t in enumerate(texts)
             ],
         )
-        # what the duplicate check stores for every revision it records
+        # what the duplicate check stores for every revision it records (record_revision):
+        # the MinHash signature and its LSH band keys
+        signatures = [signature(t) for t in texts]
         session.execute(
             insert(RevisionSignature),
             [
@@ -129,11 +131,26 @@ def main() -> int:
                     "brand_id": "bench",
                     "created_at": now,
                     "version": SIGNATURE_VERSION,
-                    "minhash": signature(t).to_bytes(),
+                    "minhash": sig.to_bytes(),
                 }
-                for i, t in enumerate(texts)
+                for i, sig in enumerate(signatures)
             ],
         )
+        for start in range(0, len(signatures), 5000):
+            session.execute(
+                insert(SignatureBand),
+                [
+                    {
+                        "revision_id": i + 1,
+                        "band": band,
+                        "band_key": key,
+                        "brand_id": "bench",
+                        "created_at": now,
+                    }
+                    for i in range(start, min(start + 5000, len(signatures)))
+                    for band, key in enumerate(signatures[i].bands)
+                ],
+            )
     db.dispose()
     setup = time.perf_counter() - started
     published = tmp / "published.jsonl"
