@@ -4,29 +4,19 @@
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, date, datetime
+from datetime import datetime
 
 from bot.cli.common import EXIT_OK, UsageError, add_guidelines_dir
 from bot.cli.dbargs import add_database_url, add_format, guarded, open_service, print_json
+from bot.workflow.away import parse_until
+from bot.workflow.errors import InvalidRequest
 
 
 def until_time(value: str) -> datetime:
-    """`2026-12-24` (back at midnight UTC that day) or an ISO-8601 instant with its zone."""
-    text = value.strip()
     try:
-        return datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=UTC)
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise UsageError(
-            f"--until {value!r} is neither a date (2026-12-24) nor an ISO-8601 time with a zone "
-            "(2026-12-24T09:00+01:00)"
-        )
-    return moment
+        return parse_until(value)
+    except InvalidRequest as exc:
+        raise UsageError(str(exc)) from None
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

@@ -11,7 +11,7 @@ travel through outbox payloads as JSON.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -216,3 +216,18 @@ class Backend(Protocol):
     ) -> DraftInfo: ...
 
     def home(self, user: str) -> HomeData: ...
+
+    # -- time: pauses and absences (SPEC "Workflow over time") ------------------------------
+    def pause(self, brand_id: str, *, actor: str, reason: str) -> Mapping[str, Any]: ...
+
+    def resume(self, brand_id: str, *, actor: str) -> Mapping[str, Any]: ...
+
+    def away_set(
+        self, user: str, *, until: str, delegate: str | None, reason: str | None
+    ) -> Mapping[str, Any]:
+        """`until`: a date or an ISO-8601 time, as typed (the workflow parses it)."""
+        ...
+
+    def away_clear(self, user: str) -> Mapping[str, Any]: ...
+
+    def away_list(self) -> Sequence[Mapping[str, Any]]: ...

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from bot.audit import verify
-from bot.guidelines.errors import GuidelineError
+from bot.guidelines.errors import GuidelineError, UnknownBrand
 from bot.guidelines.loader import GuidelineStore
 from bot.guidelines.model import Guidelines
 from bot.slack.backend import (
@@ -33,6 +33,7 @@ from bot.slack.backend import (
     SubmitResult,
 )
 from bot.workflow import errors as wf
+from bot.workflow.away import parse_until
 from bot.workflow.service import WorkflowService
 from bot.workflow.snapshots import DraftView
 
@@ -62,7 +63,7 @@ def translated() -> Iterator[None]:
         raise InvalidInput(str(err)) from err
     except wf.WorkflowError as err:
         raise BackendError(str(err)) from err
-    except GuidelineError as err:
+    except (GuidelineError, UnknownBrand) as err:
         raise InvalidInput(str(err)) from err
 
 
@@ -264,6 +265,30 @@ class WorkflowBackend:
                 idempotency_key=key or None,
             )
         return self._offered(view, actor)
+
+    # -- time: pauses and absences --------------------------------------------------------------
+    def pause(self, brand_id: str, *, actor: str, reason: str) -> dict[str, Any]:
+        with translated():
+            return self.service.pause(brand_id, actor=actor, reason=reason)
+
+    def resume(self, brand_id: str, *, actor: str) -> dict[str, Any]:
+        with translated():
+            return self.service.resume(brand_id, actor=actor)
+
+    def away_set(
+        self, user: str, *, until: str, delegate: str | None, reason: str | None
+    ) -> dict[str, Any]:
+        with translated():
+            moment = parse_until(until, "the date")
+            return self.service.away_set(user, until=moment, delegate=delegate, reason=reason)
+
+    def away_clear(self, user: str) -> dict[str, Any]:
+        with translated():
+            return self.service.away_clear(user)
+
+    def away_list(self) -> list[dict[str, Any]]:
+        with translated():
+            return self.service.away_list()
 
     # -- App Home --------------------------------------------------------------------------------
     def _summary(self, row: dict[str, Any]) -> DraftInfo:

@@ -1,17 +1,17 @@
 """Approvers away (SPEC "Workflow over time", Away): set, clear, list, and returns on time.
 
 While a user is away, routing gives them no new stages (bot/workflow/away_periods.py) and,
-when the absence is set, each of their open seats passes on: to their delegate (an approver of
-that brand, never the draft's submitter), else to the rest of the seat's group, else to the
-brand's `routing.default`, each move a `delegated` entry with reason `away`. A seat nobody else
-can take stays where it is (a draft must not lose its last approver). The away row is the
-return timer: `return_due` ends every absence whose `until` has passed, once.
+when the absence is set, each of their open seats passes on: to their delegate (when an
+approver of that brand; never the draft's submitter), else to the rest of the seat's group,
+else to the brand's `routing.default`, each move a `delegated` entry with reason `away`. A
+seat nobody else can take stays where it is (a draft must not lose its last approver). The
+away row is the return timer: `return_due` ends every absence whose `until` has passed, once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -31,6 +31,25 @@ from models import review as rv
 AWAY_REASON = "away"  # the `reason` of the `delegated` entries an absence causes
 #: absences ended per transaction by a timers run
 BATCH = 500
+
+
+def parse_until(value: str, name: str = "--until") -> datetime:
+    """`2026-12-24` (back at 00:00 UTC that day) or an ISO-8601 instant with its zone."""
+    text = value.strip()
+    try:
+        return datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=UTC)
+    except ValueError:
+        pass
+    try:
+        moment: datetime | None = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise InvalidRequest(
+            f"{name} {value!r} is neither a date (2026-12-24) nor an ISO-8601 time with a zone "
+            "(2026-12-24T09:00+01:00)"
+        )
+    return moment
 
 
 @dataclass(frozen=True)
@@ -126,13 +145,15 @@ class Away:
 
     @staticmethod
     def _check_delegate(user: str, delegate: str, brands: list[Guidelines]) -> None:
+        """A delegate approves for at least one of the absent user's brands; seats of a brand
+        they do not approve pass to the group or the default instead (never outside it)."""
         if delegate == user:
             raise InvalidRequest("a delegate is someone else than the one who is away")
-        outside = [g.brand_id for g in brands if delegate not in brand_approvers(g)]
-        if outside:
+        if not any(delegate in brand_approvers(g) for g in brands):
+            names = ", ".join(g.brand_id for g in brands)
             raise NotAllowed(
-                f"{delegate} is not an approver of brand {', '.join(outside)}, which {user} "
-                "approves for: a seat passes only to an approver of the same brand"
+                f"{delegate} is not an approver of brand {names}, which {user} approves for: "
+                "a seat passes only to an approver of the same brand"
             )
 
     def clear(self, user: str) -> dict[str, Any]:
@@ -250,7 +271,7 @@ class Away:
                 taken |= {d.actor for d in stage_decisions(uow.session, other)}
         decided_here = {d.actor for d in stage_decisions(uow.session, stage)}
         tiers: list[tuple[str, list[str]]] = []
-        if delegate is not None:
+        if delegate is not None and delegate in brand_approvers(g):
             tiers.append(("delegate", [delegate]))
         tiers.append(("group", list(g.approvers.get(stage.group_name, ()))))
         tiers.append(

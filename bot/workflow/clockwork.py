@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.audit import events as ev
 from bot.guidelines.model import Guidelines, Sla
@@ -22,8 +22,9 @@ from bot.workflow.deadlines import Duration, stage_clock
 from bot.workflow.payloads import base_payload
 from bot.workflow.states import OPEN, State
 from bot.workflow.unit import UnitOfWork, Units
-from models import Decision, Draft, ReviewStage, Revision, StageApprover
+from models import AwayPeriod, Decision, Draft, ReviewStage, Revision, StageApprover
 from models import review as rv
+from models.base import as_utc
 from models.timers import ESCALATE, EXPIRE, REMINDER, WHOLE_DRAFT, Timer
 
 EXPIRED = ev.EXPIRED  # audit event: a draft undecided at its publish_at
@@ -159,6 +160,13 @@ class Clockwork:
     def __init__(self, ctx: WorkflowContext, offers: Any) -> None:
         self.ctx = ctx
         self.offers = offers
+
+    def next_due(self) -> datetime | None:
+        with self.ctx.db.reading() as session:
+            timer = session.scalar(select(func.min(Timer.due_at)).where(Timer.fired_at.is_(None)))
+            back = session.scalar(select(func.min(AwayPeriod.until)))
+        times = [as_utc(t) for t in (timer, back) if t is not None]
+        return min(times) if times else None
 
     def fire_due(self, now: datetime) -> dict[str, int]:
         counts = {"reminded": 0, "escalated": 0, "expired": 0}

@@ -335,3 +335,9 @@ def run_timers(service: WorkflowService, now: datetime | None = None) -> dict[st
     if returned:
         counts["returned"] = returned
     return counts
+
+
+def next_due(service: WorkflowService) -> datetime | None:
+    """The earliest time something will be due (a timer, an away return), or None: `serve`
+    wakes then rather than at its next minute. Both are index lookups (MIN on an index)."""
+    return service._clockwork.next_due()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from bot.slack.listeners.commands.brandgate.away import AWAY
+from bot.slack.listeners.commands.brandgate.pause import PAUSE
 from bot.slack.listeners.commands.brandgate.registry import Subcommand, by_name
+from bot.slack.listeners.commands.brandgate.resume import RESUME
 
-ALL: tuple[Subcommand, ...] = ()
+ALL: tuple[Subcommand, ...] = (PAUSE, RESUME, AWAY)
 
 SUBCOMMANDS: dict[str, Subcommand] = by_name(ALL)
