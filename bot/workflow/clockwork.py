@@ -9,6 +9,7 @@ audit entry and its outbox messages: two runners, or one run twice, fire nothing
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy import func, select
 from bot.audit import events as ev
 from bot.guidelines.model import Guidelines, Sla
 from bot.workflow.away_periods import away_users
+from bot.workflow.banners import overdue_banner, update_requests
 from bot.workflow.context import WorkflowContext, revision_of
 from bot.workflow.deadlines import Duration, stage_clock
 from bot.workflow.payloads import base_payload
@@ -154,12 +156,17 @@ class _Batch:
         }
 
 
+#: sends review requests to users who joined a stage: (uow, draft, stage, brand name, users)
+AskFn = Callable[[UnitOfWork, Draft, ReviewStage, str, list[str]], None]
+
+
 class Clockwork:
     """Fires due timers as of a given moment, a claimed batch per transaction."""
 
-    def __init__(self, ctx: WorkflowContext, offers: Any) -> None:
+    def __init__(self, ctx: WorkflowContext, offers: Any, ask: AskFn | None = None) -> None:
         self.ctx = ctx
         self.offers = offers
+        self.ask = ask
 
     def next_due(self) -> datetime | None:
         with self.ctx.db.reading() as session:
@@ -171,7 +178,7 @@ class Clockwork:
     def fire_due(self, now: datetime) -> dict[str, int]:
         counts = {"reminded": 0, "escalated": 0, "expired": 0}
         units = Units(self.ctx.db, lambda: now, offers=self.offers)
-        run = _Run(self.ctx)
+        run = _Run(self.ctx, self.ask)
         while True:
             with units.begin() as uow:
                 due = list(
@@ -198,8 +205,9 @@ class Clockwork:
 class _Run:
     """Guidelines read once per brand per run (a run fires a thousand timers of a few brands)."""
 
-    def __init__(self, ctx: WorkflowContext) -> None:
+    def __init__(self, ctx: WorkflowContext, ask: AskFn | None = None) -> None:
         self.ctx = ctx
+        self.ask = ask
         self._guidelines: dict[str, Guidelines | None] = {}
 
     def guidelines(self, draft: Draft) -> Guidelines | None:
@@ -307,7 +315,16 @@ class _Firing:
                 added.append(user)
         self.uow.session.flush()
         waiting = self._waiting_on(stage)
-        extra = {"deadline": timer.due_at.isoformat(), "added": added, "escalate_to": list(groups)}
+        deadline = timer.due_at.isoformat()
+        # Their original DMs now say "overdue"; the members who joined get the request itself.
+        update_requests(
+            self.uow, draft, stage, [u for u in waiting if u not in added], overdue_banner(deadline)
+        )
+        if added and self.run.ask is not None:
+            self.run.ask(
+                self.uow, draft, stage, g.brand if g is not None else draft.brand_id, added
+            )
+        extra = {"deadline": deadline, "added": added, "escalate_to": list(groups)}
         for user in dict.fromkeys([*waiting, draft.submitter]):
             payload = self._message(draft, stage, extra)
             self.uow.notify(ESCALATED_MESSAGE, user, draft, payload, f"t{timer.id}:{user}")

@@ -15,6 +15,7 @@ from bot.guidelines.model import Guidelines, Stage
 from bot.routing import RoutePlan, matching_stages, plan_route
 from bot.workflow import outbox
 from bot.workflow.away_periods import away_users
+from bot.workflow.banners import request_banner
 from bot.workflow.clockwork import schedule_expiry, schedule_stage
 from bot.workflow.context import (
     POLICY_ACTOR,
@@ -296,6 +297,7 @@ class Reviews:
             schedule_stage(uow, self.ctx.in_force(draft), draft, stage)
             schedule_expiry(uow, draft)
         max_chars = self.ctx.max_chars(draft)
+        banner = request_banner(uow, draft)
         for seat in stage.approvers:
             if not seat.active or (only is not None and seat.user_id not in only):
                 continue
@@ -309,6 +311,7 @@ class Reviews:
                 diff=diff_payload(previous, rev),
                 earlier=earlier,
                 delegated_from=seat.delegated_from,
+                banner=banner,
             )
             uow.notify(
                 outbox.REVIEW_REQUEST,

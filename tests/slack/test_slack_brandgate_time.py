@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from bot.slack import ids
+from bot.workflow import run_timers
 from tests.slack.brands import BRAND1, BRAND2, LEGAL, STRANGER, SUBMITTER
 from tests.slack.harness import Harness
 
@@ -79,3 +80,59 @@ def test_away_refusals_are_clear(slack_sqlite: Harness) -> None:
     assert "not an approver of brand acme" in refused
     assert "is not away" in _run(slack_sqlite, "away clear", BRAND1)
     assert json.dumps(slack_sqlite.runtime.backend.away_list()) == "[]"
+
+
+TIMED = """\
+brand: Timed Outdoor
+language: en
+rules: []
+approvers:
+  brand: [UBRAND1, UBRAND2]
+  backup: [ULEGAL1]
+routing:
+  default: [brand]
+sla:
+  default: 4h
+  reminders: 0
+  escalate_to: [backup]
+submitters: ["*"]
+"""
+
+
+def _updates(slack: Harness, user: str) -> list[str]:
+    """What each chat.update of `user`'s DMs made their message say."""
+    channels = {c.response.get("channel") for c in slack.dms(user)}
+    return [
+        c.rendered() for c in slack.fake.calls_to("chat.update") if c.params["channel"] in channels
+    ]
+
+
+def test_overdue_shows_on_the_approvers_original_message(slack: Harness) -> None:
+    (slack.settings.guidelines_dir / "timed.yml").write_text(TIMED, encoding="utf-8")
+    slack.client.command(ids.CMD_DRAFT, "timed x Dry on every trail.", user=SUBMITTER)
+    slack.deliver()
+    assert len(slack.review_requests(BRAND1)) == 1
+    later = datetime.now(UTC) + timedelta(hours=5)
+    counts = run_timers(slack.runtime.backend.service, later)
+    assert counts["escalated"] == 1
+    slack.clock.advance(5 * 3600)  # the rows were queued at `later`
+    slack.deliver()
+    for approver in (BRAND1, BRAND2):
+        updated = _updates(slack, approver)
+        assert len(updated) == 1 and "Overdue" in updated[0], approver
+        assert "Approve" in updated[0]  # still decidable from the same message
+    # the member who joined gets the request itself, with its buttons
+    assert len(slack.review_requests(LEGAL)) == 1
+
+
+def test_pause_shows_on_open_review_requests_while_it_lasts(slack: Harness) -> None:
+    slack.client.command(ids.CMD_DRAFT, CLEAN, user=SUBMITTER)
+    slack.deliver()
+    _run(slack, "pause acme Product recall", BRAND2)
+    slack.deliver()
+    [paused] = _updates(slack, BRAND1)
+    assert "Paused" in paused and "Product recall" in paused
+    _run(slack, "resume acme", BRAND2)
+    slack.deliver()
+    resumed = _updates(slack, BRAND1)[-1]
+    assert "Paused" not in resumed and "needs your review" in resumed
