@@ -149,12 +149,35 @@ class AuditStatus:
 
 
 @dataclass(frozen=True)
+class PauseInfo:
+    brand_id: str
+    by: str
+    reason: str
+    since: datetime
+
+
+@dataclass(frozen=True)
+class AwayInfo:
+    until: datetime
+    delegate: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class HomeData:
     my_drafts: tuple[DraftInfo, ...] = ()
     pending: tuple[DraftInfo, ...] = ()
     #: None unless the user is an auditor of some brand
     decisions: tuple[DecisionInfo, ...] | None = None
     audit: AuditStatus | None = None
+    #: time (SPEC "Workflow over time"): the deadline of each pending draft's open stage (by
+    #: draft id), the paused brands the user works for, their absence, whether they approve
+    #: anything (the Away button), and the moment the tab was built ("overdue" is relative)
+    deadlines: Mapping[str, datetime] = field(default_factory=dict)
+    paused: tuple[PauseInfo, ...] = ()
+    away: AwayInfo | None = None
+    approver: bool = False
+    now: datetime | None = None
 
 
 class Backend(Protocol):
@@ -231,3 +254,7 @@ class Backend(Protocol):
     def away_clear(self, user: str) -> Mapping[str, Any]: ...
 
     def away_list(self) -> Sequence[Mapping[str, Any]]: ...
+
+    def away_delegates(self, user: str) -> list[str]:
+        """Who `user` may name as delegate: approvers of their brands, not themselves."""
+        ...

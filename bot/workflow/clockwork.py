@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bot.audit import events as ev
 from bot.guidelines.model import Guidelines, Sla
@@ -109,6 +110,23 @@ def schedule_stage(uow: UnitOfWork, g: Guidelines | None, draft: Draft, stage: R
 def schedule_expiry(uow: UnitOfWork, draft: Draft) -> None:
     if draft.publish_at is not None:
         _add(uow, draft, WHOLE_DRAFT, EXPIRE, 0, draft.publish_at)
+
+
+def stage_deadlines(session: Session, draft_ids: list[int]) -> dict[int, datetime]:
+    """The deadline of each draft's open stage (drafts without one are left out)."""
+    if not draft_ids:
+        return {}
+    rows = session.execute(
+        select(Timer.draft_id, Timer.due_at)
+        .join(Draft, Draft.id == Timer.draft_id)
+        .where(
+            Timer.draft_id.in_(draft_ids),
+            Timer.kind == ESCALATE,
+            Timer.review_round == Draft.review_round,
+            Timer.stage == Draft.current_stage,
+        )
+    )
+    return {draft_id: as_utc(due) for draft_id, due in rows}
 
 
 class _Batch:

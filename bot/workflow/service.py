@@ -15,9 +15,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from bot.guidelines.model import Guidelines
 from bot.workflow.away import Away
-from bot.workflow.clockwork import Clockwork
+from bot.workflow.clockwork import Clockwork, stage_deadlines
 from bot.workflow.context import CheckFn, GuidelineSource, WorkflowContext, engine_check
 from bot.workflow.deciding import Deciding, decision_request
 from bot.workflow.duplicate_index import DatabaseHistory
@@ -31,8 +33,8 @@ from bot.workflow.snapshots import DraftView
 from bot.workflow.states import Action
 from bot.workflow.submitting import Submitting, submission
 from bot.workflow.unit import Units
+from models import BrandPause, utcnow
 from models import review as rv
-from models import utcnow
 from models.db import Database
 
 __all__ = ["CheckFn", "GuidelineSource", "WorkflowService", "engine_check"]
@@ -183,6 +185,19 @@ class WorkflowService:
 
     def away_of(self, user: str) -> dict[str, Any] | None:
         return self._away.of(user)
+
+    def deadlines(self, draft_ids: builtins.list[int]) -> dict[int, datetime]:
+        """The deadline of each draft's open stage (none: the brand has no `sla`)."""
+        with self.db.reading() as session:
+            return stage_deadlines(session, draft_ids)
+
+    def pauses(self) -> builtins.list[dict[str, Any]]:
+        """Every paused brand: `brand`, `by`, `reason`, `at` (a datetime)."""
+        with self.db.reading() as session:
+            return [
+                {"brand": p.brand_id, "by": p.paused_by, "reason": p.reason, "at": p.paused_at}
+                for p in session.scalars(select(BrandPause).order_by(BrandPause.brand_id))
+            ]
 
     def withdraw(self, draft_id: int, *, actor: str, reason: str | None = None) -> DraftView:
         return self._revising.withdraw(draft_id, actor, reason)
