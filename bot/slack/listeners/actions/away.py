@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import BoltContext
+from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot.slack import home_time
@@ -16,8 +16,12 @@ from bot.slack.replies import tell_privately
 from bot.slack.services import services_of
 
 
-def open_away_form(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    client.views_open(trigger_id=body["trigger_id"], view=home_time.away_modal())
+def open_away_form(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    """Opened before the ack, like every form (the trigger's 3 seconds)."""
+    try:
+        client.views_open(trigger_id=body["trigger_id"], view=home_time.away_modal())
+    finally:
+        ack()
 
 
 def back_now(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
