@@ -1,7 +1,7 @@
 """Approvers away: one row per user while away, its `until` indexed (the return timer).
 
 Revision ID: 0010_time
-Revises: 0009
+Revises: 0010_slack
 Create Date: 2026-12-02 01:10:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_time"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010_slack"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
