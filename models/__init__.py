@@ -1,6 +1,7 @@
 """SQLAlchemy models and database setup (with Alembic migrations under `models/migrations`)."""
 
 from models.audit import GENESIS_HASH, AuditEntry, AuditHead
+from models.away import AwayPeriod
 from models.base import Base, UTCDateTime, as_utc, utcnow
 from models.drafts import Draft, Revision
 from models.idempotency import IdempotencyKey
@@ -16,6 +17,7 @@ __all__ = [
     "GENESIS_HASH",
     "AuditEntry",
     "AuditHead",
+    "AwayPeriod",
     "Base",
     "BrandPause",
     "Decision",
