@@ -5,8 +5,9 @@
 
 Runs on SQLite (a temporary file) and on PostgreSQL (--pg, else $TEST_DATABASE_URL, else a
 postgresql $DATABASE_URL), each in a throw-away database/schema. Every append is its own
-transaction, like a workflow action; the chain is verified after each run. Targets (issue 3):
->= 500 appends/s with 8 writers on PostgreSQL, verify >= 50,000 entries/s, export of 100,000
+transaction, like a workflow action; the chain is verified after each run. Targets (issues 3
+and 15): >= 1,000 appends/s with 8 writers on PostgreSQL (the bare INSERT+COMMIT rate beside it
+says what the machine allows at the time), verify >= 50,000 entries/s, export of 100,000
 entries within 50 MB over the baseline RSS.
 """
 
@@ -209,7 +210,8 @@ def run_backend(name: str, base_url: str | None, args: argparse.Namespace) -> di
                 print(
                     f"  {name}: {writers} writer(s): {row['appends_per_s']} appends/s "
                     f"({row['appends']} in {row['seconds']} s) — {row['chain']}; "
-                    f"bare INSERT+COMMIT baseline {raw}/s; load {row['loadavg_1m']}",
+                    f"bare INSERT+COMMIT {raw}/s (ratio {row['appends_per_s'] / raw:.2f}); "
+                    f"load {row['loadavg_1m']}",
                     flush=True,
                 )
         with scratch_database_url(base_url, Path(tmp)) as url:
@@ -263,8 +265,8 @@ def main() -> int:
             failures.append(f"{r['backend']}: verify below 50,000 entries/s")
         if any(e["increase_mb"] > 50 for e in r["export"]):
             failures.append(f"{r['backend']}: export above 50 MB over baseline")
-        if r["backend"] == "postgresql" and r["appends"][-1]["appends_per_s"] < 500:
-            failures.append("postgresql: below 500 appends/s with 8 writers")
+        if r["backend"] == "postgresql" and r["appends"][-1]["appends_per_s"] < 1000:
+            failures.append("postgresql: below 1,000 appends/s with 8 writers")
     if args.json:
         Path(args.json).write_text(json.dumps(reports, indent=2) + "\n", encoding="utf-8")
     for f in failures:

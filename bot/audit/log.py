@@ -8,11 +8,13 @@ question is only how long each writer holds the head.
 - PostgreSQL: holding the head row lock until commit would cap the log at one fsync per entry,
   whatever the number of writers. So `append` writes the entries to `audit_pending` in the
   caller's transaction (atomically with the state change they describe, with no lock), and
-  right after the commit `seal` moves every pending entry into the chain in batches, under an
+  right after the commit a seal moves every pending entry into the chain in batches, under an
   advisory lock, in one server-side call (migration 0004) whose commit need not wait for a
-  flush. Writers queue for it only while the server runs that one statement. The entries are
-  chained before `Database.transaction()` returns; if a writer dies in between, `verify`
-  reports them as pending and the next seal (or `brandgate audit verify`) chains them.
+  flush. The seal travels in the same round trip as the COMMIT (`COMMIT; SELECT ...`, sent by
+  a commit listener on the engine), and writers that find another one sealing wait for it side
+  by side, not one after the other (migration 0010_speeddb). The entries are chained before
+  the commit returns; if the seal fails or the server dies in between, `verify` reports them
+  as pending and the next seal (or `brandgate audit seal`/any later append) chains them.
 
 Either way the primary key on `seq` and the unique hash are a second line of defence: even a
 broken lock could only make a transaction fail, never fork the chain or leave a gap.
@@ -30,6 +32,7 @@ from sqlalchemy import (
     Engine,
     Table,
     delete,
+    event,
     func,
     insert,
     select,
@@ -65,6 +68,8 @@ _FIELDS = (
 # database and several schemas may each hold a log.
 PG_SEAL_LOCK = 0x61756474
 SEAL_BATCH = 2000
+# Connection.info key: the newest pending id the open transaction wrote (PostgreSQL).
+_SEAL_UPTO = "brandgate_audit_seal_upto"
 
 
 class AuditError(RuntimeError):
@@ -145,11 +150,14 @@ def append(
     *,
     now: datetime | None = None,
     deferred: bool | None = None,
+    seal_on_commit: bool = True,
 ) -> int:
     """Append `events`, in order, within the session's transaction; returns how many.
 
-    `deferred` (default: on PostgreSQL) queues them for `seal`, which a `Database.transaction()`
-    runs right after its commit; otherwise they are chained at once.
+    `deferred` (default: on PostgreSQL) queues them to be sealed right after the commit (on
+    PostgreSQL by the commit itself, elsewhere by `Database.transaction()`'s after-commit
+    hook); otherwise they are chained at once. `seal_on_commit=False` leaves deferred entries
+    pending, as a writer that died before sealing would (for tests and recovery drills).
     """
     events = list(events)
     if not events:
@@ -167,6 +175,12 @@ def append(
         ).scalars()
     )
     upto = max(ids)
+    if not seal_on_commit:
+        return len(events)
+    if _dialect(conn) == "postgresql":
+        _listen(conn.engine)
+        conn.info[_SEAL_UPTO] = max(upto, conn.info.get(_SEAL_UPTO, 0))
+        return len(events)
     hooks: list[Any] = session.info.setdefault(AFTER_COMMIT, [])
     for i, hook in enumerate(hooks):
         if getattr(hook, "func", None) is seal:  # one seal per transaction, up to our newest
@@ -175,6 +189,36 @@ def append(
     else:
         hooks.append(partial(seal, session.get_bind(), upto=upto))
     return len(events)
+
+
+def _listen(engine: Engine) -> None:
+    if not event.contains(engine, "commit", _commit_and_seal):
+        event.listen(engine, "commit", _commit_and_seal)
+        event.listen(engine, "rollback", _forget_seal)
+
+
+def _commit_and_seal(conn: Connection) -> None:
+    """Commit, then seal up to the transaction's newest pending entry, in one round trip.
+
+    The server runs the two in order (a simple query of two statements), so the seal sees the
+    entries committed; the driver then finds no transaction open and sends no COMMIT of its
+    own. The seal function swallows its own errors (migration 0010_speeddb): an error here
+    can only be the COMMIT's, and is raised as such.
+    """
+    upto = conn.info.pop(_SEAL_UPTO, None)
+    if upto is None:
+        return
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    cursor = dbapi.cursor()
+    try:
+        cursor.execute(f"COMMIT; SELECT brandgate_audit_seal_after_commit({int(upto)})")
+    finally:
+        cursor.close()
+
+
+def _forget_seal(conn: Connection) -> None:
+    conn.info.pop(_SEAL_UPTO, None)
 
 
 def _seal_once(engine: Engine, batch: int) -> int:

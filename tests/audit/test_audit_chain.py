@@ -390,9 +390,14 @@ def test_entries_left_pending_by_a_crash_are_sealed_later(db: Database) -> None:
     from bot.audit import seal
 
     _fill(db, 2)
-    # a writer that committed but died before sealing: a bare session runs no after-commit hook
+    # a writer that committed but died before sealing its entries
     with Session(db.engine) as session, session.begin():
-        append(session, [AuditEvent("submitted", "UCRASH", "acme")], deferred=True)
+        append(
+            session,
+            [AuditEvent("submitted", "UCRASH", "acme")],
+            deferred=True,
+            seal_on_commit=False,
+        )
     result = verify(db)
     assert result.ok and result.count == 2 and result.pending == 1
     assert str(result) == f"OK 2 entries, head {result.head} (1 awaiting sealing)"

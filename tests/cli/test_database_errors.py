@@ -59,7 +59,12 @@ def test_audit_verify_runs_on_a_read_only_database_and_seals_nothing(
     try:
         # An entry a crashed writer left pending: written, never chained (no seal ran).
         with Session(db.engine) as session, session.begin():
-            append(session, [AuditEvent("escalated", "system", BRAND)], deferred=True)
+            append(
+                session,
+                [AuditEvent("escalated", "system", BRAND)],
+                deferred=True,
+                seal_on_commit=False,
+            )
     finally:
         db.dispose()
     before = _counts(db_url)
