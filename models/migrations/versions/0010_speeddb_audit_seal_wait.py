@@ -27,7 +27,7 @@ from types import ModuleType
 from alembic import op
 
 revision: str = "0010_speeddb"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010_time"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
