@@ -283,10 +283,8 @@ def main() -> None:
                 f"{tool.drafts / median:,.0f} | {shown} |"
             )
         if "brandgate" in rates and "textlint" in rates:
-            print(
-                f"\nbrandgate / textlint+prh drafts/s: {rates['brandgate'] / rates['textlint']:.2f}x"
-                "  (target >= 5x)"
-            )
+            speedup = rates["brandgate"] / rates["textlint"]
+            print(f"\nbrandgate / textlint+prh drafts/s: {speedup:.2f}x  (target >= 5x)")
         print(f"load after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
