@@ -182,19 +182,30 @@ BARE_PIPE = (
 
 
 def timed(command: list[str], env: dict[str, str]) -> float:
+    """Wall seconds of one whole process; its CPU seconds (user + system, which load from
+    other processes disturbs far less than wall time) are kept in `CPU_SECONDS[-1]`."""
     started = time.perf_counter()
-    subprocess.run(command, capture_output=True, check=False, cwd=ROOT, env=env)
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, env=env
+    )
+    _, _, usage = os.wait4(process.pid, 0)
+    process.returncode = 0
+    CPU_SECONDS.append(usage.ru_utime + usage.ru_stime)
     return time.perf_counter() - started
+
+
+CPU_SECONDS: list[float] = []
 
 
 def alternating(
     commands: dict[str, list[str]], runs: int, env: dict[str, str]
 ) -> dict[str, list[float]]:
     """Each command `runs` times, taking turns, so that load from elsewhere hits all alike."""
-    times: dict[str, list[float]] = {name: [] for name in commands}
+    times: dict[str, list[float]] = {n: [] for name in commands for n in (name, f"{name} cpu")}
     for _ in range(runs):
         for name, command in commands.items():
             times[name].append(timed(command, env))
+            times[f"{name} cpu"].append(CPU_SECONDS[-1])
     return times
 
 
@@ -344,6 +355,11 @@ def main() -> None:
             f"  ratio bare/check, whole process: {process_ratio:.3f}  (target >= 0.4)   "
             f"in-process, whole runs: {ratio:.3f}  (target >= 0.6)"
         )
+        process_cpu_ratio = median(process["bare cpu"]) / median(process["check cpu"])
+        print(
+            f"  CPU seconds: check {median(process['check cpu']):.2f}, "
+            f"bare {median(process['bare cpu']):.2f}; ratio {process_cpu_ratio:.3f}"
+        )
 
         examples = ROOT / "brand_guidelines"
         cold_cases = [(Path(tmp), "bench-brand", f"the {len(terms)}-term benchmark brand")]
@@ -368,6 +384,12 @@ def main() -> None:
                 f"  ratio check/bare: {check_median / bare_median:.3f}  (target <= 1.2)   "
                 f"first run, empty compile cache: {first:.2f} s"
             )
+            cpu_ratio = median(times["check cpu"]) / median(times["bare cpu"])
+            cold_ratios[f"{brand} cpu"] = round(cpu_ratio, 3)
+            print(
+                f"  CPU seconds: check {median(times['check cpu']):.2f}, "
+                f"bare {median(times['bare cpu']):.2f}; ratio {cpu_ratio:.3f}"
+            )
         summary = {
             "drafts_per_s": round(len(texts) / best_checker),
             "tokens_per_s": round(tokens / best_checker),
@@ -375,6 +397,7 @@ def main() -> None:
             "ratio": round(ratio, 3),
             "ratio_slices": round(sliced_ratio, 3),
             "whole_process_ratio": round(process_ratio, 3),
+            "whole_process_cpu_ratio": round(process_cpu_ratio, 3),
             "whole_process_check_s": round(median(process["check"]), 3),
             "cold_start_ratio": cold_ratios,
             "latency_p50_ms": round(p50, 3),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import importlib.util
 import itertools
 import json
 import marshal
@@ -332,22 +333,39 @@ def _table_shape(table: _Table) -> bool:
 def compile_versions() -> dict[str, str]:
     """Everything besides the terms that shapes a compiled lexicon: an entry compiled under
     other versions of any of these is never used. The code's own digest, not just brandgate's
-    version number, which does not change with every edit of the compiler."""
-    import spacy_lookups_data
-
+    version number, which does not change with every edit of the compiler. The data packages
+    are only located and stat-ed (importing or reading them would cost a one-draft check more
+    than the cache saves)."""
     code = hashlib.sha256()
     here = Path(__file__).parent
     for name in ("lexicon.py", "normalize.py", "links.py"):
         code.update((here / name).read_bytes())
-    confusables = resources.files("confusable_homoglyphs").joinpath("confusables.json")
     return {
         "brandgate": __version__,
         "code": code.hexdigest(),
         "spacy": spacy.about.__version__,
-        "spacy_lookups_data": spacy_lookups_data.__version__,
+        # its version (about.py) is what changes its tables
+        "spacy_lookups_data": _package_files("spacy_lookups_data", "about.py"),
+        "confusable_homoglyphs": _package_files("confusable_homoglyphs", "confusables.json"),
         "python": sys.version,
-        "confusables": str(len(confusables.read_bytes())) if confusables.is_file() else "",
     }
+
+
+def _package_files(package: str, *names: str) -> str:
+    """Size and modification time of files of an installed package, found without importing it."""
+    spec = importlib.util.find_spec(package)
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    if not folders:
+        return "absent"
+    facts = []
+    for name in names:
+        try:
+            info = (Path(folders[0]) / name).stat()
+        except OSError:
+            facts.append(f"{name}:-")
+            continue
+        facts.append(f"{name}:{info.st_size}:{info.st_mtime_ns}")
+    return hashlib.sha256("\n".join(facts).encode()).hexdigest()
 
 
 def _phrase_ids(base: list[str], variants: list[list[str]]) -> list[list[int]]:
