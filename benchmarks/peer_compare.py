@@ -253,7 +253,7 @@ def main() -> None:
         tools = [all_tools[name] for name in wanted]
         print("conditions:")
         print(f"  machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-        print(f"  drafts: {len(texts)} drafts cycled from {origin}, each with a unique suffix")
+        print(f"  drafts: {origin}, each with a unique suffix")
         print(f"  lexicon: {terms_origin}")
         print(f"  peers: {versions(npm_dir, venv)} (in {scratch})")
         print(f"  load before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
