@@ -6,8 +6,10 @@ from models.drafts import Draft, Revision
 from models.idempotency import IdempotencyKey
 from models.outbox import OutboxMessage
 from models.pauses import BrandPause
+from models.portal import PortalLink
 from models.review import Decision, ReviewStage, StageApprover
 from models.signatures import RevisionSignature, SignatureBand
+from models.slack_installations import slack_bots, slack_installations, slack_oauth_states
 from models.timers import Timer
 
 __all__ = [
@@ -20,6 +22,7 @@ __all__ = [
     "Draft",
     "IdempotencyKey",
     "OutboxMessage",
+    "PortalLink",
     "ReviewStage",
     "Revision",
     "RevisionSignature",
@@ -28,5 +31,8 @@ __all__ = [
     "Timer",
     "UTCDateTime",
     "as_utc",
+    "slack_bots",
+    "slack_installations",
+    "slack_oauth_states",
     "utcnow",
 ]

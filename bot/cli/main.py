@@ -26,6 +26,7 @@ COMMAND_MODULES = {
     "pause": "bot.cli.pause",
     "resume": "bot.cli.pause",
     "outbox": "bot.cli.outbox",
+    "portal": "bot.cli.portal",
     "serve": "bot.slack.cli",
 }
 

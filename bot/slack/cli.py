@@ -45,6 +45,11 @@ def serve(args: argparse.Namespace, *, wait: Callable[[float], bool] | None = No
     socket_mode = bool(settings.slack_app_token) and not args.http
     if socket_mode:
         settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    elif settings.oauth:  # many workspaces: each team's token comes from its installation
+        settings.require(
+            "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_STATE_SECRET", "SLACK_SIGNING_SECRET"
+        )
+        port = args.port if args.port is not None else settings.port
     else:
         settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
         port = args.port if args.port is not None else settings.port  # checked before starting
@@ -96,6 +101,9 @@ def serve(args: argparse.Namespace, *, wait: Callable[[float], bool] | None = No
         endpoint.health = runtime.health
         endpoint.details = runtime.health_details
         endpoint.serve(runtime.app)
+        from bot.portal.serving import portal_from_settings
+
+        endpoint.portal = portal_from_settings(settings, runtime.db)  # same database, migrated
         logger.info("ready: Slack and the database answer")
         stop.wait()
         runtime.close()

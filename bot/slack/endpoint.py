@@ -6,7 +6,8 @@ Bolt verifies signatures too, but only after it has decoded and parsed the body,
 a 500 with a traceback. Here the same verifier Bolt uses (slack_sdk's `SignatureVerifier`) runs
 first on the raw bytes: anything unsigned or badly signed gets a 401, one log line, no body.
 Until the app exists (Slack or the database not answering yet at start) Slack requests get 503
-and `/healthz` says why.
+and `/healthz` says why. With many workspaces (oauth.py) Bolt also answers `GET /slack/install`
+and `GET /slack/oauth_redirect`; those are a browser's requests, not signed by Slack.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ logger = logging.getLogger("brandgate.slack.endpoint")
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+#: the portal (bot.portal) is mounted here by `serve`, beside Bolt
+PORTAL_PREFIX = "/portal"
 #: Slack's timestamps are Unix seconds; anything longer is not one (and int() of thousands of
 #: digits is slow or refused outright)
 MAX_TIMESTAMP_DIGITS = 12
@@ -33,6 +36,7 @@ HealthCheck = Callable[[], tuple[bool, str]]
 #: More for operators, shown beside the verdict (the outbox's pending and dead-letter counts)
 HealthDetails = Callable[[], dict[str, Any]]
 StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 def _json(start_response: StartResponse, status: str, data: dict[str, Any]) -> list[bytes]:
@@ -60,6 +64,7 @@ class SlackEndpoint:
         self._bolt: SlackRequestHandler | None = None
         self.health = health
         self.details: HealthDetails | None = None
+        self.portal: WSGIApp | None = None
 
     def serve(self, app: App) -> None:
         self._bolt = SlackRequestHandler(app, path=EVENTS_PATH)
@@ -89,6 +94,10 @@ class SlackEndpoint:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if self.portal is not None and (
+            path == PORTAL_PREFIX or str(path).startswith(PORTAL_PREFIX + "/")
+        ):
+            return self.portal(environ, start_response)
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
             ok, detail = self.health()
             status = "200 OK" if ok else "503 Service Unavailable"

@@ -14,7 +14,9 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 
+from bot.audit.origin import set_origin, slack_origin
 from bot.slack.backend import Backend
+from bot.slack.oauth_scope import TeamBackend, acting_team
 
 CONTEXT_KEY = "brandgate_services"
 
@@ -25,6 +27,11 @@ class Services:
     #: wakes the outbox dispatcher after a service call may have queued messages
     notify: Callable[[], None] = lambda: None
 
+    def for_team(self, team: str | None) -> Services:
+        """The same services, with the backend limited to what Slack team `team` may see and do
+        (oauth_scope.py); the backend itself stays shared."""
+        return Services(backend=TeamBackend(self.backend, team), notify=self.notify)
+
     def __copy__(self) -> Services:
         return self
 
@@ -33,10 +40,11 @@ class Services:
 
 
 def attach(app: App, services: Services) -> None:
-    """Make `services` available to every listener of `app` as `services_of(context)`."""
+    """Make `services` available to every listener of `app` as `services_of(context)`, limited
+    to the team of the user who acts (one Slack workspace never acts in another)."""
 
-    def attach_services(context: BoltContext, next: Callable[[], Any]) -> Any:
-        context[CONTEXT_KEY] = services
+    def attach_services(context: BoltContext, body: dict[str, Any], next: Callable[[], Any]) -> Any:
+        context[CONTEXT_KEY] = services.for_team(acting_team(body or {}))
         return next()
 
     app.middleware(attach_services)
@@ -46,4 +54,8 @@ def services_of(context: Mapping[str, Any]) -> Services:
     found = context.get(CONTEXT_KEY)
     if not isinstance(found, Services):
         raise LookupError("no brandgate services attached to this app (see services.attach)")
+    # Every listener reaches the workflow through here, on the thread that then calls it (lazy
+    # listeners too, with their copy of the context): the audit entries it writes record the
+    # request's user and workspace, which Bolt took from the verified request.
+    set_origin(slack_origin(context.get("user_id"), context.get("team_id")))
     return found

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.audit import events as ev
+from bot.audit.origin import acting_from, timer_origin
 from bot.guidelines.model import Guidelines, Sla
 from bot.workflow.context import WorkflowContext, revision_of, round_stages, stage_decisions
 from bot.workflow.deadlines import Duration, stage_clock
@@ -113,6 +114,10 @@ class Clockwork:
         self.payload = payload
 
     def fire_due(self, now: datetime) -> dict[str, int]:
+        with acting_from(timer_origin()):
+            return self._fire_due(now)
+
+    def _fire_due(self, now: datetime) -> dict[str, int]:
         counts = {"reminded": 0, "escalated": 0, "expired": 0}
         units = Units(self.ctx.db, lambda: now, offers=self.offers)
         while True:

@@ -204,7 +204,12 @@ class Reviews:
             ev.DECIDED,
             POLICY_ACTOR,
             draft,
-            {"decision": rv.APPROVE, "policy": entry, "state": draft.state},
+            {
+                "decision": rv.APPROVE,
+                "policy": entry,
+                "state": draft.state,
+                "text_sha256": revision_of(uow.session, draft).text_sha256,
+            },
             guidelines_sha256=g.sha256,
         )
         payload = self.ctx.payload(uow.session, draft, g.brand)

@@ -24,6 +24,7 @@ from bot.audit import events as ev
 from bot.audit.chain import canonical_json
 from bot.audit.events import AuditEvent
 from bot.audit.log import append as audit_append
+from bot.audit.origin import current_origin
 from bot.guidelines.model import Guidelines
 from bot.workflow import outbox
 from bot.workflow.context import SYSTEM_ACTOR, WorkflowContext, revision_of
@@ -71,6 +72,8 @@ class UnitOfWork:
     now: datetime
     events: list[AuditEvent] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
+    #: where the action came from (bot/audit/origin.py), in every entry this unit writes
+    origin: dict[str, Any] = field(default_factory=current_origin)
 
     def lock(self, draft_id: int, *, once: Once | None = None) -> Draft:
         """The draft row, locked; then the idempotency claim, first of all, so that a twin
@@ -132,7 +135,7 @@ class UnitOfWork:
                 if revision is not None
                 else (draft.current_revision if draft else None),
                 guidelines_sha256=guidelines_sha256,
-                payload=payload,
+                payload={**payload, "origin": self.origin},
             )
         )
 

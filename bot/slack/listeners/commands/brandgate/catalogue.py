@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from bot.slack.listeners.commands.brandgate.portal import PORTAL
 from bot.slack.listeners.commands.brandgate.registry import Subcommand, by_name
 
-ALL: tuple[Subcommand, ...] = ()
+ALL: tuple[Subcommand, ...] = (PORTAL,)
 
 SUBCOMMANDS: dict[str, Subcommand] = by_name(ALL)
