@@ -10,7 +10,7 @@ import stat
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -26,14 +26,18 @@ from bot.cli.common import (
 from bot.cli.draft_fields import DRAFT_COLUMNS, FieldError, draft_fields
 from bot.cli.progress import Progress
 from bot.cli.records import STDIN, InputError, read_records, text_argument
-from bot.engine.checker import BATCH_SIZE, DraftError, validate_text
+from bot.config import load_dotenv_file
+from bot.engine.checker import BATCH_SIZE, DraftError, use_compile_cache, validate_text
+from bot.engine.compile_cache import CompileCache, default_directory
 from bot.engine.findings import CheckResult, Draft
-from bot.engine.near_duplicates import InMemoryHistory
 from bot.guidelines.errors import GuidelineError, UnknownBrand
 from bot.guidelines.loader import GuidelineStore
 from bot.guidelines.model import KINDS, PLATFORMS, Guidelines
 from bot.routing import RoutePlan
 from bot.workflow.preview import preview_many
+
+if TYPE_CHECKING:  # imported by batches only: a one-draft check keeps no history
+    from bot.engine.near_duplicates import InMemoryHistory
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -234,11 +238,26 @@ def _batch_size(path: str) -> int:
         return 1
 
 
+def _compile_cache() -> CompileCache | None:
+    """Validated files and compiled lexicons kept between runs (bot/engine/compile_cache.py), in
+    `$BRANDGATE_CACHE_DIR` (empty: none), else `$XDG_CACHE_HOME/brandgate` or
+    `~/.cache/brandgate`."""
+    load_dotenv_file()
+    directory = default_directory(os.environ)
+    return CompileCache(directory) if directory is not None else None
+
+
 def run(args: argparse.Namespace) -> int:
-    store = guideline_store(args)
+    cache = _compile_cache()
+    use_compile_cache(cache)
+    store = guideline_store(args, cache)
     defaults = _defaults(args)
     # A batch is its own history: a line that copies an earlier line is a `duplicate`.
-    history = InMemoryHistory() if args.input else None
+    history: InMemoryHistory | None = None
+    if args.input:
+        from bot.engine.near_duplicates import InMemoryHistory
+
+        history = InMemoryHistory()
     if args.input:
         items: list[Item] | Iterator[Item] = _read_batch(args.input, defaults)
     else:

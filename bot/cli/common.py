@@ -12,6 +12,7 @@ from bot.config import Settings
 
 if TYPE_CHECKING:  # imported when used: the engine loads spaCy, which `report` does not need
     from bot.guidelines.loader import GuidelineStore
+    from bot.guidelines.store import ArtefactCache
 
 EXIT_OK = 0
 EXIT_REFUSED = 1  # for `check`: some draft has an error-level finding
@@ -26,12 +27,15 @@ def settings() -> Settings:
     return Settings.from_env()
 
 
-def guideline_store(args: argparse.Namespace) -> GuidelineStore:
+def guideline_store(args: argparse.Namespace, cache: ArtefactCache | None = None) -> GuidelineStore:
+    """`cache`: where validated files are kept between runs (`check` passes its own)."""
     from bot.engine.rules import RULE_TYPES
     from bot.guidelines.loader import GuidelineStore
 
     directory = getattr(args, "guidelines_dir", None)
-    return GuidelineStore(Path(directory) if directory else settings().guidelines_dir, RULE_TYPES)
+    return GuidelineStore(
+        Path(directory) if directory else settings().guidelines_dir, RULE_TYPES, cache
+    )
 
 
 def add_guidelines_dir(parser: argparse.ArgumentParser) -> None:

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
+
+import orjson
 
 from bot.cli.common import UsageError
 
@@ -99,10 +102,13 @@ def _bad_utf8(exc: UnicodeDecodeError, place: Place | str, offset: int) -> Input
 
 def lone_surrogate(value: str) -> int | None:
     """Index of the first lone surrogate in `value` (which no UTF-8 output can carry)."""
-    for index, char in enumerate(value):
-        if "\ud800" <= char <= "\udfff":
-            return index
-    return None
+    if value.isascii():  # the common case, answered without a look at each character
+        return None
+    found = _SURROGATE.search(value)
+    return found.start() if found else None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def decode_text(data: bytes, source: str) -> str:
@@ -202,6 +208,16 @@ def _json_records(stream: IO[bytes], source: str) -> Iterator[Record | InputErro
             continue
         if not line.strip():
             continue
+        try:
+            # orjson first (several times faster on a large batch); it refuses what json
+            # accepts (NaN, huge numbers, lone surrogates), so json then decides and explains.
+            fast = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            pass
+        else:
+            if isinstance(fast, dict):  # orjson never yields a lone surrogate
+                yield Record(place, fast)
+                continue
         try:
             value = json.loads(line)
         except json.JSONDecodeError as exc:

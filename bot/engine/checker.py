@@ -6,17 +6,20 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from operator import attrgetter
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from bot.engine.builtins import BUILTIN_RULES, ValuesRule
+from bot.engine.compile_cache import CompileCache
 from bot.engine.document import DraftDoc
 from bot.engine.findings import CheckResult, Draft, Finding, new_tuple
 from bot.engine.lexicon import TermCompiler, get_nlp
-from bot.engine.near_duplicates import HistoryIndex
 from bot.engine.normalize import normalize
 from bot.engine.rules import rule_type
 from bot.engine.rules.base import Rule
 from bot.guidelines.model import Guidelines
+
+if TYPE_CHECKING:  # the index itself is needed only by a batch that keeps a history
+    from bot.engine.near_duplicates import HistoryIndex
 
 MAX_DRAFT_CHARS = 100_000
 # Drafts checked together by `check_many`: measured fastest between 32 and 64 on a 2-core
@@ -40,7 +43,8 @@ def validate_text(text: str) -> None:
 class Checker:
     """All compiled rules of one brand. Thread-safe: checking mutates nothing shared."""
 
-    def __init__(self, guidelines: Guidelines) -> None:
+    def __init__(self, guidelines: Guidelines, cache: CompileCache | None = None) -> None:
+        """`cache`: where the compiled lexicon is kept between processes (none: compiled)."""
         self.guidelines = guidelines
         self.nlp = get_nlp(guidelines.language)
         self.terms = TermCompiler(guidelines.language)
@@ -55,7 +59,9 @@ class Checker:
         self._value_keys = self.values.keys
         self._no_values = self.values.counts_of_nothing()
         self._applicable: dict[tuple[str, str], _ApplicableRules] = {}
-        self.terms.build()
+        self.terms.build(
+            cache, slot=guidelines.brand_id, identity={"guidelines_sha256": guidelines.sha256}
+        )
         #: whether any rule reads the history: a batch without such a rule keeps none
         self.reads_history = any(rule.READS_HISTORY for rule in self.rules)
 
@@ -192,6 +198,14 @@ _position = attrgetter("start", "end", "rule")
 
 _cache: dict[tuple[str, str], Checker] = {}
 _cache_lock = threading.Lock()
+_compile_cache: CompileCache | None = None
+
+
+def use_compile_cache(cache: CompileCache | None) -> None:
+    """Keep the checkers' compiled lexicons in `cache` from now on (None: compile each time).
+    Set by an adapter (the CLI); the engine itself never decides where files go."""
+    global _compile_cache
+    _compile_cache = cache
 
 
 def get_checker(guidelines: Guidelines) -> Checker:
@@ -202,7 +216,7 @@ def get_checker(guidelines: Guidelines) -> Checker:
         with _cache_lock:
             checker = _cache.get(key)
             if checker is None:
-                checker = Checker(guidelines)
+                checker = Checker(guidelines, _compile_cache)
                 # A brand keeps one compiled version: drop the ones its file replaced.
                 for old in [k for k in _cache if k[0] == guidelines.brand_id]:
                     del _cache[old]

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from spacy.tokens import Doc
 
 from bot.engine.findings import Draft
 from bot.engine.lexicon import TermMatch
-from bot.engine.near_duplicates import HistoryIndex
 from bot.engine.normalize import Normalized
+
+if TYPE_CHECKING:  # loaded by the batches that keep a history, not by every check
+    from bot.engine.near_duplicates import HistoryIndex
 
 
 class DraftDoc(NamedTuple):

@@ -14,11 +14,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bot.guidelines.errors import GuidelineError, Problem
-from bot.guidelines.fields import Fields
 from bot.guidelines.model import Guidelines
 from bot.guidelines.options import RuleTypes
-from bot.guidelines.sections import document
-from bot.guidelines.yamlmarks import parse
 
 SUFFIXES = (".yml", ".yaml")
 BRAND_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -33,6 +30,11 @@ def load_guidelines(path: Path | str, rule_types: RuleTypes) -> Guidelines:
     `rule_types` maps each `type:` a rule may name to its schema (the engine's `RULE_TYPES`).
     """
     path = Path(path)
+    return load_bytes(path, read_file(path), rule_types)
+
+
+def read_file(path: Path) -> bytes:
+    """The bytes of a guideline file; GuidelineError if it cannot be read or is too large."""
     try:
         with path.open("rb") as file:
             raw = file.read(MAX_FILE_BYTES + 1)
@@ -51,11 +53,17 @@ def load_guidelines(path: Path | str, rule_types: RuleTypes) -> Guidelines:
                 )
             ]
         )
-    return load_bytes(path, raw, rule_types)
+    return raw
 
 
 def load_bytes(path: Path, raw: bytes, rule_types: RuleTypes) -> Guidelines:
     """Validate the contents `raw` of the file `path` (named in every problem)."""
+    # The parser and validators are imported when a file is validated: a cached file (see
+    # store.py) does not need them, nor YAML, and `check` starts faster without them.
+    from bot.guidelines.fields import Fields
+    from bot.guidelines.sections import document
+    from bot.guidelines.yamlmarks import parse
+
     problems: list[Problem] = []
     if not BRAND_ID_PATTERN.match(path.stem):
         problems.append(

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.audit.chain import format_time
-
 
 class WorkflowError(Exception):
     """Base class of every refusal by the workflow services."""
@@ -35,6 +33,9 @@ class AlreadyDecided(WorkflowError):
         self.at = at
         self.decision = decision
         what = f" ({decision})" if decision else ""
+        # imported here: the audit package loads SQLAlchemy, which `brandgate check` does not need
+        from bot.audit.chain import format_time
+
         super().__init__(f"already decided by {by} at {format_time(at)}{what}")
 
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.engine.findings import CheckResult, Draft
-from bot.engine.near_duplicates import HistoryIndex
 from bot.guidelines.model import KINDS, PLATFORMS, Guidelines
 from bot.routing import RoutePlan, plan_route
 from bot.workflow.errors import InvalidRequest
+
+if TYPE_CHECKING:
+    from bot.engine.near_duplicates import HistoryIndex
 
 REPLY = "reply"
 

@@ -17,7 +17,6 @@ from typing import ClassVar
 from bot.engine.document import DraftDoc
 from bot.engine.findings import Finding
 from bot.engine.lexicon import TermCompiler
-from bot.engine.near_duplicates import signature
 from bot.engine.rules.base import OptionSpec, Rule
 from bot.guidelines.model import RuleSpec
 
@@ -51,12 +50,16 @@ class DuplicateRule(Rule):
         # Percent, capped at 100 (the loader checks only the lower bound).
         self.threshold = min(self.option("threshold"), 100) / 100
         self.min_words: int = self.option("min_words")
+        # Imported by the brands that have this rule, not by every check's start-up.
+        from bot.engine.near_duplicates import signature
+
+        self._signature = signature
 
     def find(self, doc: DraftDoc) -> list[Finding]:
         history = doc.history
         if history is None:
             return []
-        sig = signature(doc.text)
+        sig = self._signature(doc.text)
         if sig.words < self.min_words:
             return []
         found = history.query(
