@@ -48,6 +48,7 @@ from bot.slack import render
 from bot.slack.oauth import NotInstalled
 from bot.slack.render import Delivery
 from bot.slack.startup import TOKEN_ERRORS
+from bot.workflow.outbox import UNKNOWN_OUTCOME
 
 logger = logging.getLogger("brandgate.slack.dispatcher")
 
@@ -82,8 +83,6 @@ NOTHING_TO_DO = {"message_not_found"}
 SECONDS_PER_MESSAGE = 1.0
 POST = "chat.postMessage"
 UPDATE = "chat.update"
-#: `last_error` of an attempt that may have been done by Slack without our hearing the answer
-UNKNOWN_OUTCOME = "unknown outcome"
 #: message metadata event type of brandgate's outbox messages (see `outbox_metadata`)
 METADATA_EVENT = "brandgate_outbox"
 HISTORY_PAGES = 3

@@ -20,11 +20,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from models import Draft, OutboxMessage, utcnow
 from models.db import Database
+
+#: `last_error` prefix of an attempt that Slack may have carried out without our hearing the
+#: answer: the dispatcher looks for the message before it posts again
+UNKNOWN_OUTCOME = "unknown outcome"
+EXPIRED_CLAIM = f"{UNKNOWN_OUTCOME} (the previous attempt's claim expired: its process stopped)"
 
 # Delivery kinds the workflow produces (the payload of each is documented in messages.py).
 REVIEW_REQUEST = "review_request"
@@ -155,6 +160,13 @@ def claim_due(
                 attempts=OutboxMessage.attempts + 1,
                 next_attempt_at=now + timedelta(seconds=lease_seconds),
                 claim_token=token,
+                # Every outcome (delivered, failed, released) clears the claim, so a row still
+                # claimed was left by a process that died or stalled mid-send: Slack may have
+                # posted it, and the next attempt must look before posting again.
+                last_error=case(
+                    (OutboxMessage.claim_token.is_not(None), EXPIRED_CLAIM),
+                    else_=OutboxMessage.last_error,
+                ),
             )
         )
         rows = session.scalars(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from bot.slack import ids
+from bot.slack import ids, render
 from bot.slack.dispatcher import METADATA_EVENT, UNKNOWN_OUTCOME
 from tests.slack.brands import BRAND1, BRAND2, SUBMITTER
 from tests.slack.harness import Harness
@@ -96,3 +96,31 @@ def test_a_thread_reply_whose_answer_was_lost_is_found_in_the_thread(slack: Harn
     assert slack.fake.calls_to("conversations.replies") or slack.fake.calls_to(
         "conversations.history"
     )
+
+
+def test_a_post_whose_process_died_mid_send_is_looked_up_not_posted_again(
+    slack: Harness,
+) -> None:
+    """A process killed between Slack's answer and recording the delivery leaves its claim
+    behind; whoever claims the row once the lease runs out must search the conversation first."""
+    from bot.workflow import outbox
+
+    slack.submit_modal(SUBMITTER, {ids.BLOCK_TEXT: TEXT})
+    slack.settle()
+    db = slack.runtime.backend.service.db
+    # The "dead" process: it claims every row and posts them, then never records anything.
+    crashed = outbox.claim_due(db, limit=100, lease_seconds=60, now=slack.clock())
+    assert crashed
+    dispatcher = slack.runtime.dispatcher
+    for item in crashed:
+        delivery = render.delivery(item, dispatcher.store)
+        dispatcher._perform(delivery, dispatcher.client_for(item), item.dedupe_key, False)
+    posted = review_posts(slack)
+    assert posted == Counter({BRAND1: 1, BRAND2: 1})
+
+    slack.clock.advance(120)  # the dead process's lease has run out
+    slack.deliver()
+    assert review_posts(slack) == posted  # found, not posted again
+    rows = {r.id: r for r in slack.outbox()}
+    assert all(rows[item.id].delivered_at is not None for item in crashed)
+    assert any((rows[item.id].result or {}).get("recovered") for item in crashed)
