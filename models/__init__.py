@@ -2,6 +2,7 @@
 
 from models.audit import GENESIS_HASH, AuditEntry, AuditHead
 from models.base import Base, UTCDateTime, as_utc, utcnow
+from models.digest import DigestOptOut, ReportDigest
 from models.drafts import Draft, Revision
 from models.idempotency import IdempotencyKey
 from models.outbox import OutboxMessage
@@ -17,9 +18,11 @@ __all__ = [
     "Base",
     "BrandPause",
     "Decision",
+    "DigestOptOut",
     "Draft",
     "IdempotencyKey",
     "OutboxMessage",
+    "ReportDigest",
     "ReviewStage",
     "Revision",
     "RevisionSignature",

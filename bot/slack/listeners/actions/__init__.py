@@ -13,6 +13,7 @@ from bot.slack import ids
 from bot.slack.listeners.acks import ack_only
 from bot.slack.listeners.actions.approve import approve
 from bot.slack.listeners.actions.decision_form import open_decision_form
+from bot.slack.listeners.actions.digest import toggle_digest
 from bot.slack.listeners.actions.submitter_form import open_submitter_form
 from bot.slack.listeners.actions.withdraw import withdraw
 
@@ -20,6 +21,7 @@ from bot.slack.listeners.actions.withdraw import withdraw
 def register(app: App) -> None:
     app.action(ids.ACTION_APPROVE)(ack=ack_only, lazy=[approve])
     app.action(ids.ACTION_WITHDRAW)(ack=ack_only, lazy=[withdraw])
+    app.action(ids.ACTION_DIGEST_TOGGLE)(ack=ack_only, lazy=[toggle_digest])
     for action_id in (ids.ACTION_REJECT, ids.ACTION_CHANGES, ids.ACTION_EDIT):
         app.action(action_id)(ack=ack_only, lazy=[open_decision_form])
     for action_id in (ids.ACTION_REVISE, ids.ACTION_OVERRIDE):

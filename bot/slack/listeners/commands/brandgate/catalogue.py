@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.slack.listeners.commands.brandgate.registry import Subcommand, by_name
+from bot.slack.listeners.commands.brandgate.report import REPORT
 
-ALL: tuple[Subcommand, ...] = ()
+ALL: tuple[Subcommand, ...] = (REPORT,)
 
 SUBCOMMANDS: dict[str, Subcommand] = by_name(ALL)
