@@ -128,3 +128,11 @@ def test_home_switch_and_the_digest_delivered(slack: Harness) -> None:
     solo = "Weekly brandgate digest for Solo Studio"
     # BRAND2 switched it off; BRAND1 approves both brands.
     assert got == [(BRAND1, acme), (BRAND1, solo), (LEGAL, acme)]
+
+
+def test_serve_runs_the_digest_ticker(slack_sqlite: Harness) -> None:
+    (digest,) = [t for t in slack_sqlite.runtime.tickers if t.name == "brandgate-digest"]
+    assert digest.interval == 300.0
+    # Whatever today is, a second tick sends nothing the first did not.
+    digest.tick()
+    assert not digest.tick()
