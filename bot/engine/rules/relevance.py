@@ -21,7 +21,9 @@ says nothing of its own, in reply to a customer who said something:
 5. it says something at all: an emoji, "Yes" or "Well played" answers, it does not ignore.
 
 Also flagged: a reply asking for what the message already gives (the platform after "my PS4",
-the link after a link). Only replies with a context message are checked.
+the link after a link), and a stock deflection of a question: "we'll pass your feedback on", "if
+you need help, let us know" in answer to "any way to block this ad?", with nothing else of its
+own (see `_deflects_a_question`). Only replies with a context message are checked.
 """
 
 from __future__ import annotations
