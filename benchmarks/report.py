@@ -527,7 +527,9 @@ def explain(db: Database, now: datetime) -> str:
         "relevance": ["ignores-customer"],
     }
     prefix = "EXPLAIN QUERY PLAN " if db.is_sqlite else "EXPLAIN (ANALYZE, BUFFERS) "
-    with db.engine.connect() as conn:
+    with db.engine.connect() as conn, conn.begin():
+        if not db.is_sqlite:
+            conn.exec_driver_sql("SET LOCAL jit = off")  # as build_report runs them
         for name, statement in statements.items():
             binds = [
                 bindparam("since", type_=UTCDateTime()),
