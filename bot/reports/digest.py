@@ -103,7 +103,8 @@ def send_digests(
         monday = due_week(g, moment)
         if monday is None or _already_sent(db, g.brand_id, monday):
             continue
-        recipients = [u for u in approvers_of(g) if u not in opted_out(db)]
+        off = opted_out(db)
+        recipients = [u for u in approvers_of(g) if u not in off]
         report = build_report(
             db, period=week_period(monday), brand=g.brand_id, rules=rule_catalogue([g])
         )
