@@ -131,7 +131,10 @@ def turnaround(cohort_sql: str, dialect: Dialect) -> str:
     decides when the revision is checked). Drafts never routed to people have no turnaround.
 
     Set-based: the decided drafts (`dd`, each once, whatever `--by`) are joined once to their
-    stages and decisions and aggregated per draft, instead of three subqueries run per draft.
+    stages and decisions and aggregated per draft, instead of three subqueries run per draft
+    (PostgreSQL evaluated them twice, in the filter and the select). CROSS JOIN ... WHERE keeps
+    SQLite's join order, the period's drafts first, each probing the tables' draft_id index
+    (a plain JOIN let it scan every stage and decision); PostgreSQL plans both alike.
     Ranks come from window functions, so only up to four rows per group leave the database.
     """
     decided = _in(DECIDED_STATES)
@@ -141,9 +144,9 @@ WITH c AS ({cohort_sql}),
 dd AS (SELECT DISTINCT d.draft_id AS draft_id, d.auto_approved_by AS auto,
     d.current_revision AS final FROM c AS d WHERE d.state IN {decided}),
 fs AS (SELECT s.draft_id AS draft_id, MIN(s.created_at) AS first_at
-  FROM dd JOIN review_stages s ON s.draft_id = dd.draft_id GROUP BY s.draft_id),
+  FROM dd CROSS JOIN review_stages s WHERE s.draft_id = dd.draft_id GROUP BY s.draft_id),
 lx AS (SELECT x.draft_id AS draft_id, MAX(x.created_at) AS last_at
-  FROM dd JOIN decisions x ON x.draft_id = dd.draft_id WHERE dd.auto IS NULL
+  FROM dd CROSS JOIN decisions x WHERE x.draft_id = dd.draft_id AND dd.auto IS NULL
   GROUP BY x.draft_id),
 fa AS (SELECT dd.draft_id AS draft_id, fs.first_at AS first_at,
     CASE WHEN dd.auto IS NOT NULL THEN r.created_at ELSE lx.last_at END AS final_at
