@@ -64,6 +64,10 @@ class Settings:
     port_setting: str | None = None
     #: Slack channel where `audit anchor` posts the head (unset: only var/anchors.jsonl)
     audit_anchor_channel: str | None = None
+    #: OAuth install to many workspaces (HTTP mode); all three set or none
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = field(default=None, repr=False)
+    slack_state_secret: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, *, dotenv: bool = True) -> Settings:
@@ -79,7 +83,19 @@ class Settings:
             # Set but empty is a mistake worth saying (PORT= in a .env), not "use the default".
             port_setting=os.environ.get("PORT"),
             audit_anchor_channel=_get("AUDIT_ANCHOR_CHANNEL"),
+            slack_client_id=_get("SLACK_CLIENT_ID"),
+            slack_client_secret=_get("SLACK_CLIENT_SECRET"),
+            slack_state_secret=_get("SLACK_STATE_SECRET"),
         )
+
+    @property
+    def oauth(self) -> bool:
+        """Many workspaces: any of the OAuth settings set (`require_oauth` checks all are)."""
+        return bool(self.slack_client_id or self.slack_client_secret or self.slack_state_secret)
+
+    def require_oauth(self) -> None:
+        """ConfigError unless the three OAuth settings are set together."""
+        self.require("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_STATE_SECRET")
 
     @property
     def port(self) -> int:

@@ -9,6 +9,7 @@ from models.outbox import OutboxMessage
 from models.pauses import BrandPause
 from models.review import Decision, ReviewStage, StageApprover
 from models.signatures import RevisionSignature, SignatureBand
+from models.slack_installations import slack_bots, slack_installations, slack_oauth_states
 from models.timers import Timer
 
 __all__ = [
@@ -31,5 +32,8 @@ __all__ = [
     "Timer",
     "UTCDateTime",
     "as_utc",
+    "slack_bots",
+    "slack_installations",
+    "slack_oauth_states",
     "utcnow",
 ]

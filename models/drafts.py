@@ -59,6 +59,9 @@ class Draft(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     # Where the submission came from (e.g. Slack channel + thread ts), so outcomes go back there.
     origin: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The Slack team (workspace) the draft belongs to: its messages go out with that team's token
+    # and only that team's users act on it (migration 0010_slack). None: one workspace.
+    team_id: Mapped[str | None] = mapped_column(String(32))
     published_url: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # When the draft is planned to go live: caps every stage's deadline, and expires it undecided.

@@ -19,6 +19,8 @@ class OutboxMessage(Base):
     # review_request | findings | outcome | decision_made | ...
     kind: Mapped[str] = mapped_column(String(40))
     recipient: Mapped[str] = mapped_column(String(64))
+    # The Slack team whose bot token delivers it (the draft's); None: the one workspace's token.
+    team_id: Mapped[str | None] = mapped_column(String(32))
     draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id"), index=True)
     revision: Mapped[int | None] = mapped_column(Integer)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -51,6 +51,8 @@ class BrandChoice:
     id: str
     name: str
     platforms: tuple[str, ...]
+    #: the Slack team the brand is limited to (guideline `workspace:`); None: any
+    workspace: str | None = None
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,11 @@ def serve(args: argparse.Namespace, *, wait: Callable[[float], bool] | None = No
     socket_mode = bool(settings.slack_app_token) and not args.http
     if socket_mode:
         settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    elif settings.oauth:  # many workspaces: each team's token comes from its installation
+        settings.require(
+            "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_STATE_SECRET", "SLACK_SIGNING_SECRET"
+        )
+        port = args.port if args.port is not None else settings.port
     else:
         settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
         port = args.port if args.port is not None else settings.port  # checked before starting

@@ -9,6 +9,14 @@ this module only turns rows into Slack calls. Guarantees:
   another process never re-claims work still under way. The client used here has no automatic
   retries (a blind retry of chat.postMessage after a 5xx could post twice): every retry goes
   through the outbox schedule, and a retried update (chat.update) is harmless by nature;
+* an answer lost is not a message posted twice: Slack has no idempotency key for
+  chat.postMessage, so each post carries its row's dedupe key as message metadata; when an
+  attempt's answer never came (a timeout or reset after the request was sent, `last_error`
+  "unknown outcome"), the next attempt first looks for that metadata in the conversation's
+  latest messages (conversations.history, or conversations.replies for a thread reply) and
+  records the message found instead of posting again;
+* many workspaces: each row goes out with its team's bot token (`clients`, see oauth.py), and
+  rate limits and pacing are kept per team;
 * nothing lost: a Slack outage (5xx, no connection) is retried with capped exponential backoff
   for as long as it lasts. Errors that no retry can fix (`PERMANENT_ERRORS`: a channel we may not
   post to, a revoked token, a message Slack refuses) give up at once; any other error gives up
@@ -25,6 +33,7 @@ this module only turns rows into Slack calls. Guarantees:
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -36,7 +45,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.slack import render
+from bot.slack.oauth import NotInstalled
 from bot.slack.render import Delivery
+from bot.slack.startup import TOKEN_ERRORS
 
 logger = logging.getLogger("brandgate.slack.dispatcher")
 
@@ -71,6 +82,11 @@ NOTHING_TO_DO = {"message_not_found"}
 SECONDS_PER_MESSAGE = 1.0
 POST = "chat.postMessage"
 UPDATE = "chat.update"
+#: `last_error` of an attempt that may have been done by Slack without our hearing the answer
+UNKNOWN_OUTCOME = "unknown outcome"
+#: message metadata event type of brandgate's outbox messages (see `outbox_metadata`)
+METADATA_EVENT = "brandgate_outbox"
+HISTORY_PAGES = 3
 
 
 class Item(Protocol):
@@ -138,7 +154,8 @@ class Pacer:
             blocked = self._method_free.get(method)
             if blocked is not None and blocked > now:
                 return blocked
-            if method != POST or not channel or not self.gap:
+            # (method and channel may carry a "TEAM/" prefix: each workspace has its own limits)
+            if method.rsplit("/", 1)[-1] != POST or not channel or not self.gap:
                 return None
             reserved = self._reserved.pop(row, None)
             last = self._last_sent.get(channel)
@@ -180,8 +197,12 @@ class Dispatcher:
         workers: int = 4,
         lease_seconds: float = 60.0,
         seconds_per_message: float = SECONDS_PER_MESSAGE,
+        clients: Callable[[str | None], WebClient] | None = None,
     ) -> None:
+        """`clients(team)`: the client with team's bot token (many workspaces, see oauth.py);
+        without it every row goes out with `client`."""
         self.store = store
+        self.clients = clients
         self._pool = (
             ThreadPoolExecutor(max_workers=workers, thread_name_prefix="brandgate-deliver")
             if workers > 1
@@ -248,20 +269,44 @@ class Dispatcher:
                 break
         return total
 
+    def client_for(self, item: Item) -> WebClient:
+        team = getattr(item, "team_id", None)
+        return self.clients(team) if self.clients is not None else self.client
+
     def _deliver(self, item: Item, now: datetime) -> None:
+        team = getattr(item, "team_id", None)
         try:
+            client = self.client_for(item)
             delivery = render.delivery(item, self.store)
-            later = self.pacer.slot(first_method(delivery), delivery.channel, now, item.id)
+            # Slack's limits are per workspace: each team has its own slots.
+            channel = (
+                f"{team}/{delivery.channel}" if team and delivery.channel else delivery.channel
+            )
+            method = f"{team}/{first_method(delivery)}" if team else first_method(delivery)
+            later = self.pacer.slot(method, channel, now, item.id)
             if later is not None:
                 self._later(item.id, later)
                 return
-            result = self._perform(delivery)
+            unknown = str(getattr(item, "last_error", None) or "").startswith(UNKNOWN_OUTCOME)
+            result = self._perform(delivery, client, item.dedupe_key, unknown)
+        except NotInstalled as err:
+            self._count(failed=1)
+            self.store.mark_failed(item.id, f"slack: {err}", None, now, permanent=True)
+            logger.error("outbox %s (%s): %s, given up", item.id, item.kind, err)
+            return
         except SlackApiError as err:
+            if self.clients is not None and err.response.get("error") in TOKEN_ERRORS:
+                forget = getattr(self.clients, "forget", None)
+                if forget is not None:
+                    forget(team)
             self._failed(item, err, now)
             return
         except (SlackRequestError, OSError) as err:  # connection refused, timeouts, DNS
             self._count(failed=1)
             error = f"connection: {type(err).__name__}: {err}"
+            if not isinstance(err, ConnectionRefusedError | socket.gaierror):
+                # sent, perhaps done, answer lost (timeout, reset): look before posting again
+                error = f"{UNKNOWN_OUTCOME} ({error})"
             self.store.mark_failed(item.id, error, None, now, outage=True)
             logger.warning("outbox %s (%s): connection error, will retry", item.id, item.kind)
             return
@@ -295,6 +340,8 @@ class Dispatcher:
             header = _header(err.response.headers, "Retry-After")
             retry_after = float(header) if header and header.isdigit() else 1.0
             method = str(err.response.api_url).rstrip("/").rsplit("/", 1)[-1] or POST
+            team = getattr(item, "team_id", None)
+            method = f"{team}/{method}" if team else method
             with self._count_lock:
                 self.rate_limited += 1
             self._later(item.id, self.pacer.rate_limited(method, retry_after, now))
@@ -309,12 +356,17 @@ class Dispatcher:
         logger.warning("outbox %s (%s): %s, retry at %s", item.id, item.kind, code, when)
 
     # -- Slack calls per kind ---------------------------------------------------------------
-    def _perform(self, d: Delivery) -> dict[str, Any]:
+    def _perform(
+        self, d: Delivery, client: WebClient, key: str = "", unknown: bool = False
+    ) -> dict[str, Any]:
+        """The Slack calls of `d`. Posts carry the row's dedupe key as message metadata; after
+        an attempt whose answer was lost (`unknown`), the conversation is searched for it
+        first, so a retry never posts the same message twice."""
         if d.update_targets is not None:
             updated = []
             for channel, ts in d.update_targets:
                 try:
-                    self.client.chat_update(channel=channel, ts=ts, **d.message)
+                    client.chat_update(channel=channel, ts=ts, **d.message)
                     updated.append({"channel": channel, "ts": ts})
                 except SlackApiError as err:
                     if err.response.get("error") not in NOTHING_TO_DO:
@@ -322,20 +374,26 @@ class Dispatcher:
             return {"updated": updated}
         if d.update_ts:
             try:
-                res = self.client.chat_update(channel=str(d.channel), ts=d.update_ts, **d.message)
+                res = client.chat_update(channel=str(d.channel), ts=d.update_ts, **d.message)
                 return {"channel": res["channel"], "ts": res["ts"], "updated": True}
             except SlackApiError as err:
                 if err.response.get("error") not in NOTHING_TO_DO | {"cant_update_message"}:
                     raise
-        kwargs: dict[str, Any] = {"channel": d.channel, **d.message}
+        if key and unknown:
+            found = posted_before(client, d, key)
+            if found is not None:
+                logger.info("outbox message %s was posted before its answer was lost", key)
+                return found
+        tag: dict[str, Any] = {"metadata": outbox_metadata(key)} if key else {}
+        kwargs: dict[str, Any] = {"channel": d.channel, **d.message, **tag}
         if d.thread_ts:
             kwargs["thread_ts"] = d.thread_ts
         try:
-            res = self.client.chat_postMessage(**kwargs)
+            res = client.chat_postMessage(**kwargs)
         except SlackApiError as err:
             # The submitter's thread is in a channel we cannot post to: tell them in a DM.
             if d.fallback_channel and err.response.get("error") in PERMANENT_ERRORS:
-                res = self.client.chat_postMessage(channel=d.fallback_channel, **d.message)
+                res = client.chat_postMessage(channel=d.fallback_channel, **d.message, **tag)
             else:
                 raise
         return {"channel": res["channel"], "ts": res["ts"]}
@@ -407,6 +465,65 @@ class _Lease:
                 self.held = self.store.renew(self.token, now + timedelta(seconds=self.seconds))
                 self.renewed = now
             return item.id in self.held
+
+
+def outbox_metadata(key: str) -> dict[str, Any]:
+    """Slack message metadata naming the outbox row a message delivers
+    (reference/methods/chat.postMessage `metadata`: an event_type and an event_payload)."""
+    return {"event_type": METADATA_EVENT, "event_payload": {"outbox": key}}
+
+
+def _conversation(client: WebClient, channel: str) -> str:
+    """History needs a conversation id; a message to a user id went to the app's DM with them."""
+    if channel.startswith(("U", "W")):
+        return str(client.conversations_open(users=channel)["channel"]["id"])
+    return channel
+
+
+def posted_before(client: WebClient, d: Delivery, key: str) -> dict[str, Any] | None:
+    """Where the message of outbox row `key` already is, if an earlier attempt posted it: the
+    latest messages of its conversation (its thread's, for a reply), with their metadata
+    (conversations.history / conversations.replies `include_all_metadata`). The lost attempt
+    was the row's last, moments ago, so the newest pages are enough. A lookup Slack refuses
+    (an install without the history scopes) is logged and the message is posted again."""
+    places = [(d.channel, d.thread_ts)] + (
+        [(d.fallback_channel, None)] if d.fallback_channel else []
+    )
+    for channel, thread_ts in places:
+        if not channel:
+            continue
+        try:
+            conversation = _conversation(client, channel)
+            cursor: str | None = None
+            for _ in range(HISTORY_PAGES):
+                page = (
+                    client.conversations_replies(
+                        channel=conversation,
+                        ts=thread_ts,
+                        include_all_metadata=True,
+                        limit=200,
+                        cursor=cursor,
+                    )
+                    if thread_ts
+                    else client.conversations_history(
+                        channel=conversation, include_all_metadata=True, limit=200, cursor=cursor
+                    )
+                )
+                for message in page.get("messages") or []:
+                    meta = message.get("metadata") or {}
+                    if (
+                        meta.get("event_type") == METADATA_EVENT
+                        and (meta.get("event_payload") or {}).get("outbox") == key
+                    ):
+                        return {"channel": conversation, "ts": message["ts"], "recovered": True}
+                cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+                if not cursor:
+                    break
+        except SlackApiError as err:
+            if err.response.status_code == 429 or err.response.status_code >= 500:
+                raise  # rescheduled like any rate limit or outage
+            logger.warning("cannot look for outbox message %s: %s", key, err.response.get("error"))
+    return None
 
 
 def _header(headers: Mapping[str, Any], name: str) -> str | None:

@@ -6,7 +6,8 @@ Bolt verifies signatures too, but only after it has decoded and parsed the body,
 a 500 with a traceback. Here the same verifier Bolt uses (slack_sdk's `SignatureVerifier`) runs
 first on the raw bytes: anything unsigned or badly signed gets a 401, one log line, no body.
 Until the app exists (Slack or the database not answering yet at start) Slack requests get 503
-and `/healthz` says why.
+and `/healthz` says why. With many workspaces (oauth.py) Bolt also answers `GET /slack/install`
+and `GET /slack/oauth_redirect`; those are a browser's requests, not signed by Slack.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from bot.guidelines.loader import GuidelineStore
 from bot.slack.app import build_client, create_app
 from bot.slack.dispatcher import Dispatcher
 from bot.slack.endpoint import SlackEndpoint
+from bot.slack.oauth import TeamClients, check_mode, oauth_settings
 from bot.slack.outbox_store import WorkflowOutbox, outbox_health
 from bot.slack.reporting import ReportDesk
 from bot.slack.server import HttpServer, Limits
@@ -71,17 +72,33 @@ class Runtime:
         executor: Executor | None = None,
         delivery_workers: int = 2,
     ) -> Runtime:
+        check_mode(settings, socket_mode=socket_mode)
         own_db = db is None
         db = db or connect_database(settings.database_url)
         try:
-            verify_slack(build_client(settings, retries=False, logger=_probe_logger()))
+            oauth = oauth_settings(settings, db.engine) if settings.oauth else None
+            if oauth is None or settings.slack_bot_token:
+                verify_slack(
+                    build_client(
+                        settings,
+                        retries=False,
+                        logger=_probe_logger(),
+                        token=settings.slack_bot_token,
+                    )
+                )
             store = GuidelineStore(settings.guidelines_dir, RULE_TYPES)
             backend = WorkflowBackend(WorkflowService(db, store), store)
+            clients = TeamClients(
+                lambda token: build_client(settings, retries=False, token=token),
+                store=oauth.installation_store if oauth is not None else None,
+                default_token=settings.slack_bot_token,
+            )
             dispatcher = Dispatcher(
                 WorkflowOutbox(db),
                 build_client(settings, retries=False),
                 poll_interval=poll_interval,
                 workers=delivery_workers,
+                clients=clients if oauth is not None else None,
             )
             try:
                 app = create_app(
@@ -90,6 +107,7 @@ class Runtime:
                     socket_mode=socket_mode,
                     notify_outbox=dispatcher.notify,
                     executor=executor,
+                    oauth_settings=oauth,
                 )
             except (BoltError, OSError) as err:  # Slack went away between the probe and Bolt's
                 dispatcher.close()

@@ -15,6 +15,7 @@ from typing import Any
 from slack_bolt import App, BoltContext
 
 from bot.slack.backend import Backend
+from bot.slack.oauth_scope import TeamBackend, acting_team
 
 CONTEXT_KEY = "brandgate_services"
 
@@ -25,6 +26,11 @@ class Services:
     #: wakes the outbox dispatcher after a service call may have queued messages
     notify: Callable[[], None] = lambda: None
 
+    def for_team(self, team: str | None) -> Services:
+        """The same services, with the backend limited to what Slack team `team` may see and do
+        (oauth_scope.py); the backend itself stays shared."""
+        return Services(backend=TeamBackend(self.backend, team), notify=self.notify)
+
     def __copy__(self) -> Services:
         return self
 
@@ -33,10 +39,11 @@ class Services:
 
 
 def attach(app: App, services: Services) -> None:
-    """Make `services` available to every listener of `app` as `services_of(context)`."""
+    """Make `services` available to every listener of `app` as `services_of(context)`, limited
+    to the team of the user who acts (one Slack workspace never acts in another)."""
 
-    def attach_services(context: BoltContext, next: Callable[[], Any]) -> Any:
-        context[CONTEXT_KEY] = services
+    def attach_services(context: BoltContext, body: dict[str, Any], next: Callable[[], Any]) -> Any:
+        context[CONTEXT_KEY] = services.for_team(acting_team(body or {}))
         return next()
 
     app.middleware(attach_services)

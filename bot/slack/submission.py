@@ -7,6 +7,11 @@ shortcut's message, else as a DM from the app) and submit with that message as o
 workflow queues the findings in the same transaction and the dispatcher fills the receipt with
 them (woken at once by `notify`). A retried request maps to the same draft through the
 idempotency key; its extra receipt is deleted.
+
+When Slack rate-limits the receipt, the listener does not wait (a sleeping lazy worker delays
+every listener queued behind it): the draft is submitted without a receipt and the dispatcher,
+which honours Retry-After and paces per channel, posts the findings as the first message (in
+the shortcut's thread, else in the app's DM).
 """
 
 from __future__ import annotations
@@ -30,25 +35,43 @@ FAILED = "Something went wrong: your draft was not submitted. Please try again."
 FALLBACK_ERRORS = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
 
 
+class RateLimited(Exception):
+    """Slack answered 429 to the receipt: the outbox posts the first message instead."""
+
+
+def _rate_limited(err: SlackApiError) -> bool:
+    return err.response.status_code == 429 or err.response.get("error") == "ratelimited"
+
+
 def _post_receipt(client: WebClient, user: str, origin: Mapping[str, Any]) -> tuple[str, str, str]:
     """Post the placeholder receipt; return (channel, thread_ts, receipt_ts)."""
     placeholder = messages.notice(":hourglass_flowing_sand: Checking your draft…")
     channel, thread_ts = origin.get("channel"), origin.get("thread_ts")
-    if channel and thread_ts:
-        try:
-            res = client.chat_postMessage(channel=channel, thread_ts=thread_ts, **placeholder)
-            return str(res["channel"]), str(thread_ts), str(res["ts"])
-        except SlackApiError as err:
-            # The app is not in that channel: fall back to a DM rather than lose the submission.
-            if err.response.get("error") not in FALLBACK_ERRORS:
-                raise
-    res = client.chat_postMessage(channel=user, **placeholder)
+    try:
+        if channel and thread_ts:
+            try:
+                res = client.chat_postMessage(channel=channel, thread_ts=thread_ts, **placeholder)
+                return str(res["channel"]), str(thread_ts), str(res["ts"])
+            except SlackApiError as err:
+                # The app is not in that channel: a DM rather than lose the submission.
+                if err.response.get("error") not in FALLBACK_ERRORS:
+                    raise
+        res = client.chat_postMessage(channel=user, **placeholder)
+    except SlackApiError as err:
+        if _rate_limited(err):
+            raise RateLimited from None
+        raise
     return str(res["channel"]), str(res["ts"]), str(res["ts"])
 
 
 def submit(svc: Services, client: WebClient, request: SubmitRequest) -> None:
     """Run a submission end to end (called from lazy listeners, after the ack)."""
-    channel, thread_ts, receipt_ts = _post_receipt(client, request.submitter, request.origin)
+    try:
+        channel, thread_ts, receipt_ts = _post_receipt(client, request.submitter, request.origin)
+    except RateLimited:
+        logger.info("receipt rate limited: the outbox posts the findings instead")
+        _submit_without_receipt(svc, client, request)
+        return
     # The workflow queues the findings; the dispatcher fills this receipt with them (receipt_ts).
     origin = {
         **request.origin,
@@ -71,6 +94,20 @@ def submit(svc: Services, client: WebClient, request: SubmitRequest) -> None:
     if not result.created:
         logger.info("submission %s is already draft %s", request.idempotency_key, result.draft.id)
         _delete(client, channel, receipt_ts)
+
+
+def _submit_without_receipt(svc: Services, client: WebClient, request: SubmitRequest) -> None:
+    origin = dict(request.origin)
+    if not (origin.get("channel") and origin.get("thread_ts")):
+        origin.pop("channel", None)  # the findings open the app's DM with the submitter
+        origin.pop("thread_ts", None)
+    try:
+        svc.backend.submit(replace(request, origin=origin))
+    except BackendError as err:
+        # no draft, so nothing for the outbox to deliver: say why in a DM if Slack lets us
+        post(client, channel=request.submitter, **messages.refusal(str(err)))
+    finally:
+        svc.notify()
 
 
 def update(client: WebClient, channel: str, ts: str, message: Mapping[str, Any]) -> None:

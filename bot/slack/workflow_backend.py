@@ -116,10 +116,17 @@ class WorkflowBackend:
 
     def brands_for(self, user: str) -> list[BrandChoice]:
         return [
-            BrandChoice(g.brand_id, g.brand, tuple(g.platforms))
+            BrandChoice(g.brand_id, g.brand, tuple(g.platforms), g.workspace)
             for g in self._brands()
             if g.may_submit(user)
         ]
+
+    def workspace_of(self, brand_id: str) -> str | None:
+        """The brand's `workspace:` (None: any workspace, or no such brand)."""
+        try:
+            return self.store.get(brand_id).workspace
+        except GuidelineError:
+            return None
 
     def check(
         self,

@@ -23,7 +23,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from models import OutboxMessage, utcnow
+from models import Draft, OutboxMessage, utcnow
 from models.db import Database
 
 # Delivery kinds the workflow produces (the payload of each is documented in messages.py).
@@ -49,6 +49,9 @@ class OutboxItem:
     attempts: int
     created_at: datetime
     claim_token: str | None = None
+    #: the Slack team whose token delivers it (None: the one workspace's)
+    team_id: str | None = None
+    last_error: str | None = None
 
 
 def enqueue(
@@ -75,6 +78,12 @@ def enqueue(
             dedupe_key=dedupe_key,
             attempts=0,
             next_attempt_at=now,
+            # the draft's team, read in the same statement (no extra round trip)
+            team_id=(
+                select(Draft.team_id).where(Draft.id == draft_id).scalar_subquery()
+                if draft_id is not None
+                else None
+            ),
         )
     )
 
@@ -91,6 +100,8 @@ def _item(row: OutboxMessage) -> OutboxItem:
         attempts=row.attempts,
         created_at=row.created_at,
         claim_token=row.claim_token,
+        team_id=row.team_id,
+        last_error=row.last_error,
     )
 
 

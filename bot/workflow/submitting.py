@@ -83,6 +83,12 @@ def submission(
     )
 
 
+def team_of(s: Submission) -> str | None:
+    """The Slack team a submission came from (its origin's `team`), if any."""
+    team = (s.origin or {}).get("team")
+    return str(team) if team else None
+
+
 class Submitting:
     def __init__(self, ctx: WorkflowContext, units: Units, reviews: Reviews) -> None:
         self.ctx = ctx
@@ -93,6 +99,8 @@ class Submitting:
         g = self.ctx.guidelines.get(s.brand)
         if not g.may_submit(s.submitter):
             raise NotAllowed(f"{s.submitter} may not submit drafts for brand {s.brand}")
+        if g.workspace and team_of(s) not in (None, g.workspace):
+            raise NotAllowed(f"brand {s.brand} is not offered in this Slack workspace")
         once = Once(s.submitter, idempotency_key, s.request())
         replay = self.units.replay(once)
         if replay is not None:  # before the check: a retried delivery costs no second check
@@ -123,6 +131,7 @@ class Submitting:
             review_round=0,
             idempotency_key=once.key,
             origin=s.origin,
+            team_id=team_of(s) or g.workspace,
             publish_at=s.publish_at,
             created_at=uow.now,
             updated_at=uow.now,

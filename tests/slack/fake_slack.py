@@ -31,16 +31,33 @@ test instead of passing silently. Each rule and where it comes from (sections of
   answers `not_in_channel`; DMs (user ids, `D...`) always work.
 * file uploads (`files_upload_v2`'s three steps): see tests/slack/fake_files.py.
 * misbehaviour on demand: `fail_next(n, status=..., retry_after=..., method=...)`.
+* many workspaces (reference/methods/oauth.v2.access; docs/authentication/installing-with-oauth):
+  `oauth_app(client_id, secret)` registers the app; `new_oauth_code(team)` is what Slack appends
+  to the redirect after a user approves the install. oauth.v2.access takes the client id and
+  secret by HTTP Basic auth (or form fields) and answers `invalid_client_id`, `bad_client_secret`,
+  or `invalid_code` for an unknown, already used (codes work once) or expired code (10 minutes);
+  it hands out a bot token of that team. Every call records the `team` of its token (tokens not
+  issued here: the default TEAM_ID), and auth.test answers for the token's team.
+* message metadata and history (reference/methods/chat.postMessage `metadata`;
+  conversations.history / conversations.replies `include_all_metadata`): metadata needs an
+  `event_type` string and an `event_payload` object (else `invalid_metadata_format`); history
+  lists a channel's top-level messages newest first, replies a thread's, with metadata only when
+  asked for; `oldest` and `limit` are honoured.
+* misbehaviour on demand: `fail_next(n, status=..., retry_after=..., method=...)`, and
+  `drop_next(n, method=...)`: Slack does the call but the answer never arrives (the connection
+  is closed), as when a response is lost to a timeout or a reset.
 
 Time is `clock()` (seconds, `time.time` unless a test injects another), so no test sleeps.
 """
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import math
 import os
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -83,6 +100,20 @@ VIEW_METHODS = ("views.open", "views.update", "views.push", "views.publish")
 _serial = itertools.count(1)
 
 
+def _metadata(value: Any) -> dict[str, Any] | None:
+    """Message metadata as Slack takes it (a JSON object or its text), None if malformed."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    if not isinstance(value, dict) or not isinstance(value.get("event_type"), str):
+        return None
+    if not isinstance(value.get("event_payload"), dict):
+        return None
+    return value
+
+
 def stamped(prefix: str, at: float) -> str:
     """A Slack-like id (trigger id, response_url tail) that carries its issue time, so a fake
     in another process can tell its age."""
@@ -104,6 +135,8 @@ class Call:
     at: float = field(default_factory=time.monotonic)
     #: the fake's `clock()` when the call arrived (what rate limits and triggers are measured on)
     clock_at: float = 0.0
+    #: the Slack team of the token the call was made with
+    team: str = TEAM_ID
 
     @property
     def ok(self) -> bool:
@@ -151,6 +184,18 @@ class _Fault:
     status: int
     retry_after: int | None
     method: str | None
+
+
+@dataclass
+class _Code:
+    team: str
+    team_name: str
+    user: str
+    issued: float
+
+
+#: oauth.v2.access: "the temporary code ... expires after ten minutes" (installing-with-oauth)
+CODE_SECONDS = 10 * 60
 
 
 @dataclass
@@ -210,6 +255,12 @@ class FakeSlack:
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         #: uploaded and shared files (files.getUploadURLExternal / completeUploadExternal)
         self.files = fake_files.FakeFiles(self)
+        #: bot tokens handed out by oauth.v2.access -> their team
+        self.tokens: dict[str, str] = {}
+        self._oauth_apps: dict[str, str] = {}
+        self._codes: dict[str, _Code] = {}
+        self._used_codes: set[str] = set()
+        self._drops: list[_Fault] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -286,6 +337,67 @@ class FakeSlack:
     def clear_faults(self) -> None:
         with self._cond:
             self._faults.clear()
+            self._drops.clear()
+
+    def drop_next(self, n: int, *, method: str | None = None) -> None:
+        """Do the next `n` calls (of `method`, or any) but never answer them."""
+        with self._cond:
+            self._drops.append(_Fault(n, 0, None, method))
+
+    def _take_drop(self, method: str) -> bool:
+        for drop in self._drops:
+            if drop.remaining > 0 and drop.method in (None, method):
+                drop.remaining -= 1
+                return True
+        return False
+
+    # -- many workspaces -------------------------------------------------------------------------
+    def oauth_app(self, client_id: str, client_secret: str) -> None:
+        with self._cond:
+            self._oauth_apps[client_id] = client_secret
+
+    def new_oauth_code(self, team: str, *, team_name: str = "", user: str = "UINSTALLER") -> str:
+        """The `code` Slack appends to the redirect once a user of `team` approved the install."""
+        code = f"code-{team}-{next(_serial):06d}"
+        with self._cond:
+            self._codes[code] = _Code(team, team_name or team, user, self.clock())
+        return code
+
+    def team_of(self, headers: dict[str, str]) -> str:
+        token = headers.get("Authorization", "").removeprefix("Bearer ")
+        return self.tokens.get(token, TEAM_ID)
+
+    def _oauth_access(
+        self, p: dict[str, Any], headers: dict[str, str], now: float
+    ) -> dict[str, Any]:
+        client_id, secret = p.get("client_id"), p.get("client_secret")
+        auth = headers.get("Authorization", "")
+        if auth.startswith("Basic "):
+            decoded = base64.b64decode(auth.removeprefix("Basic ")).decode()
+            client_id, _, secret = decoded.partition(":")
+        if client_id not in self._oauth_apps:
+            return {"ok": False, "error": "invalid_client_id"}
+        if secret != self._oauth_apps[client_id]:
+            return {"ok": False, "error": "bad_client_secret"}
+        code = str(p.get("code") or "")
+        grant = self._codes.get(code)
+        if grant is None or code in self._used_codes or now - grant.issued > CODE_SECONDS:
+            return {"ok": False, "error": "invalid_code"}
+        self._used_codes.add(code)
+        token = f"xoxb-{grant.team}-{next(_serial):06d}"
+        self.tokens[token] = grant.team
+        return {
+            "ok": True,
+            "access_token": token,
+            "token_type": "bot",
+            "scope": "commands,chat:write",
+            "bot_user_id": BOT_USER_ID,
+            "app_id": "A0BRANDGATE",
+            "team": {"id": grant.team, "name": grant.team_name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": grant.user},
+        }
 
     def _take_fault(self, method: str) -> _Fault | None:
         for fault in self._faults:
@@ -363,6 +475,8 @@ class FakeSlack:
                     extra = {"Retry-After": str(fault.retry_after)}
             elif method.startswith("/respond/"):
                 status, body = self._respond(method, params, now)
+            elif method == "oauth.v2.access":
+                status, body = 200, self._oauth_access(params, headers, now)
             elif not headers.get("Authorization", "").startswith("Bearer xoxb-"):
                 status, body = 200, {"ok": False, "error": "not_authed"}
             elif (wait := self._rate_limited(method, params, now)) is not None:
@@ -370,9 +484,16 @@ class FakeSlack:
                 status, body = 429, {"ok": False, "error": "ratelimited"}
                 extra = {"Retry-After": str(max(1, math.ceil(wait)))}
             else:
-                status, body = 200, self._answer(method, params, now)
-            self.calls.append(Call(method, params, headers, status, body, clock_at=now))
+                status, body = 200, self._answer(method, params, now, self.team_of(headers))
+            team = self.team_of(headers)
+            self.calls.append(Call(method, params, headers, status, body, clock_at=now, team=team))
+            dropped = status == 200 and self._take_drop(method)
             self._cond.notify_all()
+
+        if dropped:  # done, but the answer is lost: close the connection without one
+            req.close_connection = True
+            req.connection.shutdown(socket.SHUT_RDWR)
+            return
 
         data = json.dumps(body).encode()
         req.send_response(status)
@@ -435,6 +556,34 @@ class FakeSlack:
         self._used_triggers.add(trigger_id)
         return None
 
+    def _history(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
+        channel = str(p.get("channel"))
+        oldest = float(p.get("oldest") or 0)
+        limit = int(p.get("limit") or 100)
+        with_metadata = str(p.get("include_all_metadata", "")).lower() in ("1", "true")
+        found = []
+        for (where, ts), m in self.messages.items():
+            thread = m.get("thread_ts")
+            if where != channel or float(ts) < oldest:
+                continue
+            if method == "conversations.history" and thread and thread != ts:
+                continue  # replies are not in the channel's history
+            if method == "conversations.replies" and ts != p.get("ts") and thread != p.get("ts"):
+                continue
+            shown = {
+                "type": "message",
+                "ts": ts,
+                "text": m.get("text") or "",
+                "bot_id": "BBRANDGATE",
+            }
+            if thread:
+                shown["thread_ts"] = thread
+            if with_metadata and m.get("metadata") is not None:
+                shown["metadata"] = _metadata(m["metadata"])
+            found.append(shown)
+        found.sort(key=lambda m: float(m["ts"]), reverse=method == "conversations.history")
+        return {"ok": True, "messages": found[:limit], "has_more": len(found) > limit}
+
     def _next_ts(self) -> str:
         return f"{1_700_000_000 + next(self._ts)}.000100"
 
@@ -466,13 +615,29 @@ class FakeSlack:
                     "error": refusal.error,
                     "response_metadata": {"messages": [refusal.detail]},
                 }
+        metadata = p.get("metadata") if method == "chat.postMessage" else None
+        if metadata is not None and _metadata(metadata) is None:
+            return {"ok": False, "error": "invalid_metadata_format"}
+        if method in ("conversations.history", "conversations.replies"):
+            channel = str(p.get("channel", ""))
+            if not channel.startswith(("C", "G", "D")):
+                return {"ok": False, "error": "channel_not_found"}
+            if channel.startswith(("C", "G")) and channel not in self.channels:
+                return {"ok": False, "error": "not_in_channel"}
+            if (
+                method == "conversations.replies"
+                and (channel, str(p.get("ts"))) not in self.messages
+            ):
+                return {"ok": False, "error": "thread_not_found"}
         if method in ("views.open", "views.push"):
             error = self._trigger_error(str(p.get("trigger_id") or ""), now)
             if error is not None:
                 return {"ok": False, "error": error}
         return None
 
-    def _answer(self, method: str, p: dict[str, Any], now: float) -> dict[str, Any]:
+    def _answer(
+        self, method: str, p: dict[str, Any], now: float, team: str = TEAM_ID
+    ) -> dict[str, Any]:
         refused = self._refusal(method, p, now)
         if refused is not None:
             return refused
@@ -483,7 +648,7 @@ class FakeSlack:
                 "ok": True,
                 "url": "https://brandgate-test.slack.com/",
                 "team": "Brandgate Test",
-                "team_id": TEAM_ID,
+                "team_id": team,
                 "user": "brandgate",
                 "user_id": BOT_USER_ID,
                 "bot_id": "BBRANDGATE",
@@ -491,15 +656,18 @@ class FakeSlack:
         if method == "chat.postMessage":
             channel = self._channel_for(str(p.get("channel", "")))
             ts = self._next_ts()
-            self.messages[(channel, ts)] = dict(p)
+            self.messages[(channel, ts)] = {**p, "ts": ts}
             return {
                 "ok": True,
                 "channel": channel,
                 "ts": ts,
                 "message": {"ts": ts, "text": p.get("text")},
             }
+        if method in ("conversations.history", "conversations.replies"):
+            return self._history(method, p)
         if method == "chat.update":
-            self.messages[(str(p.get("channel")), str(p.get("ts")))] = dict(p)
+            key = (str(p.get("channel")), str(p.get("ts")))
+            self.messages[key] = {**self.messages.get(key, {}), **p}
             return {
                 "ok": True,
                 "channel": p.get("channel"),

@@ -29,6 +29,9 @@ from tests.slack.signed import Response, SignedClient
 
 BOT_TOKEN = "xoxb-test-0000-brandgate"
 SIGNING_SECRET = "test-signing-secret-0123456789"
+CLIENT_ID = "1111.2222"
+CLIENT_SECRET = "test-client-secret-abcdef"
+STATE_SECRET = "test-state-secret-0123456789"
 
 
 class TrackingExecutor(ThreadPoolExecutor):
@@ -78,17 +81,29 @@ class Clock:
 
 class Harness:
     def __init__(
-        self, fake: FakeSlack, db_url: str, guidelines_dir: Path, *, paced: bool = False
+        self,
+        fake: FakeSlack,
+        db_url: str,
+        guidelines_dir: Path,
+        *,
+        paced: bool = False,
+        oauth: bool = False,
+        workers: int = 16,
     ) -> None:
         self.fake = fake
+        if oauth:  # many workspaces: no bot token, installs through /slack/install
+            fake.oauth_app(CLIENT_ID, CLIENT_SECRET)
         self.settings = Settings(
-            slack_bot_token=BOT_TOKEN,
+            slack_bot_token=None if oauth else BOT_TOKEN,
             slack_signing_secret=SIGNING_SECRET,
             slack_api_url=fake.url,
             database_url=db_url,
             guidelines_dir=guidelines_dir,
+            slack_client_id=CLIENT_ID if oauth else None,
+            slack_client_secret=CLIENT_SECRET if oauth else None,
+            slack_state_secret=STATE_SECRET if oauth else None,
         )
-        self.executor = TrackingExecutor()
+        self.executor = TrackingExecutor(workers)
         self.clock = Clock()
         self.runtime = Runtime.build(self.settings, executor=self.executor)
         self.runtime.dispatcher.clock = self.clock

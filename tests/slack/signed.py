@@ -104,12 +104,19 @@ class SignedClient:
 
     # -- Slack request kinds -----------------------------------------------------------------------
     def command(
-        self, command: str, text: str, *, user: str, channel: str = "C0AGENCY", **kw: Any
+        self,
+        command: str,
+        text: str,
+        *,
+        user: str,
+        channel: str = "C0AGENCY",
+        team: str = TEAM_ID,
+        **kw: Any,
     ) -> Response:
         return self.form(
             {
                 "token": "legacy-unused",
-                "team_id": TEAM_ID,
+                "team_id": team,
                 "team_domain": "brandgate-test",
                 "channel_id": channel,
                 "channel_name": "agency",
@@ -132,13 +139,14 @@ class SignedClient:
         value: str,
         channel: str = "D0DM",
         message_ts: str = "1.000",
+        team: str = TEAM_ID,
         **kw: Any,
     ) -> Response:
         return self.interactive(
             {
                 "type": "block_actions",
-                "team": {"id": TEAM_ID},
-                "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
+                "team": {"id": team},
+                "user": {"id": user, "username": user.lower(), "team_id": team},
                 "api_app_id": APP_ID,
                 "token": "legacy-unused",
                 "container": {"type": "message", "message_ts": message_ts, "channel_id": channel},
@@ -160,13 +168,19 @@ class SignedClient:
         )
 
     def view_submission(
-        self, *, user: str, view: dict[str, Any], values: dict[str, Any], **kw: Any
+        self,
+        *,
+        user: str,
+        view: dict[str, Any],
+        values: dict[str, Any],
+        team: str = TEAM_ID,
+        **kw: Any,
     ) -> Response:
         return self.interactive(
             {
                 "type": "view_submission",
-                "team": {"id": TEAM_ID},
-                "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
+                "team": {"id": team},
+                "user": {"id": user, "username": user.lower(), "team_id": team},
                 "api_app_id": APP_ID,
                 "token": "legacy-unused",
                 "trigger_id": self.trigger_id(),
@@ -176,13 +190,20 @@ class SignedClient:
         )
 
     def message_shortcut(
-        self, *, user: str, callback_id: str, message: dict[str, Any], channel: str, **kw: Any
+        self,
+        *,
+        user: str,
+        callback_id: str,
+        message: dict[str, Any],
+        channel: str,
+        team: str = TEAM_ID,
+        **kw: Any,
     ) -> Response:
         return self.interactive(
             {
                 "type": "message_action",
                 "callback_id": callback_id,
-                "team": {"id": TEAM_ID},
+                "team": {"id": team},
                 "user": {"id": user, "username": user.lower()},
                 "channel": {"id": channel, "name": "customers"},
                 "message": message,

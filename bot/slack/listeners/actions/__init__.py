@@ -2,7 +2,7 @@
 
 Every click is checked against the workflow with the clicking user's id before anything
 happens; anyone else gets a private refusal and nothing changes. Buttons that need text open a
-modal (within the trigger_id's 3 seconds); Approve and Withdraw act at once.
+modal before the ack (within the trigger_id's 3 seconds); Approve and Withdraw act at once.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ def register(app: App) -> None:
     app.action(ids.ACTION_APPROVE)(ack=ack_only, lazy=[approve])
     app.action(ids.ACTION_WITHDRAW)(ack=ack_only, lazy=[withdraw])
     app.action(ids.ACTION_DIGEST_TOGGLE)(ack=ack_only, lazy=[toggle_digest])
+    # Forms open before the ack, within the trigger's 3 s (see decision_form.py).
     for action_id in (ids.ACTION_REJECT, ids.ACTION_CHANGES, ids.ACTION_EDIT):
-        app.action(action_id)(ack=ack_only, lazy=[open_decision_form])
+        app.action(action_id)(open_decision_form)
     for action_id in (ids.ACTION_REVISE, ids.ACTION_OVERRIDE):
-        app.action(action_id)(ack=ack_only, lazy=[open_submitter_form])
+        app.action(action_id)(open_submitter_form)

@@ -14,12 +14,26 @@ from bot.slack.payloads import command_text
 from bot.slack.services import services_of
 
 
-def ack_draft(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+def ack_draft(ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """No text: the form opens before the ack, within the trigger's 3 s (a lazy listener would
+    queue behind slow submissions: issue 11, defect 7)."""
     text = command_text(command)
+    brands = services_of(context).backend.brands_for(command["user_id"])
     if not text:
-        ack()
+        if not brands:
+            ack(response_type="ephemeral", text="You are not a submitter for any brand.")
+            return
+        # Modal submissions thread under a DM receipt; the channel is kept for reference.
+        origin = {"command_channel": command.get("channel_id"), "team": command.get("team_id")}
+        try:
+            client.views_open(
+                trigger_id=command["trigger_id"],
+                view=modals.submit_modal(brands, metadata={"origin": origin}),
+            )
+        finally:
+            ack()
         return
-    outcome = parse_direct(text, services_of(context).backend.brands_for(command["user_id"]))
+    outcome = parse_direct(text, brands)
     if isinstance(outcome, str):
         ack(response_type="ephemeral", text=outcome)
     else:
@@ -32,18 +46,9 @@ def run_draft(
     svc = services_of(context)
     user = command["user_id"]
     text = command_text(command)
-    brands = svc.backend.brands_for(user)
     if not text:
-        if not brands:
-            respond(response_type="ephemeral", text="You are not a submitter for any brand.")
-            return
-        # Modal submissions thread under a DM receipt; the channel is kept for reference.
-        origin = {"command_channel": command.get("channel_id"), "team": command.get("team_id")}
-        client.views_open(
-            trigger_id=command["trigger_id"],
-            view=modals.submit_modal(brands, metadata={"origin": origin}),
-        )
-        return
+        return  # the form was opened by the ack
+    brands = svc.backend.brands_for(user)
     outcome = parse_direct(text, brands)
     if isinstance(outcome, str):
         return  # already answered in the ack

@@ -5,9 +5,9 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.slack import ids
-from bot.slack.listeners.acks import ack_only
 from bot.slack.listeners.shortcuts.submit_message import open_prefilled_form
 
 
 def register(app: App) -> None:
-    app.shortcut(ids.SHORTCUT_SUBMIT_MESSAGE)(ack=ack_only, lazy=[open_prefilled_form])
+    # the form opens before the ack, within the trigger's 3 s (actions/decision_form.py)
+    app.shortcut(ids.SHORTCUT_SUBMIT_MESSAGE)(open_prefilled_form)

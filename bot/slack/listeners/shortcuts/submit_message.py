@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import BoltContext
+from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot.slack import messages, modals
@@ -15,10 +15,15 @@ from bot.slack.services import services_of
 
 
 def open_prefilled_form(
-    body: dict[str, Any], shortcut: dict[str, Any], client: WebClient, context: BoltContext
+    ack: Ack,
+    body: dict[str, Any],
+    shortcut: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
 ) -> None:
     brands = services_of(context).backend.brands_for(user_id(body))
     if not brands:
+        ack()
         tell_privately(client, body, messages.refusal("You are not a submitter for any brand."))
         return
     message = shortcut.get("message") or {}
@@ -29,9 +34,12 @@ def open_prefilled_form(
         "message_ts": message.get("ts"),
         "team": (shortcut.get("team") or {}).get("id"),
     }
-    client.views_open(
-        trigger_id=shortcut["trigger_id"],
-        view=modals.submit_modal(
-            brands, text=text_people_see(message.get("text") or ""), metadata={"origin": origin}
-        ),
-    )
+    try:
+        client.views_open(
+            trigger_id=shortcut["trigger_id"],
+            view=modals.submit_modal(
+                brands, text=text_people_see(message.get("text") or ""), metadata={"origin": origin}
+            ),
+        )
+    finally:
+        ack()
