@@ -39,15 +39,22 @@ class BrandReport:
 
 
 class ReportDesk:
-    def __init__(self, db: Database, backend: WorkflowBackend) -> None:
+    def __init__(self, db: Database, backend: WorkflowBackend, team: str | None = None) -> None:
         self.db = db
         self.backend = backend
+        #: the Slack team asking (None: every brand); a brand of another workspace is not shown
+        self.team = team
 
     @classmethod
     def of(cls, backend: Backend) -> ReportDesk:
-        if not isinstance(backend, WorkflowBackend):
+        # A listener's backend is limited to its team (oauth_scope.TeamBackend wraps it).
+        team = getattr(backend, "team", None)
+        inner: object = backend
+        while not isinstance(inner, WorkflowBackend) and hasattr(inner, "inner"):
+            inner = inner.inner
+        if not isinstance(inner, WorkflowBackend):
             raise BackendError("Reports are not available in this process.")
-        return cls(backend.service.ctx.db, backend)
+        return cls(inner.service.ctx.db, inner, team if isinstance(team, str) else None)
 
     def now(self) -> datetime:
         return self.backend.service.ctx.clock()
@@ -57,10 +64,16 @@ class ReportDesk:
         out = []
         for brand_id in self.backend.store.brand_ids():
             try:
-                out.append(self.backend.store.get(brand_id))
+                g = self.backend.store.get(brand_id)
             except GuidelineError as err:
                 logger.warning("guidelines for %s are invalid: %s", brand_id, err)
+                continue
+            if self._offered(g):
+                out.append(g)
         return out
+
+    def _offered(self, g: Guidelines) -> bool:
+        return g.workspace is None or self.team is None or g.workspace == self.team
 
     def reports(self, user: str, brand: str | None) -> list[BrandReport]:
         """The reports `user` may see: of `brand`, or of every brand they approve or audit
@@ -72,6 +85,8 @@ class ReportDesk:
                 raise BackendError(f"Unknown brand `{brand}`.") from None
             except GuidelineError:
                 raise BackendError(f"The guidelines of `{brand}` are invalid.") from None
+            if not self._offered(g):
+                raise BackendError(f"Unknown brand `{brand}`.")
             who = audience(g, user)
             if who is None:
                 raise NotPermitted(f"Only the people of `{brand}` see its report.")
