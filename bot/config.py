@@ -64,6 +64,10 @@ class Settings:
     port_setting: str | None = None
     #: Slack channel where `audit anchor` posts the head (unset: only var/anchors.jsonl)
     audit_anchor_channel: str | None = None
+    #: where the portal is reached from outside (sign-in links start with it)
+    portal_url: str | None = None
+    #: signs the portal's session cookies (unset: derived from SLACK_SIGNING_SECRET)
+    portal_secret: str | None = field(default=None, repr=False)
     #: OAuth install to many workspaces (HTTP mode); all three set or none
     slack_client_id: str | None = None
     slack_client_secret: str | None = field(default=None, repr=False)
@@ -83,6 +87,8 @@ class Settings:
             # Set but empty is a mistake worth saying (PORT= in a .env), not "use the default".
             port_setting=os.environ.get("PORT"),
             audit_anchor_channel=_get("AUDIT_ANCHOR_CHANNEL"),
+            portal_url=_get("PORTAL_URL"),
+            portal_secret=_get("PORTAL_SECRET"),
             slack_client_id=_get("SLACK_CLIENT_ID"),
             slack_client_secret=_get("SLACK_CLIENT_SECRET"),
             slack_state_secret=_get("SLACK_STATE_SECRET"),

@@ -89,9 +89,11 @@ def matching_stages(guidelines: Guidelines, result: CheckResult, draft: Draft) -
     return list(merged.values()) or list(guidelines.routing_default)
 
 
-def _eligible(guidelines: Guidelines, stage: Stage, submitter: str | None) -> tuple[str, ...]:
+def _eligible(
+    guidelines: Guidelines, stage: Stage, submitter: str | None, away: frozenset[str]
+) -> tuple[str, ...]:
     members = guidelines.approvers.get(stage.group, ())
-    return tuple(dict.fromkeys(m for m in members if m != submitter))
+    return tuple(dict.fromkeys(m for m in members if m != submitter and m not in away))
 
 
 def plan_route(
@@ -99,19 +101,23 @@ def plan_route(
     result: CheckResult,
     draft: Draft,
     submitter: str | None = None,
+    away: frozenset[str] = frozenset(),
 ) -> RoutePlan:
-    """Stages with their eligible approvers; a submitter never approves their own draft."""
+    """Stages with their eligible approvers; a submitter never approves their own draft, and
+    approvers `away` are not routed new stages (a group left empty falls back like one)."""
     entry = policy_entry(guidelines, result, draft)
     if entry is not None:
         return RoutePlan(stages=(), auto_approved_by=entry.label)
     planned: dict[Stage, tuple[str, ...]] = {}
     for stage in matching_stages(guidelines, result, draft):
-        eligible = _eligible(guidelines, stage, submitter)
+        eligible = _eligible(guidelines, stage, submitter, away)
         # A stage nobody may approve falls back to the default stages.
         for candidate, members in (
             [(stage, eligible)]
             if eligible
-            else [(d, _eligible(guidelines, d, submitter)) for d in guidelines.routing_default]
+            else [
+                (d, _eligible(guidelines, d, submitter, away)) for d in guidelines.routing_default
+            ]
         ):
             if members and candidate not in planned:
                 planned[candidate] = members

@@ -1,12 +1,14 @@
 """SQLAlchemy models and database setup (with Alembic migrations under `models/migrations`)."""
 
 from models.audit import GENESIS_HASH, AuditEntry, AuditHead
+from models.away import AwayPeriod
 from models.base import Base, UTCDateTime, as_utc, utcnow
 from models.digest import DigestOptOut, ReportDigest
 from models.drafts import Draft, Revision
 from models.idempotency import IdempotencyKey
 from models.outbox import OutboxMessage
 from models.pauses import BrandPause
+from models.portal import PortalLink
 from models.review import Decision, ReviewStage, StageApprover
 from models.signatures import RevisionSignature, SignatureBand
 from models.slack_installations import slack_bots, slack_installations, slack_oauth_states
@@ -16,6 +18,7 @@ __all__ = [
     "GENESIS_HASH",
     "AuditEntry",
     "AuditHead",
+    "AwayPeriod",
     "Base",
     "BrandPause",
     "Decision",
@@ -23,6 +26,7 @@ __all__ = [
     "Draft",
     "IdempotencyKey",
     "OutboxMessage",
+    "PortalLink",
     "ReportDigest",
     "ReviewStage",
     "Revision",

@@ -23,6 +23,8 @@ REMINDED = "reminded"
 EXPIRED = "expired"
 PAUSED = "paused"
 RESUMED = "resumed"
+AWAY = "away"  # an approver away until a date (their seats pass on, logged `delegated`)
+BACK = "back"  # back: cleared by them, or their `until` passed (a timers run)
 EVENTS = (
     SUBMITTED,
     CHECKED,
@@ -41,6 +43,8 @@ EVENTS = (
     EXPIRED,
     PAUSED,
     RESUMED,
+    AWAY,
+    BACK,
 )
 
 

@@ -9,7 +9,7 @@ from typing import Any, TextIO
 
 from sqlalchemy import select
 
-from bot.audit.verify import columns, row_text, stream_rows
+from bot.audit.rows import columns, row_text, stream_rows
 from models import AuditEntry
 from models.db import Database
 

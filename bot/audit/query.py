@@ -1,19 +1,24 @@
-"""Reading the log back: one draft's history, and `match`: was this exact text approved?"""
+"""Reading the log back: one draft's history, and `match`: did the chain approve this text?"""
 
 from __future__ import annotations
 
-import hashlib
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 
-from bot.audit.chain import format_time
+from bot.audit.chained import (
+    ChainedDraft,
+    chained_draft,
+    compare_tables,
+    drafts_with_text,
+    tables_with_text,
+    text_sha256,
+)
 from bot.audit.export import iter_entries
-from models import AuditEntry, Decision, Draft, ReviewStage, Revision
+from models import AuditEntry
 from models.db import Database
-
-APPROVED_STATES = ("approved", "published")
 
 
 def draft_history(db: Database, draft_id: int) -> list[dict[str, Any]]:
@@ -30,76 +35,75 @@ def brands_in_log(db: Database) -> list[str]:
     return sorted(str(brand) for brand in found)
 
 
-def text_sha256(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
+@dataclass
+class MatchResult:
+    """`audit match`: what the chain says about a text, and where the tables disagree."""
+
+    matches: list[dict[str, Any]] = field(default_factory=list)
+    #: "... tables were edited" lines: the drafts/revisions/decisions tables say otherwise
+    disagreements: list[str] = field(default_factory=list)
+
+    @property
+    def approved(self) -> bool:
+        return any(m["approved"] for m in self.matches)
+
+
+def match_chain(db: Database, text: str) -> MatchResult:
+    """Every chained revision whose text is exactly `text`, with whether the chain approved it.
+
+    `approved` is true only when a chained decision approved that revision, it is the draft's
+    last revision, the draft is still approved (or published) along the chain, and every hash
+    agrees. The tables are read only to report where they disagree with the chain.
+    """
+    digest = text_sha256(text)
+    result = MatchResult()
+    with db.read_engine.connect() as connection, connection.begin():
+        drafts = drafts_with_text(connection, digest)
+        in_tables = tables_with_text(connection, text, digest)
+        looked = sorted(set(drafts) | {d for d, _ in in_tables})
+        for draft_id in looked:
+            chained = chained_draft(connection, draft_id)
+            for seq in chained.broken:
+                result.disagreements.append(
+                    f"entry {seq} of draft {draft_id} does not match its hash: "
+                    "run `brandgate audit verify`"
+                )
+            result.disagreements.extend(compare_tables(connection, chained))
+            approved_as = chained.approved_text()
+            for revision, (sha, seq, author) in sorted(chained.texts.items()):
+                if sha != digest:
+                    continue
+                # approved_text() is only set for the approved revision, the current one
+                approved = approved_as == digest and revision == chained.current
+                result.matches.append(_match(chained, revision, seq, author, approved))
+    return result
+
+
+def _match(
+    chained: ChainedDraft, revision: int, seq: int, author: str, approved: bool
+) -> dict[str, Any]:
+    approval = chained.approval if approved else None
+    return {
+        "draft": chained.draft,
+        "brand": chained.brand,
+        "platform": chained.platform,
+        "kind": chained.kind,
+        "submitter": chained.submitter,
+        "revision": revision,
+        "author": author,
+        "current_revision": chained.current,
+        "state": chained.state,
+        "approved": approved,
+        "approved_at": approval["at"] if approval else None,
+        "approved_by_policy": approval["policy"] if approval else None,
+        "decisions": [{k: v for k, v in d.items() if k != "seq"} for d in chained.decisions],
+        "published_url": chained.published_url,
+        "guidelines_sha256": chained.checked_with.get(revision),
+        "introduced_by": seq,
+        "audit_seq": chained.decided_seqs,
+    }
 
 
 def match_text(db: Database, text: str) -> list[dict[str, Any]]:
-    """Every revision whose text is exactly `text`, with whether and how it was approved.
-
-    `approved` is true only when that revision is the one the draft was finally approved as
-    (an earlier version that was later edited or revised does not count).
-    """
-    digest = text_sha256(text)
-    matches: list[dict[str, Any]] = []
-    with db.reading() as session:
-        revisions = session.scalars(
-            select(Revision)
-            .where(Revision.text_sha256 == digest)
-            .order_by(Revision.draft_id, Revision.number)
-        ).all()
-        for rev in revisions:
-            if rev.text != text:  # a hash collision would be news, but stay exact
-                continue
-            draft = session.get(Draft, rev.draft_id)
-            assert draft is not None
-            approved = draft.state in APPROVED_STATES and draft.current_revision == rev.number
-            decisions = session.execute(
-                select(Decision, ReviewStage)
-                .join(ReviewStage, Decision.stage_id == ReviewStage.id)
-                .where(
-                    Decision.draft_id == draft.id,
-                    ReviewStage.review_round == draft.review_round,
-                )
-                .order_by(Decision.created_at, Decision.id)
-            ).all()
-            entries = session.execute(
-                select(AuditEntry.seq, AuditEntry.event, AuditEntry.actor, AuditEntry.created_at)
-                .where(AuditEntry.draft_id == draft.id, AuditEntry.event == "decided")
-                .order_by(AuditEntry.seq)
-            ).all()
-            approved_at = None
-            if approved and entries:
-                approved_at = format_time(entries[-1].created_at)
-            matches.append(
-                {
-                    "draft": draft.id,
-                    "brand": draft.brand_id,
-                    "platform": draft.platform,
-                    "kind": draft.kind,
-                    "submitter": draft.submitter,
-                    "revision": rev.number,
-                    "author": rev.author,
-                    "current_revision": draft.current_revision,
-                    "state": draft.state,
-                    "approved": approved,
-                    "approved_at": approved_at,
-                    "approved_by_policy": draft.auto_approved_by,
-                    "decisions": [
-                        {
-                            "actor": d.actor,
-                            "decision": d.decision,
-                            "revision": d.revision,
-                            "stage": s.number,
-                            "group": s.group_name,
-                            "at": format_time(d.created_at),
-                            "reason": d.reason,
-                        }
-                        for d, s in decisions
-                    ],
-                    "published_url": draft.published_url,
-                    "guidelines_sha256": rev.guidelines_sha256,
-                    "audit_seq": [e.seq for e in entries],
-                }
-            )
-    return matches
+    """The matches of `match_chain` alone."""
+    return match_chain(db, text).matches

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any
 
-from sqlalchemy import Connection, String, func, select, type_coerce
+from sqlalchemy import Connection, select
 
 from bot.audit.anchor import Anchor, broken_anchor
-from bot.audit.chain import entry_text, format_time
+from bot.audit.chained import first_text_mismatch
 from bot.audit.log import pending_count
+from bot.audit.rows import columns, row_text, stream_rows
 from models import GENESIS_HASH, AuditEntry, AuditHead
 from models.db import Database
-
-BATCH = 5000
 
 
 @dataclass(frozen=True)
@@ -31,74 +29,15 @@ class VerifyResult:
     head: str = GENESIS_HASH
     #: how many anchors were checked (`--anchors`)
     anchors: int = 0
+    #: what is bad when it is not an entry (a revision row no entry chained)
+    where: str | None = None
 
     def __str__(self) -> str:
         if self.ok:
             waiting = f" ({self.pending} awaiting sealing)" if self.pending else ""
             pinned = f"; {self.anchors} anchors hold" if self.anchors else ""
             return f"OK {self.count} entries, head {self.head}{waiting}{pinned}"
-        return f"FAIL entry {self.first_bad}: {self.problem}"
-
-
-def _time_column(dialect: str) -> tuple[Any, Callable[[Any], str]]:
-    """`created_at` already formatted the canonical way, as cheaply as the database allows.
-
-    Parsing 100,000 timestamps into datetimes and formatting them again would dominate
-    verification time, so PostgreSQL formats them itself and SQLite's stored text is reshaped.
-    """
-    if dialect == "postgresql":
-        expr = func.to_char(
-            func.timezone("UTC", AuditEntry.created_at), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'
-        )
-        return expr, str
-    if dialect == "sqlite":
-        # SQLAlchemy stores "YYYY-MM-DD HH:MM:SS.ffffff" (always with microseconds, naive UTC).
-        return type_coerce(AuditEntry.created_at, String()), _sqlite_time
-    return AuditEntry.created_at, format_time
-
-
-def _sqlite_time(value: str) -> str:
-    return f"{value[:10]}T{value[11:]}Z"
-
-
-def columns(dialect: str) -> tuple[tuple[Any, ...], Callable[[Any], str]]:
-    """The entry's columns in hashing order, and how to turn column 1 into the canonical time."""
-    time_expr, to_text = _time_column(dialect)
-    return (
-        AuditEntry.seq,
-        time_expr,
-        AuditEntry.event,
-        AuditEntry.actor,
-        AuditEntry.brand_id,
-        AuditEntry.draft_id,
-        AuditEntry.revision,
-        AuditEntry.guidelines_sha256,
-        AuditEntry.payload,
-        AuditEntry.prev_hash,
-        AuditEntry.hash,
-    ), to_text
-
-
-def row_text(row: Any, created_at: str) -> str:
-    """The canonical entry text of a row selected with `columns()`, as hashed."""
-    return entry_text(
-        seq=row[0],
-        created_at=created_at,
-        event=row[2],
-        actor=row[3],
-        brand_id=row[4],
-        draft_id=row[5],
-        revision=row[6],
-        guidelines_sha256=row[7],
-        payload=row[8],
-        prev_hash=row[9],
-    )
-
-
-def stream_rows(connection: Connection, stmt: Any, batch: int = BATCH) -> Iterator[Any]:
-    """Rows through a server-side cursor (PostgreSQL) / incremental fetch (SQLite): flat memory."""
-    result = connection.execution_options(yield_per=batch).execute(stmt)
-    yield from result
+        return f"FAIL {self.where or f'entry {self.first_bad}'}: {self.problem}"
 
 
 def verify_connection(connection: Connection) -> VerifyResult:
@@ -163,6 +102,8 @@ def verify(db: Database, anchors: Iterable[Anchor] = ()) -> VerifyResult:
             connection = connection.execution_options(isolation_level="REPEATABLE READ")
         with connection.begin():
             result = verify_connection(connection)
+            if result.ok:
+                result = _check_texts(connection, result)
             anchors = list(anchors)
             if not result.ok or not anchors:
                 return result
@@ -171,3 +112,19 @@ def verify(db: Database, anchors: Iterable[Anchor] = ()) -> VerifyResult:
                 bad, why = broken
                 return VerifyResult(False, result.count, bad.seq, f"{bad}: {why}", head=result.head)
             return replace(result, anchors=len(anchors))
+
+
+def _check_texts(connection: Connection, result: VerifyResult) -> VerifyResult:
+    """The chain is intact; the revisions table must hold exactly the texts it chained (else
+    someone edited the tables, and `audit match` would be told so too)."""
+    bad = first_text_mismatch(connection)
+    if bad is None:
+        return result
+    return VerifyResult(
+        False,
+        result.count,
+        bad.seq,
+        f"{bad.problem}: tables were edited (the chain itself is intact)",
+        head=result.head,
+        where=None if bad.seq is not None else f"draft {bad.draft} r{bad.revision}",
+    )

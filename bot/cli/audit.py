@@ -10,11 +10,13 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.audit import draft_history, export, match_text, parse_bound, verify
+import orjson
+
+from bot.audit import draft_history, export, match_chain, parse_bound, verify
 from bot.audit.anchor import DEFAULT_ANCHORS, Anchor, AnchorFileError, anchor, read_anchors
 from bot.audit.offline import ExportFileError, verify_export
 from bot.audit.query import brands_in_log
-from bot.audit.reconcile import ALIASES, published_fields, reconcile, sha256_file
+from bot.audit.reconcile import ALIASES, has_drafts, published_fields, reconcile, sha256_file
 from bot.cli.common import EXIT_OK, EXIT_REFUSED, UsageError, add_guidelines_dir, guideline_store
 from bot.cli.dbargs import add_database_url, add_format, guarded, open_db, print_json, settings
 from bot.cli.records import STDIN, InputError, read_records, text_argument
@@ -64,6 +66,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--brand", required=True, metavar="ID")
     p.add_argument("--as", dest="actor", metavar="USER", help="who reconciles (default: you)")
+    p.add_argument(
+        "--since",
+        metavar="DATE",
+        help="list as unpublished only drafts approved from this date / ISO datetime "
+        "(every approved revision still counts for matching the posts)",
+    )
+    p.add_argument(
+        "--until", metavar="DATE", help="... and approved up to this date (a bare date: whole day)"
+    )
     p.add_argument("file", metavar="FILE")
     add_database_url(p)
     add_guidelines_dir(p)
@@ -180,25 +191,47 @@ def _published_rows(path: str) -> list[tuple[str, dict[str, Any]]]:
 
 def run_reconcile(args: argparse.Namespace) -> int:
     try:
+        since = parse_bound(args.since) if args.since else None
+        until = parse_bound(args.until, end=True) if args.until else None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    try:
         data = Path(args.file).read_bytes()
     except OSError as exc:
         raise UsageError(f"cannot read {args.file}: {exc.strerror or exc}") from None
     rows = _published_rows(args.file)
     db = open_db(args)
     try:
-        _check_brand(args, db, args.brand)
+        # A brand with drafts is known; only otherwise are the guideline files read (which
+        # loads the checking engine: seconds, for nothing, on every reconciliation).
+        if not has_drafts(db, args.brand):
+            _check_brand(args, db, args.brand)
         actor = args.actor or f"cli:{getpass.getuser()}"
-        results = reconcile(db, args.brand, rows, file_sha256=sha256_file(data), actor=actor)
+        results = reconcile(
+            db,
+            args.brand,
+            rows,
+            file_sha256=sha256_file(data),
+            actor=actor,
+            since=since,
+            until=until,
+        )
     finally:
         db.dispose()
-    for result in results:
-        print_json(result)
+    write_json_lines(results)
     return (
         EXIT_OK
         if all(r["status"] in ("approved", "unpublished") for r in results)
         and all(r["status"] == "approved" for r in results if r["row"] is not None)
         else EXIT_REFUSED
     )
+
+
+def write_json_lines(items: list[dict[str, Any]]) -> None:
+    """As `print_json` line by line, in large writes (100,000 lines must not take seconds)."""
+    lines = [orjson.dumps(item).decode() for item in items]
+    for start in range(0, len(lines), 10_000):
+        sys.stdout.write("\n".join(lines[start : start + 10_000]) + "\n")
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -288,8 +321,22 @@ def run_show(args: argparse.Namespace) -> int:
         print(
             f"#{e['seq']:<6} {e['created_at']}  {rev:<3} {e['event']:<10} {e['actor']:<12} ", end=""
         )
-        print(_summary(e))
+        print(_summary(e) + _origin_text(e["payload"].get("origin")))
     return EXIT_OK
+
+
+def _origin_text(origin: Any) -> str:
+    """Where the action came from: a Slack request's user and workspace, or the CLI's
+    operating-system user and the `--as` they typed, or a timer."""
+    if not isinstance(origin, dict):
+        return ""
+    via = origin.get("via")
+    if via == "slack":
+        return f"  [via slack {origin.get('user')} in {origin.get('team')}]"
+    if via == "cli":
+        typed = f" as {origin['as']}" if origin.get("as") else ""
+        return f"  [via cli, os user {origin.get('os_user')}{typed}]"
+    return f"  [via {via}]"
 
 
 def run_match(args: argparse.Namespace) -> int:
@@ -298,31 +345,40 @@ def run_match(args: argparse.Namespace) -> int:
         text = text[:-1]  # the newline a shell pipe adds is not part of the post
     db = open_db(args, read_only=True)
     try:
-        matches = match_text(db, text)
+        found = match_chain(db, text)
     finally:
         db.dispose()
-    approved = [m for m in matches if m["approved"]]
+    matches = found.matches
     if args.format == "json":
-        print_json({"text": text, "approved": bool(approved), "matches": matches})
+        print_json(
+            {
+                "text": text,
+                "approved": found.approved,
+                "matches": matches,
+                "disagreements": found.disagreements,
+            }
+        )
     elif not matches:
-        print("no match: this exact text was never submitted or edited in brandgate")
-    else:
-        for m in matches:
-            where = f"draft {m['draft']} ({m['brand']}/{m['platform']}) revision {m['revision']}"
-            if m["approved"]:
-                if m["approved_by_policy"]:
-                    who = m["approved_by_policy"]
-                else:
-                    who = ", ".join(
-                        f"{d['actor']} ({d['decision']}, stage {d['stage']} {d['group']})"
-                        for d in m["decisions"]
-                    )
-                line = f"APPROVED {where} at {m['approved_at']} by {who}"
-                if m["published_url"]:
-                    line += f"; published {m['published_url']}"
+        print("no match: the audit log never chained this exact text (submitted or edited)")
+    for m in matches if args.format != "json" else ():
+        where = f"draft {m['draft']} ({m['brand']}/{m['platform']}) revision {m['revision']}"
+        if m["approved"]:
+            if m["approved_by_policy"]:
+                who = m["approved_by_policy"]
             else:
-                line = f"NOT APPROVED {where}: draft is {m['state']}"
-                if m["current_revision"] != m["revision"]:
-                    line += f" at revision {m['current_revision']}"
-            print(line)
-    return EXIT_OK if approved else EXIT_REFUSED
+                who = ", ".join(
+                    f"{d['actor']} ({d['decision']}, stage {d['stage']} {d['group']})"
+                    for d in m["decisions"]
+                )
+            line = f"APPROVED {where} at {m['approved_at']} by {who}"
+            if m["published_url"]:
+                line += f"; published {m['published_url']}"
+        else:
+            line = f"NOT APPROVED {where}: draft is {m['state']}"
+            if m["current_revision"] != m["revision"]:
+                line += f" at revision {m['current_revision']}"
+        print(line)
+    if args.format != "json":
+        for problem in found.disagreements:
+            print(f"TABLES DISAGREE: {problem}")
+    return EXIT_OK if found.approved and not found.disagreements else EXIT_REFUSED

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from bot.audit.origin import acting_from, cli_origin
 from bot.cli.common import (
     EXIT_OK,
     EXIT_REFUSED,
@@ -152,8 +153,11 @@ def guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Name
     """Workflow refusals and database failures become one clear line and an exit status."""
 
     def wrapper(args: argparse.Namespace) -> int:
+        # Every audit entry this command writes says it came from the CLI, run by whom as whom.
+        as_user = getattr(args, "as_user", None) or getattr(args, "actor", None)
         try:
-            return run(args)
+            with acting_from(cli_origin(as_user)):
+                return run(args)
         except WorkflowError as exc:
             if getattr(args, "format", "text") == "json":
                 print_json(error_json(exc, id=getattr(args, "draft_id", None)))

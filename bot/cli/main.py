@@ -24,8 +24,10 @@ COMMAND_MODULES = {
     "db": "bot.cli.db",
     "timers": "bot.cli.timers",
     "pause": "bot.cli.pause",
+    "away": "bot.cli.away",
     "resume": "bot.cli.pause",
     "outbox": "bot.cli.outbox",
+    "portal": "bot.cli.portal",
     "serve": "bot.slack.cli",
 }
 

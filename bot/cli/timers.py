@@ -1,4 +1,5 @@
-"""`brandgate timers run [--now ISO-8601]`: fire every reminder, escalation and expiry due."""
+"""`brandgate timers run [--now ISO-8601]`: fire every reminder, escalation, expiry and away
+return due."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = commands.add_parser(
         "run",
         help="do once everything due now (safe beside serve and other runners)",
-        description='Prints {"reminded": n, "escalated": n, "expired": n}.',
+        description='Prints {"reminded": n, "escalated": n, "expired": n}, with "returned": n '
+        "when absences ended (brandgate away).",
     )
     p.add_argument(
         "--now", metavar="ISO-8601", help="run as of this moment, with a zone (default: the clock)"

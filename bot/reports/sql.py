@@ -28,7 +28,9 @@ OVERRIDDEN_EVENT = "overridden"
 ESCALATED_EVENT = "escalated"
 DECIDED_STATES = (*ACCEPTED_STATES, REJECTED)
 # Logged at routing when a group has nobody eligible: a fallback, not an overdue stage.
-ROUTING_FALLBACK = '%"reason":"no eligible approver in the group"%'
+# Matches its reason before ("no eligible approver in the group") and since
+# ("no_eligible_approver").
+ROUTING_FALLBACK = '%"reason":"no%eligible%approver%'
 
 BY_KEYS = ("submitter", "approver", "platform", "kind", "week")
 

@@ -11,7 +11,7 @@ travel through outbox payloads as JSON.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -151,12 +151,35 @@ class AuditStatus:
 
 
 @dataclass(frozen=True)
+class PauseInfo:
+    brand_id: str
+    by: str
+    reason: str
+    since: datetime
+
+
+@dataclass(frozen=True)
+class AwayInfo:
+    until: datetime
+    delegate: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class HomeData:
     my_drafts: tuple[DraftInfo, ...] = ()
     pending: tuple[DraftInfo, ...] = ()
     #: None unless the user is an auditor of some brand
     decisions: tuple[DecisionInfo, ...] | None = None
     audit: AuditStatus | None = None
+    #: time (SPEC "Workflow over time"): the deadline of each pending draft's open stage (by
+    #: draft id), the paused brands the user works for, their absence, whether they approve
+    #: anything (the Away button), and the moment the tab was built ("overdue" is relative)
+    deadlines: Mapping[str, datetime] = field(default_factory=dict)
+    paused: tuple[PauseInfo, ...] = ()
+    away: AwayInfo | None = None
+    approver: bool = False
+    now: datetime | None = None
 
 
 class Backend(Protocol):
@@ -218,3 +241,22 @@ class Backend(Protocol):
     ) -> DraftInfo: ...
 
     def home(self, user: str) -> HomeData: ...
+
+    # -- time: pauses and absences (SPEC "Workflow over time") ------------------------------
+    def pause(self, brand_id: str, *, actor: str, reason: str) -> Mapping[str, Any]: ...
+
+    def resume(self, brand_id: str, *, actor: str) -> Mapping[str, Any]: ...
+
+    def away_set(
+        self, user: str, *, until: str, delegate: str | None, reason: str | None
+    ) -> Mapping[str, Any]:
+        """`until`: a date or an ISO-8601 time, as typed (the workflow parses it)."""
+        ...
+
+    def away_clear(self, user: str) -> Mapping[str, Any]: ...
+
+    def away_list(self) -> Sequence[Mapping[str, Any]]: ...
+
+    def away_delegates(self, user: str) -> list[str]:
+        """Who `user` may name as delegate: approvers of their brands, not themselves."""
+        ...

@@ -101,6 +101,9 @@ def serve(args: argparse.Namespace, *, wait: Callable[[float], bool] | None = No
         endpoint.health = runtime.health
         endpoint.details = runtime.health_details
         endpoint.serve(runtime.app)
+        from bot.portal.serving import portal_from_settings
+
+        endpoint.portal = portal_from_settings(settings, runtime.db)  # same database, migrated
         logger.info("ready: Slack and the database answer")
         stop.wait()
         runtime.close()

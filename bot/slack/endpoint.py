@@ -26,6 +26,8 @@ logger = logging.getLogger("brandgate.slack.endpoint")
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+#: the portal (bot.portal) is mounted here by `serve`, beside Bolt
+PORTAL_PREFIX = "/portal"
 #: Slack's timestamps are Unix seconds; anything longer is not one (and int() of thousands of
 #: digits is slow or refused outright)
 MAX_TIMESTAMP_DIGITS = 12
@@ -34,6 +36,7 @@ HealthCheck = Callable[[], tuple[bool, str]]
 #: More for operators, shown beside the verdict (the outbox's pending and dead-letter counts)
 HealthDetails = Callable[[], dict[str, Any]]
 StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 def _json(start_response: StartResponse, status: str, data: dict[str, Any]) -> list[bytes]:
@@ -61,6 +64,7 @@ class SlackEndpoint:
         self._bolt: SlackRequestHandler | None = None
         self.health = health
         self.details: HealthDetails | None = None
+        self.portal: WSGIApp | None = None
 
     def serve(self, app: App) -> None:
         self._bolt = SlackRequestHandler(app, path=EVENTS_PATH)
@@ -90,6 +94,10 @@ class SlackEndpoint:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if self.portal is not None and (
+            path == PORTAL_PREFIX or str(path).startswith(PORTAL_PREFIX + "/")
+        ):
+            return self.portal(environ, start_response)
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
             ok, detail = self.health()
             status = "200 OK" if ok else "503 Service Unavailable"

@@ -34,6 +34,14 @@ ACTION_REVISE = "brandgate_revise"
 ACTION_OVERRIDE = "brandgate_override"
 ACTION_WITHDRAW = "brandgate_withdraw"
 
+# App Home: away (SPEC "Workflow over time", Away) — open the form, come back now
+ACTION_AWAY_OPEN = "brandgate_away_open"
+ACTION_AWAY_BACK = "brandgate_away_back"
+VIEW_AWAY = "brandgate_away"
+BLOCK_AWAY_UNTIL = "away_until"
+BLOCK_AWAY_DELEGATE = "away_delegate"
+BLOCK_AWAY_REASON = "away_reason"
+
 # Submission modal: block ids (used for inline errors) and their element action ids
 BLOCK_BRAND = "brand"
 BLOCK_PLATFORM = "platform"

@@ -292,9 +292,14 @@ def _draft_body(
 
 
 def review_request(
-    draft: DraftInfo, *, stage: Mapping[str, Any] | None = None, earlier: str | None = None
+    draft: DraftInfo,
+    *,
+    stage: Mapping[str, Any] | None = None,
+    earlier: str | None = None,
+    banner: str | None = None,
 ) -> Message:
-    """The approver's DM: the draft, findings, context, changes, and the four decision buttons."""
+    """The approver's DM: the draft, findings, context, changes, and the four decision buttons;
+    `banner` (safe mrkdwn: "overdue", "paused") heads it while it applies."""
     value = ids.button_value(draft.id, draft.revision)
     stage_txt = ""
     if stage:
@@ -304,6 +309,7 @@ def review_request(
     budget = Budget()
     head = budget.spend(
         [
+            *([_section(fit(banner, PART_BUDGET))] if banner else []),
             _section(f":inbox_tray: *{draft_label(draft)}* needs your review"),
             _context(meta_line(draft), stage_txt),
             *([_context(fit(values, PART_BUDGET))] if values else []),

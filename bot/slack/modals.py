@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.guidelines.model import KINDS, PLATFORMS
-from bot.slack import ids
+from bot.slack import home_time, ids
 from bot.slack.backend import BrandChoice, DraftInfo, HomeData
 from bot.slack.escape import escape_mrkdwn, escape_plain, fit, user
 from bot.slack.messages import ACTION_PAST, draft_label, findings_sections, label_mrkdwn
@@ -279,6 +279,9 @@ def _line_sections(lines: list[str]) -> list[dict[str, Any]]:
 
 def home(data: HomeData, digest: bool | None = None) -> View:
     blocks: list[dict[str, Any]] = [{"type": "header", "text": _plain("brandgate")}]
+    # time first, so the 100-block cap never cuts it: pauses, then the user's absence
+    blocks.extend(home_time.pause_blocks(data))
+    blocks.extend(home_time.away_blocks(data))
 
     def section(title: str, lines: list[str], empty: str) -> None:
         blocks.append({"type": "divider"})
@@ -290,6 +293,7 @@ def home(data: HomeData, digest: bool | None = None) -> View:
             f"Waiting for your decision ({len(data.pending)})",
             [
                 f"• {draft_label(d)} · from {user(d.submitter)} · {d.verdict}"
+                + home_time.deadline_note(d, data)
                 for d in data.pending[:40]
             ],
             "Nothing waiting.",

@@ -19,6 +19,10 @@ def state_value(view: Mapping[str, Any], block_id: str) -> Any:
         kind = element.get("type")
         if kind in ("static_select", "radio_buttons", "external_select"):
             return (element.get("selected_option") or {}).get("value")
+        if kind == "datepicker":
+            return element.get("selected_date")
+        if kind == "users_select":
+            return element.get("selected_user")
         if kind == "checkboxes":
             return [o.get("value") for o in element.get("selected_options") or []]
         return element.get("value")

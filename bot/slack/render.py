@@ -102,6 +102,16 @@ def _decided_message(p: Mapping[str, Any]) -> dict[str, Any]:
     )
 
 
+def _review_request(p: Mapping[str, Any]) -> dict[str, Any]:
+    stage = {"stage": p.get("stage"), "group": p.get("group"), "mode": p.get("mode")}
+    return messages.review_request(
+        draft_from_payload(p),
+        stage=stage,
+        earlier=_earlier(p),
+        banner=render_timers.banner(p.get("banner")),
+    )
+
+
 def delivery(item: Any, lookups: Lookups) -> Delivery:
     p: Mapping[str, Any] = item.payload
     kind = item.kind
@@ -111,9 +121,16 @@ def delivery(item: Any, lookups: Lookups) -> Delivery:
         if settled is not None:
             # Decided (or superseded) before we could deliver: show that instead of buttons.
             return Delivery(_decided_message(settled), channel=item.recipient)
-        stage = {"stage": p.get("stage"), "group": p.get("group"), "mode": p.get("mode")}
-        message = messages.review_request(draft_from_payload(p), stage=stage, earlier=_earlier(p))
-        return Delivery(message, channel=item.recipient)
+        return Delivery(_review_request(p), channel=item.recipient)
+    if kind == render_timers.REVIEW_UPDATE:
+        # The approver's request, updated in place to say it is overdue or paused (or no
+        # longer paused); nothing to do once it was settled or never delivered.
+        replaces = str(p.get("replaces") or "")
+        target = lookups.result_of(replaces)
+        if lookups.settlement_of(item.draft_id, replaces) is not None or not target:
+            return Delivery(_review_request(p), update_targets=[])
+        targets = [(str(target["channel"]), str(target["ts"]))] if target.get("ts") else []
+        return Delivery(_review_request(p), update_targets=targets)
     if kind == "decision_made":
         target = lookups.result_of(str(p.get("replaces") or ""))
         targets = (

@@ -14,6 +14,8 @@ from bot.slack import messages
 from bot.slack.escape import escape_mrkdwn, user
 
 KINDS = frozenset({"reminder", "escalated", "expired", "paused", "resumed"})
+#: an approver's review request updated in place (bot/workflow/banners.py)
+REVIEW_UPDATE = "review_update"
 _EXCERPT = 200
 
 
@@ -72,3 +74,18 @@ def message(kind: str, p: Mapping[str, Any]) -> messages.Message:
         )
         return messages.notice(head)
     return messages.notice(f"{head}\n{_draft(p)}")
+
+
+def banner(b: Mapping[str, Any] | None) -> str | None:
+    """The line heading a review request while it is overdue or its brand is paused."""
+    if not b:
+        return None
+    if b.get("kind") == "overdue":
+        return f":rotating_light: *Overdue*: the deadline was {_when(b.get('deadline'))}."
+    if b.get("kind") == "paused":
+        return (
+            f":double_vertical_bar: *Paused* by {user(str(b.get('by')))} since "
+            f"{_when(b.get('at'))}: {escape_mrkdwn(str(b.get('reason') or ''))}. "
+            "Approving waits until the brand resumes; rejecting and requesting changes work."
+        )
+    return None

@@ -30,7 +30,7 @@ from bot.slack.server import HttpServer, Limits
 from bot.slack.startup import Unavailable, connect_database, verify_slack
 from bot.slack.ticker import Ticker, did_something
 from bot.slack.workflow_backend import WorkflowBackend
-from bot.workflow.service import WorkflowService, run_timers
+from bot.workflow.service import WorkflowService, next_due, run_timers
 from models.db import Database
 
 logger = logging.getLogger("brandgate.slack.runtime")
@@ -122,6 +122,7 @@ class Runtime:
                 TIMERS_INTERVAL_SECONDS,
                 name="brandgate-timers",
                 after=dispatcher.notify,
+                next_due=lambda: next_due(backend.service),
             ),
             Ticker(
                 lambda: anchor(db, channel=settings.audit_anchor_channel),

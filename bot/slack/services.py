@@ -14,6 +14,7 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 
+from bot.audit.origin import set_origin, slack_origin
 from bot.slack.backend import Backend
 from bot.slack.oauth_scope import TeamBackend, acting_team
 
@@ -53,4 +54,8 @@ def services_of(context: Mapping[str, Any]) -> Services:
     found = context.get(CONTEXT_KEY)
     if not isinstance(found, Services):
         raise LookupError("no brandgate services attached to this app (see services.attach)")
+    # Every listener reaches the workflow through here, on the thread that then calls it (lazy
+    # listeners too, with their copy of the context): the audit entries it writes record the
+    # request's user and workspace, which Bolt took from the verified request.
+    set_origin(slack_origin(context.get("user_id"), context.get("team_id")))
     return found

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 logger = logging.getLogger("brandgate.slack.ticker")
@@ -19,7 +20,10 @@ class Ticker:
 
     A failing run is logged (one line) and retried at the next tick: a database that is briefly
     away must not end the loop. `after` runs once a tick did some work (wake the dispatcher for
-    the messages the timers queued).
+    the messages the timers queued). With `next_due` (the earliest due time, or None), the
+    loop wakes at that time when it is sooner than `interval`: a two-minute SLA is not
+    escalated a minute late. `min_wait` keeps a due time that is already past (work that keeps
+    failing) from spinning the loop.
     """
 
     def __init__(
@@ -29,11 +33,17 @@ class Ticker:
         *,
         name: str,
         after: Callable[[], None] | None = None,
+        next_due: Callable[[], datetime | None] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        min_wait: float = 1.0,
     ) -> None:
         self.work = work
         self.interval = interval
         self.name = name
         self.after = after
+        self.next_due = next_due
+        self.clock = clock
+        self.min_wait = min_wait
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -64,10 +74,24 @@ class Ticker:
             self._thread.join(timeout)
             self._thread = None
 
+    def wait_seconds(self) -> float:
+        """How long to sleep after a tick: `interval`, or less when something is due sooner."""
+        if self.next_due is None:
+            return self.interval
+        try:
+            due = self.next_due()
+        except Exception as err:  # the database is away: the next tick will say so
+            logger.warning("%s: next due time unknown: %s", self.name, type(err).__name__)
+            return self.interval
+        if due is None:
+            return self.interval
+        ahead = (due - self.clock()).total_seconds()
+        return max(self.min_wait, min(self.interval, ahead))
+
     def _loop(self) -> None:
         while not self._stop.is_set():
             self.tick()
-            self._stop.wait(self.interval)
+            self._stop.wait(self.wait_seconds())
 
 
 def did_something(counts: dict[str, int]) -> bool:

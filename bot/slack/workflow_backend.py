@@ -11,16 +11,18 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from bot.audit import verify
-from bot.guidelines.errors import GuidelineError
+from bot.guidelines.errors import GuidelineError, UnknownBrand
 from bot.guidelines.loader import GuidelineStore
 from bot.guidelines.model import Guidelines
 from bot.slack.backend import (
     Action,
     AlreadyDecided,
     AuditStatus,
+    AwayInfo,
     BackendError,
     BrandChoice,
     CheckSummary,
@@ -29,10 +31,13 @@ from bot.slack.backend import (
     HomeData,
     InvalidInput,
     NotPermitted,
+    PauseInfo,
     SubmitRequest,
     SubmitResult,
 )
 from bot.workflow import errors as wf
+from bot.workflow.away import parse_until
+from bot.workflow.guards import brand_approvers
 from bot.workflow.service import WorkflowService
 from bot.workflow.snapshots import DraftView
 
@@ -62,7 +67,7 @@ def translated() -> Iterator[None]:
         raise InvalidInput(str(err)) from err
     except wf.WorkflowError as err:
         raise BackendError(str(err)) from err
-    except GuidelineError as err:
+    except (GuidelineError, UnknownBrand) as err:
         raise InvalidInput(str(err)) from err
 
 
@@ -272,6 +277,30 @@ class WorkflowBackend:
             )
         return self._offered(view, actor)
 
+    # -- time: pauses and absences --------------------------------------------------------------
+    def pause(self, brand_id: str, *, actor: str, reason: str) -> dict[str, Any]:
+        with translated():
+            return self.service.pause(brand_id, actor=actor, reason=reason)
+
+    def resume(self, brand_id: str, *, actor: str) -> dict[str, Any]:
+        with translated():
+            return self.service.resume(brand_id, actor=actor)
+
+    def away_set(
+        self, user: str, *, until: str, delegate: str | None, reason: str | None
+    ) -> dict[str, Any]:
+        with translated():
+            moment = parse_until(until, "the date")
+            return self.service.away_set(user, until=moment, delegate=delegate, reason=reason)
+
+    def away_clear(self, user: str) -> dict[str, Any]:
+        with translated():
+            return self.service.away_clear(user)
+
+    def away_list(self) -> list[dict[str, Any]]:
+        with translated():
+            return self.service.away_list()
+
     # -- App Home --------------------------------------------------------------------------------
     def _summary(self, row: dict[str, Any]) -> DraftInfo:
         return DraftInfo(
@@ -289,15 +318,52 @@ class WorkflowBackend:
     def home(self, user: str) -> HomeData:
         mine = [self._summary(r) for r in self.service.list(submitter=user, limit=20)]
         pending = [self._summary(r) for r in self.service.list(approver=user, limit=20)]
-        audited = [g.brand_id for g in self._brands() if user in g.auditors]
+        brands = self._brands()
+        audited = [g.brand_id for g in brands if user in g.auditors]
+        time = self._home_time(user, brands, mine, pending)
         if not audited:
-            return HomeData(my_drafts=tuple(mine), pending=tuple(pending))
+            return HomeData(my_drafts=tuple(mine), pending=tuple(pending), **time)
         return HomeData(
             my_drafts=tuple(mine),
             pending=tuple(pending),
             decisions=tuple(self._latest_decisions(audited)),
             audit=self.audit_status(),
+            **time,
         )
+
+    def _home_time(
+        self,
+        user: str,
+        brands: list[Guidelines],
+        mine: list[DraftInfo],
+        pending: list[DraftInfo],
+    ) -> dict[str, Any]:
+        """Deadlines, pauses and the user's absence, for the Home tab."""
+        deadlines = self.service.deadlines([int(d.id) for d in pending])
+        concerned = {d.brand_id for d in [*mine, *pending]} | {
+            g.brand_id for g in brands if user in brand_approvers(g) or g.may_submit(user)
+        }
+        away = self.service.away_of(user)
+        return {
+            "deadlines": {str(k): v for k, v in deadlines.items()},
+            "paused": tuple(
+                PauseInfo(p["brand"], p["by"], p["reason"], p["at"])
+                for p in self.service.pauses()
+                if p["brand"] in concerned
+            ),
+            "away": AwayInfo(
+                datetime.fromisoformat(away["until"]), away["delegate"], away["reason"]
+            )
+            if away
+            else None,
+            "approver": any(user in brand_approvers(g) for g in brands),
+            "now": self.service.ctx.clock(),
+        }
+
+    def away_delegates(self, user: str) -> list[str]:
+        mine = [g for g in self._brands() if user in brand_approvers(g)]
+        people = (u for g in mine for u in sorted(brand_approvers(g)))
+        return [u for u in dict.fromkeys(people) if u != user]
 
     def _latest_decisions(self, brands: list[str], limit: int = 15) -> list[DecisionInfo]:
         return [

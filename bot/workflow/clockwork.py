@@ -13,16 +13,22 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bot.audit import events as ev
+from bot.audit.origin import acting_from, timer_origin
 from bot.guidelines.model import Guidelines, Sla
-from bot.workflow.context import WorkflowContext, revision_of, round_stages, stage_decisions
+from bot.workflow.away_periods import away_users
+from bot.workflow.banners import overdue_banner, update_requests
+from bot.workflow.context import WorkflowContext, revision_of
 from bot.workflow.deadlines import Duration, stage_clock
+from bot.workflow.payloads import base_payload
 from bot.workflow.states import OPEN, State
 from bot.workflow.unit import UnitOfWork, Units
-from models import Draft, ReviewStage, StageApprover
+from models import AwayPeriod, Decision, Draft, ReviewStage, Revision, StageApprover
 from models import review as rv
+from models.base import as_utc
 from models.timers import ESCALATE, EXPIRE, REMINDER, WHOLE_DRAFT, Timer
 
 EXPIRED = ev.EXPIRED  # audit event: a draft undecided at its publish_at
@@ -31,8 +37,11 @@ REMINDED = ev.REMINDED  # audit event: the approvers still to decide were remind
 REMINDER_MESSAGE = "reminder"
 ESCALATED_MESSAGE = "escalated"
 EXPIRED_MESSAGE = "expired"
+#: the `reason` of an SLA escalation's audit entry; routing's fallback to `routing.default`
+#: (bot/workflow/reviews.py) logs `escalated` too, with reason "no_eligible_approver"
+SLA_REASON = "sla"
 #: due rows claimed per transaction: small enough to keep locks short
-BATCH = 200
+BATCH = 500
 
 
 def _holds(when: Any, draft: Draft, categories: set[str]) -> bool:
@@ -104,17 +113,95 @@ def schedule_expiry(uow: UnitOfWork, draft: Draft) -> None:
         _add(uow, draft, WHOLE_DRAFT, EXPIRE, 0, draft.publish_at)
 
 
-class Clockwork:
-    """Fires due timers as of a given moment, each in its own claim."""
+def stage_deadlines(session: Session, draft_ids: list[int]) -> dict[int, datetime]:
+    """The deadline of each draft's open stage (drafts without one are left out)."""
+    if not draft_ids:
+        return {}
+    rows = session.execute(
+        select(Timer.draft_id, Timer.due_at)
+        .join(Draft, Draft.id == Timer.draft_id)
+        .where(
+            Timer.draft_id.in_(draft_ids),
+            Timer.kind == ESCALATE,
+            Timer.review_round == Draft.review_round,
+            Timer.stage == Draft.current_stage,
+        )
+    )
+    return {draft_id: as_utc(due) for draft_id, due in rows}
 
-    def __init__(self, ctx: WorkflowContext, offers: Any, payload: Callable[..., Any]) -> None:
+
+class _Batch:
+    """What the timers of one claim need, loaded in a handful of queries instead of a handful
+    per timer: their drafts (locked, in id order so that two runners cannot deadlock), the
+    current revisions, the stages of the current rounds with their decisions, the deadlines."""
+
+    def __init__(self, uow: UnitOfWork, timers: list[Timer]) -> None:
+        session = uow.session
+        ids = sorted({t.draft_id for t in timers})
+        self.drafts = {
+            d.id: d
+            for d in session.scalars(
+                select(Draft)
+                .where(Draft.id.in_(ids))
+                .order_by(Draft.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        }
+        current = {(d.id, d.current_revision) for d in self.drafts.values()}
+        self.revisions = {
+            r.draft_id: r
+            for r in session.scalars(select(Revision).where(Revision.draft_id.in_(ids)))
+            if (r.draft_id, r.number) in current
+        }
+        rounds = {(d.id, d.review_round) for d in self.drafts.values()}
+        self.stages: dict[int, list[ReviewStage]] = {}
+        for stage in session.scalars(
+            select(ReviewStage).where(ReviewStage.draft_id.in_(ids)).order_by(ReviewStage.number)
+        ):
+            if (stage.draft_id, stage.review_round) in rounds:
+                self.stages.setdefault(stage.draft_id, []).append(stage)
+        stage_ids = [s.id for group in self.stages.values() for s in group]
+        self.decided: dict[int, set[str]] = {}
+        if stage_ids:
+            for d in session.scalars(select(Decision).where(Decision.stage_id.in_(stage_ids))):
+                self.decided.setdefault(d.stage_id, set()).add(d.actor)
+        self.away = away_users(session, uow.now)
+        self.deadlines = {
+            (t.draft_id, t.review_round, t.stage): t.due_at
+            for t in session.scalars(
+                select(Timer).where(Timer.draft_id.in_(ids), Timer.kind == ESCALATE)
+            )
+        }
+
+
+#: sends review requests to users who joined a stage: (uow, draft, stage, brand name, users)
+AskFn = Callable[[UnitOfWork, Draft, ReviewStage, str, list[str]], None]
+
+
+class Clockwork:
+    """Fires due timers as of a given moment, a claimed batch per transaction."""
+
+    def __init__(self, ctx: WorkflowContext, offers: Any, ask: AskFn | None = None) -> None:
         self.ctx = ctx
         self.offers = offers
-        self.payload = payload
+        self.ask = ask
+
+    def next_due(self) -> datetime | None:
+        with self.ctx.db.reading() as session:
+            timer = session.scalar(select(func.min(Timer.due_at)).where(Timer.fired_at.is_(None)))
+            back = session.scalar(select(func.min(AwayPeriod.until)))
+        times = [as_utc(t) for t in (timer, back) if t is not None]
+        return min(times) if times else None
 
     def fire_due(self, now: datetime) -> dict[str, int]:
+        with acting_from(timer_origin()):
+            return self._fire_due(now)
+
+    def _fire_due(self, now: datetime) -> dict[str, int]:
         counts = {"reminded": 0, "escalated": 0, "expired": 0}
         units = Units(self.ctx.db, lambda: now, offers=self.offers)
+        run = _Run(self.ctx, self.ask)
         while True:
             with units.begin() as uow:
                 due = list(
@@ -126,72 +213,110 @@ class Clockwork:
                         .with_for_update(skip_locked=True)
                     )
                 )
-                for timer in due:
-                    timer.fired_at = now
-                    fired = self._fire(uow, timer)
-                    if fired:
-                        counts[fired] += 1
+                if due:
+                    batch = _Batch(uow, due)
+                    shas: dict[str, str] = {}
+                    for timer in due:
+                        timer.fired_at = now
+                        fired = _Firing(run, uow, batch, shas).fire(timer)
+                        if fired:
+                            counts[fired] += 1
             if len(due) < BATCH:
                 return counts
 
-    def _fire(self, uow: UnitOfWork, timer: Timer) -> str | None:
-        draft = uow.lock(timer.draft_id)
+
+class _Run:
+    """Guidelines read once per brand per run (a run fires a thousand timers of a few brands)."""
+
+    def __init__(self, ctx: WorkflowContext, ask: AskFn | None = None) -> None:
+        self.ctx = ctx
+        self.ask = ask
+        self._guidelines: dict[str, Guidelines | None] = {}
+
+    def guidelines(self, draft: Draft) -> Guidelines | None:
+        if draft.brand_id not in self._guidelines:
+            self._guidelines[draft.brand_id] = self.ctx.in_force(draft)
+        return self._guidelines[draft.brand_id]
+
+
+class _Firing:
+    """One timer fired inside its batch's unit of work."""
+
+    def __init__(self, run: _Run, uow: UnitOfWork, batch: _Batch, shas: dict[str, str]) -> None:
+        self.run = run
+        self.uow = uow
+        self.batch = batch
+        self.shas = shas
+
+    def fire(self, timer: Timer) -> str | None:
+        draft = self.batch.drafts.get(timer.draft_id)
+        if draft is None:
+            return None
         if timer.kind == EXPIRE:
-            return self._expire(uow, draft, timer)
+            return self._expire(draft, timer)
         if (
             draft.state != State.IN_REVIEW
             or draft.review_round != timer.review_round
             or draft.current_stage != timer.stage
         ):
             return None  # decided, revised or moved on since: nothing is due any more
-        stage = next((s for s in round_stages(uow.session, draft) if s.number == timer.stage), None)
+        stage = next((s for s in self._stages(draft) if s.number == timer.stage), None)
         if stage is None or stage.state != rv.PENDING:
             return None
         if timer.kind == REMINDER:
-            return self._remind(uow, draft, stage, timer)
-        return self._escalate(uow, draft, stage, timer)
+            return self._remind(draft, stage, timer)
+        return self._escalate(draft, stage, timer)
 
-    def _waiting_on(self, uow: UnitOfWork, stage: ReviewStage) -> list[str]:
-        decided = {d.actor for d in stage_decisions(uow.session, stage)}
+    def _stages(self, draft: Draft) -> list[ReviewStage]:
+        return self.batch.stages.get(draft.id, [])
+
+    def _sha(self, draft: Draft) -> str:
+        """The sha256 of the guidelines in force (as UnitOfWork.sha256_in_force), per brand."""
+        if draft.brand_id not in self.shas:
+            g = self.run.guidelines(draft)
+            if g is None:
+                return self.batch.revisions[draft.id].guidelines_sha256
+            self.shas[draft.brand_id] = self.uow.note_guidelines(g)
+        return self.shas[draft.brand_id]
+
+    def _waiting_on(self, stage: ReviewStage) -> list[str]:
+        decided = self.batch.decided.get(stage.id, set())
         return [a.user_id for a in stage.approvers if a.active and a.user_id not in decided]
 
     def _message(
-        self, uow: UnitOfWork, draft: Draft, stage: ReviewStage | None, extra: dict[str, Any]
+        self, draft: Draft, stage: ReviewStage | None, extra: dict[str, Any]
     ) -> dict[str, Any]:
-        payload: dict[str, Any] = self.payload(uow.session, draft, self.ctx.brand_name(draft))
+        g = self.run.guidelines(draft)
+        limits = g.platforms.get(draft.platform) if g is not None else None
+        payload = base_payload(
+            draft,
+            self.batch.revisions[draft.id],
+            g.brand if g is not None else draft.brand_id,
+            max_chars=limits.max_chars if limits is not None else None,
+        )
         if stage is not None:
             payload.update(stage=stage.number, group=stage.group_name, opened_at=_iso(stage))
-        payload.update(now=uow.now.isoformat(), **extra)
+        payload.update(now=self.uow.now.isoformat(), **extra)
         return payload
 
-    def _remind(self, uow: UnitOfWork, draft: Draft, stage: ReviewStage, timer: Timer) -> str:
-        deadline = self._deadline(uow, draft, timer)
-        users = self._waiting_on(uow, stage)
+    def _remind(self, draft: Draft, stage: ReviewStage, timer: Timer) -> str:
+        due = self.batch.deadlines.get((draft.id, timer.review_round, timer.stage))
+        deadline = due.isoformat() if due is not None else None
+        users = self._waiting_on(stage)
         for user in users:
-            payload = self._message(uow, draft, stage, {"reminder": timer.n, "deadline": deadline})
-            uow.notify(REMINDER_MESSAGE, user, draft, payload, f"t{timer.id}:{user}")
-        uow.audit(
+            payload = self._message(draft, stage, {"reminder": timer.n, "deadline": deadline})
+            self.uow.notify(REMINDER_MESSAGE, user, draft, payload, f"t{timer.id}:{user}")
+        self.uow.audit(
             REMINDED,
             "brandgate",
             draft,
             {"stage": stage.number, "reminder": timer.n, "to": users, "deadline": deadline},
-            guidelines_sha256=uow.sha256_in_force(self.ctx, draft),
+            guidelines_sha256=self._sha(draft),
         )
         return "reminded"
 
-    def _deadline(self, uow: UnitOfWork, draft: Draft, timer: Timer) -> str | None:
-        due = uow.session.scalars(
-            select(Timer.due_at).where(
-                Timer.draft_id == draft.id,
-                Timer.review_round == timer.review_round,
-                Timer.stage == timer.stage,
-                Timer.kind == ESCALATE,
-            )
-        ).first()
-        return due.isoformat() if due is not None else None
-
-    def _escalate(self, uow: UnitOfWork, draft: Draft, stage: ReviewStage, timer: Timer) -> str:
-        g = self.ctx.in_force(draft)
+    def _escalate(self, draft: Draft, stage: ReviewStage, timer: Timer) -> str:
+        g = self.run.guidelines(draft)
         groups = g.sla.escalate_to if g is not None and g.sla is not None else ()
         seated = {a.user_id: a for a in stage.approvers}
         added: list[str] = []
@@ -201,6 +326,8 @@ class Clockwork:
                 seat = seated.get(user)
                 if user == draft.submitter or user in added or (seat and seat.active):
                     continue  # never the submitter; an eligible approver already is one
+                if user in self.batch.away:
+                    continue  # away: not given new stages
                 if seat is not None:
                     seat.active = True
                 else:
@@ -209,22 +336,32 @@ class Clockwork:
                     stage.approvers.append(seat)
                     seated[user] = seat
                 added.append(user)
-        uow.session.flush()
-        waiting = self._waiting_on(uow, stage)
-        extra = {"deadline": timer.due_at.isoformat(), "added": added, "escalate_to": list(groups)}
+        self.uow.session.flush()
+        waiting = self._waiting_on(stage)
+        deadline = timer.due_at.isoformat()
+        # Their original DMs now say "overdue"; the members who joined get the request itself.
+        update_requests(
+            self.uow, draft, stage, [u for u in waiting if u not in added], overdue_banner(deadline)
+        )
+        if added and self.run.ask is not None:
+            self.run.ask(
+                self.uow, draft, stage, g.brand if g is not None else draft.brand_id, added
+            )
+        extra = {"deadline": deadline, "added": added, "escalate_to": list(groups)}
         for user in dict.fromkeys([*waiting, draft.submitter]):
-            payload = self._message(uow, draft, stage, extra)
-            uow.notify(ESCALATED_MESSAGE, user, draft, payload, f"t{timer.id}:{user}")
-        uow.audit(
+            payload = self._message(draft, stage, extra)
+            self.uow.notify(ESCALATED_MESSAGE, user, draft, payload, f"t{timer.id}:{user}")
+        self.uow.audit(
             ev.ESCALATED,
             "brandgate",
             draft,
-            {"stage": stage.number, "group": stage.group_name, **extra},
-            guidelines_sha256=uow.sha256_in_force(self.ctx, draft),
+            {"stage": stage.number, "group": stage.group_name, "reason": SLA_REASON, **extra},
+            guidelines_sha256=self._sha(draft),
         )
         return "escalated"
 
-    def _expire(self, uow: UnitOfWork, draft: Draft, timer: Timer) -> str | None:
+    def _expire(self, draft: Draft, timer: Timer) -> str | None:
+        uow = self.uow
         if (
             draft.state not in OPEN
             or draft.review_round != timer.review_round
@@ -232,26 +369,19 @@ class Clockwork:
             or draft.publish_at > uow.now
         ):
             return None
-        stages = round_stages(uow.session, draft)
         told = {draft.submitter}
-        for stage in stages:
+        for stage in self._stages(draft):
             if stage.state in (rv.PENDING, rv.WAITING):
                 if stage.state == rv.PENDING:
-                    told.update(self._waiting_on(uow, stage))
+                    told.update(self._waiting_on(stage))
                 stage.state = rv.CANCELLED
         uow.move(draft, State.EXPIRED)
         draft.current_stage = None
         extra = {"publish_at": draft.publish_at.isoformat()}
         for user in sorted(told):
-            payload = self._message(uow, draft, None, extra)
+            payload = self._message(draft, None, extra)
             uow.notify(EXPIRED_MESSAGE, user, draft, payload, f"t{timer.id}:{user}")
-        uow.audit(
-            EXPIRED,
-            "brandgate",
-            draft,
-            extra,
-            guidelines_sha256=uow.sha256_in_force(self.ctx, draft),
-        )
+        uow.audit(EXPIRED, "brandgate", draft, extra, guidelines_sha256=self._sha(draft))
         return "expired"
 
 

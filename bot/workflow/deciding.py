@@ -178,6 +178,8 @@ class Deciding:
                 "mode": stage.mode,
                 "stage_complete": complete,
                 "state": draft.state,
+                # the text decided on, so that `audit match` answers from the chain alone
+                "text_sha256": revision_of(uow.session, draft).text_sha256,
             },
             guidelines_sha256=sha,
         )

@@ -88,6 +88,29 @@ def enqueue(
     )
 
 
+def enqueue_many(session: Session, messages: list[dict[str, Any]], *, now: datetime) -> None:
+    """Queue many messages in one statement (a timers run queues thousands)."""
+    if not messages:
+        return
+    session.execute(
+        insert(OutboxMessage),
+        [
+            dict(
+                created_at=now,
+                kind=m["kind"],
+                recipient=m["recipient"],
+                draft_id=m.get("draft_id"),
+                revision=m.get("revision"),
+                payload=m["payload"],
+                dedupe_key=m["dedupe_key"],
+                attempts=0,
+                next_attempt_at=now,
+            )
+            for m in messages
+        ],
+    )
+
+
 def _item(row: OutboxMessage) -> OutboxItem:
     return OutboxItem(
         id=row.id,

@@ -12,11 +12,13 @@ from sqlalchemy.orm import Session
 from bot.audit import events as ev
 from bot.audit.chain import format_time
 from bot.guidelines.model import Guidelines
-from bot.workflow.context import WorkflowContext, required
+from bot.workflow.banners import pause_banner, update_requests
+from bot.workflow.context import WorkflowContext, required, round_stages, stage_decisions
 from bot.workflow.errors import InvalidTransition, NotAllowed
-from bot.workflow.states import OPEN
+from bot.workflow.states import OPEN, State
 from bot.workflow.unit import UnitOfWork, Units
 from models import BrandPause, Draft
+from models import review as rv
 
 PAUSED = ev.PAUSED  # audit event and outbox kind
 RESUMED = ev.RESUMED
@@ -59,6 +61,9 @@ class Pausing:
             )
             payload = {"brand": brand, "by": actor, "reason": reason, "at": uow.now.isoformat()}
             self._tell(uow, g, PAUSED, payload)
+            pause = pause_of(uow.session, brand)
+            assert pause is not None
+            self._mark_requests(uow, brand, pause_banner(pause))
             return payload
 
     def resume(self, brand: str, actor: str) -> dict[str, Any]:
@@ -76,7 +81,26 @@ class Pausing:
                 "at": uow.now.isoformat(),
             }
             self._tell(uow, g, RESUMED, payload)
+            self._mark_requests(uow, brand, None)
             return payload
+
+    @staticmethod
+    def _mark_requests(uow: UnitOfWork, brand: str, banner: dict[str, Any] | None) -> None:
+        """Every open review request of the brand shows the pause (or no longer does)."""
+        drafts = uow.session.scalars(
+            select(Draft)
+            .where(Draft.brand_id == brand, Draft.state == State.IN_REVIEW)
+            .order_by(Draft.id)
+        )
+        for draft in drafts:
+            for stage in round_stages(uow.session, draft):
+                if stage.state != rv.PENDING:
+                    continue
+                decided = {d.actor for d in stage_decisions(uow.session, stage)}
+                users = [
+                    a.user_id for a in stage.approvers if a.active and a.user_id not in decided
+                ]
+                update_requests(uow, draft, stage, users, banner)
 
     def _approver_only(self, brand: str, actor: str, what: str) -> Guidelines:
         g = self.ctx.guidelines.get(brand)

@@ -14,6 +14,8 @@ from bot.engine.findings import Draft as EngineDraft
 from bot.guidelines.model import Guidelines, Stage
 from bot.routing import RoutePlan, matching_stages, plan_route
 from bot.workflow import outbox
+from bot.workflow.away_periods import away_users
+from bot.workflow.banners import request_banner
 from bot.workflow.clockwork import schedule_expiry, schedule_stage
 from bot.workflow.context import (
     POLICY_ACTOR,
@@ -33,6 +35,10 @@ from bot.workflow.states import State
 from bot.workflow.unit import UnitOfWork
 from models import Draft, OutboxMessage, ReviewStage, Revision, StageApprover
 from models import review as rv
+
+#: the `reason` of routing's `escalated` entry (a group with nobody eligible falls back to
+#: routing.default); an SLA escalation's is "sla" (bot/workflow/clockwork.py)
+NO_ELIGIBLE_REASON = "no_eligible_approver"
 
 
 def engine_draft(draft: Draft, text: str) -> EngineDraft:
@@ -167,7 +173,8 @@ class Reviews:
         paused = pause_of(uow.session, draft.brand_id) is not None
         rules = replace(g, auto_approve=()) if overridden or paused else g
         checked = engine_draft(draft, rev.text)
-        plan = plan_route(rules, result, checked, draft.submitter)
+        away = away_users(uow.session, uow.now)
+        plan = plan_route(rules, result, checked, draft.submitter, away)
         draft.review_round += 1
         draft.current_stage = None
         draft.route_problem = None
@@ -175,7 +182,7 @@ class Reviews:
         if plan.auto_approved_by:
             self._approve_by_policy(uow, g, draft, plan.auto_approved_by)
             return
-        self._note_empty_groups(uow, g, draft, matching_stages(rules, result, checked))
+        self._note_empty_groups(uow, g, draft, matching_stages(rules, result, checked), away)
         if plan.problem:
             uow.move(draft, State.SUBMITTED)
             draft.route_problem = plan.problem
@@ -204,7 +211,12 @@ class Reviews:
             ev.DECIDED,
             POLICY_ACTOR,
             draft,
-            {"decision": rv.APPROVE, "policy": entry, "state": draft.state},
+            {
+                "decision": rv.APPROVE,
+                "policy": entry,
+                "state": draft.state,
+                "text_sha256": revision_of(uow.session, draft).text_sha256,
+            },
             guidelines_sha256=g.sha256,
         )
         payload = self.ctx.payload(uow.session, draft, g.brand)
@@ -219,18 +231,24 @@ class Reviews:
 
     @staticmethod
     def _note_empty_groups(
-        uow: UnitOfWork, g: Guidelines, draft: Draft, stages: Collection[Stage]
+        uow: UnitOfWork,
+        g: Guidelines,
+        draft: Draft,
+        stages: Collection[Stage],
+        away: frozenset[str],
     ) -> None:
         for stage in stages:
             group = stage.group
-            if not [m for m in g.approvers.get(group, ()) if m != draft.submitter]:
+            members = g.approvers.get(group, ())
+            if not [m for m in members if m != draft.submitter and m not in away]:
                 uow.audit(
                     ev.ESCALATED,
                     SYSTEM_ACTOR,
                     draft,
                     {
                         "group": group,
-                        "reason": "no eligible approver in the group",
+                        "reason": NO_ELIGIBLE_REASON,
+                        "detail": "no eligible approver in the group",
                         "fallback": [s.group for s in g.routing_default],
                     },
                     guidelines_sha256=g.sha256,
@@ -284,6 +302,7 @@ class Reviews:
             schedule_stage(uow, self.ctx.in_force(draft), draft, stage)
             schedule_expiry(uow, draft)
         max_chars = self.ctx.max_chars(draft)
+        banner = request_banner(uow, draft)
         for seat in stage.approvers:
             if not seat.active or (only is not None and seat.user_id not in only):
                 continue
@@ -297,6 +316,7 @@ class Reviews:
                 diff=diff_payload(previous, rev),
                 earlier=earlier,
                 delegated_from=seat.delegated_from,
+                banner=banner,
             )
             uow.notify(
                 outbox.REVIEW_REQUEST,

@@ -15,8 +15,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from bot.guidelines.model import Guidelines
-from bot.workflow.clockwork import Clockwork
+from bot.workflow.away import Away
+from bot.workflow.clockwork import Clockwork, stage_deadlines
 from bot.workflow.context import CheckFn, GuidelineSource, WorkflowContext, engine_check
 from bot.workflow.deciding import Deciding, decision_request
 from bot.workflow.duplicate_index import DatabaseHistory
@@ -30,8 +33,8 @@ from bot.workflow.snapshots import DraftView
 from bot.workflow.states import Action
 from bot.workflow.submitting import Submitting, submission
 from bot.workflow.unit import Units
+from models import BrandPause, utcnow
 from models import review as rv
-from models import utcnow
 from models.db import Database
 
 __all__ = ["CheckFn", "GuidelineSource", "WorkflowService", "engine_check"]
@@ -56,7 +59,14 @@ class WorkflowService:
         self._deciding = Deciding(self.ctx, units, reviews)
         self._reading = Reading(db)
         self._pausing = Pausing(self.ctx, units)
-        self._clockwork = Clockwork(self.ctx, self.offered_actions, self.ctx.payload)
+        self._clockwork = Clockwork(
+            self.ctx,
+            self.offered_actions,
+            lambda uow, draft, stage, brand, users: reviews.request_review(
+                uow, draft, stage, brand, only=set(users)
+            ),
+        )
+        self._away = Away(self.ctx, units, reviews)
 
     @property
     def db(self) -> Database:
@@ -153,6 +163,41 @@ class WorkflowService:
 
     def resume(self, brand: str, *, actor: str) -> dict[str, Any]:
         return self._pausing.resume(brand, actor)
+
+    def away_set(
+        self,
+        user: str,
+        *,
+        until: datetime,
+        delegate: str | None = None,
+        reason: str | None = None,
+    ) -> dict[str, Any]:
+        """Mark `user` away until `until`: no new stages for them, and their open seats pass to
+        `delegate` (an approver of each of their brands), else their group, else the default;
+        returns the absence with `moved` (one entry per seat)."""
+        return self._away.set(user, until, delegate, reason)
+
+    def away_clear(self, user: str) -> dict[str, Any]:
+        return self._away.clear(user)
+
+    def away_list(self) -> builtins.list[dict[str, Any]]:
+        return self._away.periods()
+
+    def away_of(self, user: str) -> dict[str, Any] | None:
+        return self._away.of(user)
+
+    def deadlines(self, draft_ids: builtins.list[int]) -> dict[int, datetime]:
+        """The deadline of each draft's open stage (none: the brand has no `sla`)."""
+        with self.db.reading() as session:
+            return stage_deadlines(session, draft_ids)
+
+    def pauses(self) -> builtins.list[dict[str, Any]]:
+        """Every paused brand: `brand`, `by`, `reason`, `at` (a datetime)."""
+        with self.db.reading() as session:
+            return [
+                {"brand": p.brand_id, "by": p.paused_by, "reason": p.reason, "at": p.paused_at}
+                for p in session.scalars(select(BrandPause).order_by(BrandPause.brand_id))
+            ]
 
     def withdraw(self, draft_id: int, *, actor: str, reason: str | None = None) -> DraftView:
         return self._revising.withdraw(draft_id, actor, reason)
@@ -303,5 +348,17 @@ class WorkflowService:
 def run_timers(service: WorkflowService, now: datetime | None = None) -> dict[str, int]:
     """Everything due at `now` (default: the service's clock): reminders, escalations, expiries.
     Safe to call from several processes at once and as often as wanted (`serve`: every minute);
-    returns `{"reminded": n, "escalated": n, "expired": n}`."""
-    return service._clockwork.fire_due(now or service.ctx.clock())
+    returns `{"reminded": n, "escalated": n, "expired": n}`, plus `"returned": n` when absences
+    ended (away users whose `until` passed)."""
+    moment = now or service.ctx.clock()
+    returned = service._away.return_due(moment)
+    counts = service._clockwork.fire_due(moment)
+    if returned:
+        counts["returned"] = returned
+    return counts
+
+
+def next_due(service: WorkflowService) -> datetime | None:
+    """The earliest time something will be due (a timer, an away return), or None: `serve`
+    wakes then rather than at its next minute. Both are index lookups (MIN on an index)."""
+    return service._clockwork.next_due()

@@ -24,11 +24,12 @@ from bot.audit import events as ev
 from bot.audit.chain import canonical_json
 from bot.audit.events import AuditEvent
 from bot.audit.log import append as audit_append
+from bot.audit.origin import current_origin
 from bot.guidelines.model import Guidelines
 from bot.workflow import outbox
 from bot.workflow.context import SYSTEM_ACTOR, WorkflowContext, revision_of
 from bot.workflow.errors import IdempotencyConflict, InvalidTransition, UnknownDraft
-from bot.workflow.snapshots import DraftView, build_view, decision_json
+from bot.workflow.snapshots import DraftView, build_view, build_views, decision_json
 from bot.workflow.states import State, can_move, move_refusal
 from models import AuditEntry, Decision, Draft, IdempotencyKey, ReviewStage
 from models.audit import AuditPending
@@ -71,6 +72,8 @@ class UnitOfWork:
     now: datetime
     events: list[AuditEvent] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
+    #: where the action came from (bot/audit/origin.py), in every entry this unit writes
+    origin: dict[str, Any] = field(default_factory=current_origin)
 
     def lock(self, draft_id: int, *, once: Once | None = None) -> Draft:
         """The draft row, locked; then the idempotency claim, first of all, so that a twin
@@ -132,7 +135,7 @@ class UnitOfWork:
                 if revision is not None
                 else (draft.current_revision if draft else None),
                 guidelines_sha256=guidelines_sha256,
-                payload=payload,
+                payload={**payload, "origin": self.origin},
             )
         )
 
@@ -213,8 +216,7 @@ class Units:
             yield uow
             session.flush()
             self._add_offers(session, uow.messages)
-            for message in uow.messages:
-                outbox.enqueue(session, now=uow.now, **message)
+            outbox.enqueue_many(session, uow.messages, now=uow.now)
             session.flush()
             audit_append(session, uow.events)
 
@@ -223,15 +225,13 @@ class Units:
         that a message's buttons come from the workflow's rules, not from a copy of them."""
         if self.offers is None:
             return
-        views: dict[int, DraftView] = {}
+        wanted = dict.fromkeys(m["draft_id"] for m in messages if m["draft_id"] is not None)
+        drafts = [session.get(Draft, draft_id) for draft_id in wanted]  # loaded: no query
+        views = build_views(session, [d for d in drafts if d is not None])
         for message in messages:
             draft_id = message["draft_id"]
             if draft_id is None:
                 continue  # about a brand, not a draft (a pause): nothing to offer
-            if draft_id not in views:
-                draft = session.get(Draft, draft_id)
-                assert draft is not None
-                views[draft_id] = build_view(session, draft)
             offered = self.offers(views[draft_id], message["recipient"])
             message["payload"]["offered"] = sorted(offered)
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from models import AuditEntry
+from models import AuditEntry, RevisionSignature, SignatureBand
 from models.db import Database
 from tests.cli.conftest import run_cli
 from tests.engine.support import EN_GUIDELINES, IT_GUIDELINES, write_guidelines
@@ -113,3 +114,81 @@ def test_bad_input_is_exit_2(env: Path) -> None:
     path.write_text('{"url": "https://x"}\n')
     ran = run_cli(["audit", "reconcile", "--brand", "northwind", str(path)])
     assert ran.status == 2 and "text" in ran.err and "Traceback" not in ran.err
+
+
+IT_2 = "Gli scarponi Northwind sono stati provati su quaranta chilometri di sentiero roccioso."
+
+
+def test_italian_posts_of_every_kind(env: Path) -> None:
+    first = _approve("italia", "U02BRAND1", IT)
+    second = _approve("italia", "U02BRAND1", IT_2)
+    disguised = IT.replace("o", "\u043e", 3).replace("giacca", "gia\u200bcca")
+    edited = IT.replace("tre", "dieci").replace("settimana", "estate")
+    rows = [
+        {"caption": IT, "permalink": "https://ig/p/1", "publish time": "2026-11-02 10:00"},
+        {"caption": "\n" + IT.replace(" ", "\t ", 2) + "  "},
+        {"caption": disguised},
+        {"caption": edited},
+        {"caption": "Offerta imperdibile: la giacca miracolosa a metà prezzo!"},
+    ]
+    path = env / "instagram.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    status, lines = _reconcile("italia", path)
+    assert status == 1
+    assert [(r["status"], r["draft"]) for r in lines] == [
+        ("approved", first),
+        ("approved", first),
+        ("approved", first),
+        ("altered", first),
+        ("unapproved", None),
+        ("unpublished", second),
+    ]
+    assert lines[0]["url"] == "https://ig/p/1" and lines[0]["published_at"] == "2026-11-02 10:00"
+    assert "[-tre-] {+dieci+}" in lines[3]["diff"] and lines[3]["similarity"] < 1
+
+
+def test_period_chooses_which_approved_drafts_count_as_unpublished(env: Path, db_url: str) -> None:
+    draft = _approve("northwind", "U01BRAND1", EN)
+    path = env / "none.jsonl"
+    path.write_text(json.dumps({"text": "Something else entirely, never submitted."}) + "\n")
+    today = datetime.now(UTC).date()
+    ran = run_cli(["audit", "reconcile", "--brand", "northwind", "--since", str(today), str(path)])
+    assert [json.loads(x)["status"] for x in ran.out.splitlines()] == ["unapproved", "unpublished"]
+    assert json.loads(ran.out.splitlines()[1])["draft"] == draft
+    tomorrow, yesterday = today + timedelta(days=1), today - timedelta(days=1)
+    for bounds in (["--since", str(tomorrow)], ["--until", str(yesterday)]):
+        ran = run_cli(["audit", "reconcile", "--brand", "northwind", *bounds, str(path)])
+        assert [json.loads(x)["status"] for x in ran.out.splitlines()] == ["unapproved"], bounds
+    ran = run_cli(["audit", "reconcile", "--brand", "northwind", "--since", "soon", str(path)])
+    assert ran.status == 2 and "not a date" in ran.err
+    db = Database(db_url)
+    try:
+        with db.reading() as session:
+            last = session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.event == "reconciled")
+                .order_by(AuditEntry.seq.desc())
+            ).first()
+        assert last is not None
+        payload = json.loads(last.payload)
+        assert payload["period"]["until"].startswith(str(today))  # the whole day before
+        assert payload["origin"]["via"] == "cli"
+    finally:
+        db.dispose()
+
+
+def test_revisions_the_duplicate_check_never_indexed_are_still_near_matched(
+    env: Path, db_url: str
+) -> None:
+    draft = _approve("northwind", "U01BRAND1", EN)
+    db = Database(db_url)
+    try:
+        with db.transaction() as session:
+            session.execute(delete(SignatureBand))
+            session.execute(delete(RevisionSignature))
+    finally:
+        db.dispose()
+    path = env / "edited.jsonl"
+    path.write_text(json.dumps({"text": EDITED}) + "\n")
+    status, lines = _reconcile("northwind", path)
+    assert status == 1 and lines[0]["status"] == "altered" and lines[0]["draft"] == draft

@@ -250,6 +250,10 @@ def fill_view(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
                 value = element["initial_option"]["value"]
             option = next((o for o in element.get("options", []) if o["value"] == value), None)
             entry = {"type": kind, "selected_option": option}
+        elif kind == "datepicker":  # Slack sends the chosen day as `selected_date`
+            entry = {"type": kind, "selected_date": value or element.get("initial_date")}
+        elif kind == "users_select":  # ... and the chosen person as `selected_user`
+            entry = {"type": kind, "selected_user": value or element.get("initial_user")}
         elif kind == "checkboxes":
             chosen = [o for o in element.get("options", []) if o["value"] in (value or [])]
             entry = {"type": kind, "selected_options": chosen}

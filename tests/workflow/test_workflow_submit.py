@@ -83,6 +83,7 @@ def test_override_routes_a_blocked_draft(service: WorkflowService, db: Database)
     assert json.loads(overridden[0].payload) == {
         "reason": "Legal cleared this wording",
         "rules": ["no-guarantees"],
+        "origin": {"via": "unspecified"},  # called directly, not through an adapter
     }
     requests = [m for m in outbox_rows(db, view.id) if m.kind == "review_request"]
     assert sorted(m.recipient for m in requests) == ["ULEGAL1", "ULEGAL2"]

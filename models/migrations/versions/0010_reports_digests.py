@@ -2,7 +2,7 @@
 report's turnaround (each decided draft's last decision, read from the index alone).
 
 Revision ID: 0010_reports
-Revises: 0010_slack (chained after main's 0010 at merge)
+Revises: 0010_time (chained after main's 0010 migrations)
 Create Date: 2026-12-02 01:20:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_reports"
-down_revision: str | None = "0010_slack"
+down_revision: str | None = "0010_time"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

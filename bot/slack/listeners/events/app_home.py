@@ -20,7 +20,11 @@ logger = logging.getLogger("brandgate.slack.events")
 def publish_home(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     if event.get("tab") not in (None, "home"):
         return  # the Messages tab needs nothing from us
-    user = str(event.get("user") or "")
+    republish_home(client, context, str(event.get("user") or ""))
+
+
+def republish_home(client: WebClient, context: BoltContext, user: str) -> None:
+    """Publish `user`'s Home tab as it is now (opened, or changed by a button on it)."""
     backend = services_of(context).backend
     try:
         client.views_publish(
