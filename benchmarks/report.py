@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,12 +40,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import bindparam, text  # noqa: E402
+from sqlalchemy import bindparam, create_engine, text  # noqa: E402
 
 from bot.reports import resolve_period, sql  # noqa: E402
 from models import UTCDateTime  # noqa: E402
 from models.db import Database  # noqa: E402
-from models.testing import scratch_database_url  # noqa: E402
+from models.testing import _with_search_path, scratch_database_url  # noqa: E402
 
 BRANDS = 5
 BRAND = "brand-0"
@@ -526,7 +527,9 @@ def explain(db: Database, now: datetime) -> str:
         "relevance": ["ignores-customer"],
     }
     prefix = "EXPLAIN QUERY PLAN " if db.is_sqlite else "EXPLAIN (ANALYZE, BUFFERS) "
-    with db.engine.connect() as conn:
+    with db.engine.connect() as conn, conn.begin():
+        if not db.is_sqlite:
+            conn.exec_driver_sql("SET LOCAL jit = off")  # as build_report runs them
         for name, statement in statements.items():
             binds = [
                 bindparam("since", type_=UTCDateTime()),
@@ -542,18 +545,68 @@ def explain(db: Database, now: datetime) -> str:
     return out.getvalue()
 
 
-def bench(label: str, base: str | None, n: int, runs: int, tmp: Path) -> None:
+@contextmanager
+def _database(base: str | None, tmp: Path, keep: Path | None) -> Iterator[str]:
+    """A scratch database, or with --keep one that outlives the run (a SQLite file in KEEP, a
+    PostgreSQL schema named after it), so that a second run reuses its million drafts."""
+    if keep is None:
+        with scratch_database_url(base, tmp) as url:
+            yield url
+        return
+    keep.mkdir(parents=True, exist_ok=True)
+    if base is None or base.startswith("sqlite"):
+        yield f"sqlite:///{keep / 'report-bench.db'}"
+        return
+    schema = f"bench_{keep.name.replace('-', '_')}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    admin.dispose()
+    yield _with_search_path(base, schema)
+
+
+def _filled(db: Database) -> bool:
+    try:
+        with db.engine.connect() as conn:
+            return bool(conn.exec_driver_sql("SELECT 1 FROM drafts LIMIT 1").first())
+    except Exception:
+        return False
+
+
+def _reuse(db: Database, n: int) -> datetime | None:
+    """When the kept database already holds `n` drafts: the moment its history ends."""
+    if not _filled(db):
+        return None
+    with db.engine.connect() as conn:
+        count = int(conn.exec_driver_sql("SELECT COUNT(*) FROM drafts").scalar_one())
+        if count != n:
+            return None
+        latest = conn.exec_driver_sql("SELECT MAX(created_at) FROM drafts").scalar_one()
+    if isinstance(latest, str):
+        latest = datetime.fromisoformat(latest)
+    return latest.replace(tzinfo=UTC) if latest.tzinfo is None else latest
+
+
+def bench(
+    label: str, base: str | None, n: int, runs: int, tmp: Path, keep: Path | None = None
+) -> None:
     now = datetime.now(UTC)
     guidelines = tmp / "brands"
     guidelines.mkdir(exist_ok=True)
     for i in range(BRANDS):
         (guidelines / f"brand-{i}.yml").write_text(GUIDELINES.format(n=i), encoding="utf-8")
-    with scratch_database_url(base, tmp) as url:
+    with _database(base, tmp, keep) as url:
         db = Database(url)
         print(f"\n== {label}: {n:,} drafts", flush=True)
-        seconds = load(db, n, now, tmp)
+        reused = _reuse(db, n)
+        if reused is None:
+            seconds = load(db, n, now, tmp)
+            print(f"loaded in {seconds:.0f} s", flush=True)
+        else:
+            now = reused
+            print(f"reusing the database filled at {now:%Y-%m-%d %H:%M} UTC", flush=True)
         sizes = counts(db)
-        print(f"loaded in {seconds:.0f} s: " + ", ".join(f"{t} {c:,}" for t, c in sizes.items()))
+        print(", ".join(f"{t} {c:,}" for t, c in sizes.items()))
         tomorrow = (now + timedelta(days=1)).date().isoformat()
         year = ["--since", (now - timedelta(days=DAYS - 1)).date().isoformat(), "--until", tomorrow]
         cases = {
@@ -590,6 +643,13 @@ def main() -> int:
     parser.add_argument("--pg-drafts", type=int, default=1_000_000)
     parser.add_argument("--sqlite-drafts", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="keep the filled databases (SQLite file in DIR, PostgreSQL schema bench_<name>) "
+        "and reuse them on the next run",
+    )
     args = parser.parse_args()
     print(
         f"conditions: Python {platform.python_version()}, {platform.machine()}, "
@@ -598,13 +658,13 @@ def main() -> int:
     )
     with tempfile.TemporaryDirectory() as tmp:
         if not args.no_sqlite:
-            bench("SQLite", None, args.sqlite_drafts, args.runs, Path(tmp))
+            bench("SQLite", None, args.sqlite_drafts, args.runs, Path(tmp), args.keep)
         pg = args.pg or os.environ.get("TEST_DATABASE_URL")
         if not args.no_pg:
             if not pg:
                 print("\nPostgreSQL skipped: no --pg URL and no $TEST_DATABASE_URL")
             else:
-                bench("PostgreSQL", pg, args.pg_drafts, args.runs, Path(tmp))
+                bench("PostgreSQL", pg, args.pg_drafts, args.runs, Path(tmp), args.keep)
     return 0
 
 

@@ -3,6 +3,7 @@
 from models.audit import GENESIS_HASH, AuditEntry, AuditHead
 from models.away import AwayPeriod
 from models.base import Base, UTCDateTime, as_utc, utcnow
+from models.digest import DigestOptOut, ReportDigest
 from models.drafts import Draft, Revision
 from models.idempotency import IdempotencyKey
 from models.outbox import OutboxMessage
@@ -21,10 +22,12 @@ __all__ = [
     "Base",
     "BrandPause",
     "Decision",
+    "DigestOptOut",
     "Draft",
     "IdempotencyKey",
     "OutboxMessage",
     "PortalLink",
+    "ReportDigest",
     "ReviewStage",
     "Revision",
     "RevisionSignature",

@@ -132,21 +132,32 @@ def turnaround(cohort_sql: str, dialect: Dialect) -> str:
     policy approved after people had seen an earlier revision, to that revision (the policy
     decides when the revision is checked). Drafts never routed to people have no turnaround.
 
+    Set-based: the decided drafts (`dd`, each once, whatever `--by`) are joined once to their
+    stages and decisions and aggregated per draft, instead of three subqueries run per draft
+    (PostgreSQL evaluated them twice, in the filter and the select). CROSS JOIN ... WHERE keeps
+    SQLite's join order, the period's drafts first, each probing the tables' draft_id index
+    (a plain JOIN let it scan every stage and decision); PostgreSQL plans both alike.
     Ranks come from window functions, so only up to four rows per group leave the database.
     """
     decided = _in(DECIDED_STATES)
     minutes = dialect.minutes("t.final_at", "t.first_at")
     return f"""
 WITH c AS ({cohort_sql}),
-t AS (
-  SELECT d.k AS k,
-    (SELECT MIN(s.created_at) FROM review_stages s WHERE s.draft_id = d.id) AS first_at,
-    CASE WHEN d.auto_approved_by IS NOT NULL
-      THEN (SELECT r.created_at FROM revisions r
-            WHERE r.draft_id = d.id AND r.number = d.current_revision)
-      ELSE (SELECT MAX(x.created_at) FROM decisions x WHERE x.draft_id = d.id) END AS final_at
-  FROM c AS d
-  WHERE d.state IN {decided}),
+dd AS (SELECT DISTINCT d.draft_id AS draft_id, d.auto_approved_by AS auto,
+    d.current_revision AS final FROM c AS d WHERE d.state IN {decided}),
+fs AS (SELECT s.draft_id AS draft_id, MIN(s.created_at) AS first_at
+  FROM dd CROSS JOIN review_stages s WHERE s.draft_id = dd.draft_id GROUP BY s.draft_id),
+lx AS (SELECT x.draft_id AS draft_id, MAX(x.created_at) AS last_at
+  FROM dd CROSS JOIN decisions x WHERE x.draft_id = dd.draft_id AND dd.auto IS NULL
+  GROUP BY x.draft_id),
+fa AS (SELECT dd.draft_id AS draft_id, fs.first_at AS first_at,
+    CASE WHEN dd.auto IS NOT NULL THEN r.created_at ELSE lx.last_at END AS final_at
+  FROM dd JOIN fs ON fs.draft_id = dd.draft_id
+  LEFT JOIN lx ON lx.draft_id = dd.draft_id
+  LEFT JOIN revisions r ON dd.auto IS NOT NULL AND r.draft_id = dd.draft_id
+    AND r.number = dd.final),
+t AS (SELECT c.k AS k, fa.first_at AS first_at, fa.final_at AS final_at
+  FROM c JOIN fa ON fa.draft_id = c.draft_id WHERE c.state IN {decided}),
 m AS (SELECT t.k AS k, {minutes} AS minutes FROM t
   WHERE t.first_at IS NOT NULL AND t.final_at IS NOT NULL),
 r AS (SELECT m.k AS k, m.minutes AS minutes,

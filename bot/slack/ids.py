@@ -55,6 +55,8 @@ BLOCK_COMMENT = "comment"
 # A select that refreshes the modal (platform choices depend on the brand)
 ACTION_BRAND_SELECT = "brandgate_brand_select"
 INPUT = "value"  # the action id of the single element inside each input block
+# App Home: an approver switches their weekly report digest off or on (value "on" / "off")
+ACTION_DIGEST_TOGGLE = "brandgate_digest_toggle"
 
 
 def button_value(draft_id: str, revision: int) -> str:

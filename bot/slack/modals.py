@@ -277,7 +277,7 @@ def _line_sections(lines: list[str]) -> list[dict[str, Any]]:
     return [_mrkdwn(text) for text in sections]
 
 
-def home(data: HomeData) -> View:
+def home(data: HomeData, digest: bool | None = None) -> View:
     blocks: list[dict[str, Any]] = [{"type": "header", "text": _plain("brandgate")}]
     # time first, so the 100-block cap never cuts it: pauses, then the user's absence
     blocks.extend(home_time.pause_blocks(data))
@@ -330,4 +330,24 @@ def home(data: HomeData) -> View:
                     ],
                 }
             )
-    return {"type": "home", "blocks": blocks[:VIEW_BLOCKS]}
+    # The switch is kept even on a full Home: the lists are cut instead.
+    extra = digest_blocks(digest) if digest is not None else []
+    return {"type": "home", "blocks": blocks[: VIEW_BLOCKS - len(extra)] + extra}
+
+
+def digest_blocks(enabled: bool) -> list[dict[str, Any]]:
+    """The approver's switch for the weekly report digest (bot/reports/digest.py)."""
+    state = "on: every Monday at 09:00 (the brand's time)" if enabled else "off"
+    return [
+        {"type": "divider"},
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": f"*Weekly report digest* · {state}"},
+            "accessory": {
+                "type": "button",
+                "action_id": ids.ACTION_DIGEST_TOGGLE,
+                "text": _plain("Switch off" if enabled else "Switch on"),
+                "value": "off" if enabled else "on",
+            },
+        },
+    ]

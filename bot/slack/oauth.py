@@ -51,6 +51,7 @@ BOT_SCOPES = (
     "channels:history",
     "groups:history",
     "im:history",
+    "files:write",  # /brandgate report uploads the chart (manifest.yml)
 )
 #: how long an install link stays usable (Bolt's cookie lives as long)
 STATE_SECONDS = 600

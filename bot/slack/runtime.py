@@ -25,6 +25,7 @@ from bot.slack.dispatcher import Dispatcher
 from bot.slack.endpoint import SlackEndpoint
 from bot.slack.oauth import TeamClients, check_mode, oauth_settings
 from bot.slack.outbox_store import WorkflowOutbox, outbox_health
+from bot.slack.reporting import ReportDesk
 from bot.slack.server import HttpServer, Limits
 from bot.slack.startup import Unavailable, connect_database, verify_slack
 from bot.slack.ticker import Ticker, did_something
@@ -47,6 +48,7 @@ def _probe_logger() -> logging.Logger:
 
 TIMERS_INTERVAL_SECONDS = 60.0
 ANCHOR_INTERVAL_SECONDS = 24 * 3600.0
+DIGEST_INTERVAL_SECONDS = 300.0
 
 
 @dataclass
@@ -126,6 +128,14 @@ class Runtime:
                 lambda: anchor(db, channel=settings.audit_anchor_channel),
                 ANCHOR_INTERVAL_SECONDS,
                 name="brandgate-anchor",
+                after=dispatcher.notify,
+            ),
+            # The weekly report digest (bot/reports/digest.py): claimed per brand and week, so
+            # every serve may try; checked every few minutes, it goes out soon after 09:00.
+            Ticker(
+                lambda: ReportDesk(db, backend).send_digests().brands,
+                DIGEST_INTERVAL_SECONDS,
+                name="brandgate-digest",
                 after=dispatcher.notify,
             ),
         ]

@@ -152,4 +152,35 @@ PAIRS: tuple[tuple[str, str, bool], ...] = (
         "Great question! Post it in our community here: https://example.com/ideas",
         False,
     ),
+    # --- stock deflections to a question (feedback noted, help "if you need it")
+    (
+        "Is there a way to skip this one advert? It plays every other song and I can't stand it",
+        "Thanks for taking the time to reach out, we'll pass your feedback on to our Ads team /NQ",
+        True,
+    ),
+    (
+        "If I reinstall the game on my console, will my saved progress still be there?",
+        "If you need help with this game, we'd be happy to help! Tweet us for official support ^EZ",
+        True,
+    ),
+    (
+        "Why did the pilot land an hour early with no gate free? We're stuck in our seats",
+        "We appreciate your constructive feedback and are taking it under serious advisement. *AF",
+        True,
+    ),
+    (
+        "Could you add a setting to keep captions on? Off by default is fine",
+        "We hear you. No promises, but we'll pass your feedback on to the right folks /RH",
+        False,
+    ),
+    (
+        "Can I set up a hidden drive on the console that I reach from my laptop?",
+        "Hi there. That option is not available. Please send your ideas here: https://example.com/i",
+        False,
+    ),
+    (
+        "You don't deliver to my street after six?! I'll order from the other place then",
+        "We're sorry about this! What is the store's address and we'll forward your feedback.",
+        False,
+    ),
 )

@@ -626,3 +626,16 @@ def test_relevance_precision_on_labelled_pairs(en: Checker) -> None:
     assert wrong == []
     positives = [flagged[(c, r)] for c, r, ignores in PAIRS if ignores]
     assert sum(positives) / len(positives) >= 0.5
+
+
+def test_relevance_flags_a_stock_deflection_of_a_question(en: Checker) -> None:
+    """Feedback noted or help offered "if you need it", in answer to a question: flagged; the
+    same words answering a request for a change, or beside a real answer, are not."""
+    from tests.engine.relevance_pairs import PAIRS
+
+    deflections = PAIRS[-6:]
+    got = [
+        bool(findings(en, reply, "ignores-customer", kind="reply", context=context))
+        for context, reply, _ in deflections
+    ]
+    assert got == [ignores for _, _, ignores in deflections] == [True] * 3 + [False] * 3

@@ -29,6 +29,8 @@ test instead of passing silently. Each rule and where it comes from (sections of
 * channels ("`not_in_channel`"; reference/methods/chat.postMessage "Errors"): posting to a public
   channel (`C...`) the app was not invited to (`invite()`; C0AGENCY and C0SOCIAL by default)
   answers `not_in_channel`; DMs (user ids, `D...`) always work.
+* file uploads (`files_upload_v2`'s three steps): see tests/slack/fake_files.py.
+* misbehaviour on demand: `fail_next(n, status=..., retry_after=..., method=...)`.
 * many workspaces (reference/methods/oauth.v2.access; docs/authentication/installing-with-oauth):
   `oauth_app(client_id, secret)` registers the app; `new_oauth_code(team)` is what Slack appends
   to the redirect after a user approves the install. oauth.v2.access takes the client id and
@@ -64,6 +66,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from tests.slack import fake_files
 from tests.slack.slack_rules import message_refusal, view_refusal
 
 BOT_USER_ID = "UBOTBRAND"
@@ -89,6 +92,7 @@ METHOD_TIER = {
     "views.update": 4,
     "views.push": 4,
     "views.publish": 4,
+    **fake_files.TIERS,
 }
 MESSAGE_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral")
 VIEW_METHODS = ("views.open", "views.update", "views.push", "views.publish")
@@ -249,6 +253,8 @@ class FakeSlack:
         self._response_uses: dict[str, int] = {}
         #: every message posted, by (channel, ts): chat.update edits them in place
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
+        #: uploaded and shared files (files.getUploadURLExternal / completeUploadExternal)
+        self.files = fake_files.FakeFiles(self)
         #: bot tokens handed out by oauth.v2.access -> their team
         self.tokens: dict[str, str] = {}
         self._oauth_apps: dict[str, str] = {}
@@ -441,6 +447,9 @@ class FakeSlack:
     def _handle(self, req: BaseHTTPRequestHandler) -> None:
         parsed = urlparse(req.path)
         length = int(req.headers.get("Content-Length") or 0)
+        if parsed.path.startswith(fake_files.UPLOAD_PREFIX):  # bytes, not form fields
+            self._upload(req, parsed.path, req.rfile.read(length) if length else b"")
+            return
         raw = req.rfile.read(length).decode("utf-8") if length else ""
         params: dict[str, Any] = {k: v[0] for k, v in parse_qs(parsed.query).items()}
         ctype = req.headers.get("Content-Type", "")
@@ -494,6 +503,18 @@ class FakeSlack:
             req.send_header(k, v)
         req.end_headers()
         req.wfile.write(data)
+
+    def _upload(self, req: BaseHTTPRequestHandler, path: str, data: bytes) -> None:
+        with self._cond:
+            status, body = self.files.receive(path, data)
+            self.calls.append(Call(path, {"bytes": len(data)}, {}, status, body, clock_at=0.0))
+            self._cond.notify_all()
+        out = json.dumps(body).encode()
+        req.send_response(status)
+        req.send_header("Content-Type", "application/json; charset=utf-8")
+        req.send_header("Content-Length", str(len(out)))
+        req.end_headers()
+        req.wfile.write(out)
 
     def _rate_limited(self, method: str, p: dict[str, Any], now: float) -> float | None:
         limits = self.rate_limits
@@ -620,6 +641,8 @@ class FakeSlack:
         refused = self._refusal(method, p, now)
         if refused is not None:
             return refused
+        if method in fake_files.METHODS:
+            return self.files.answer(method, p)
         if method == "auth.test":
             return {
                 "ok": True,

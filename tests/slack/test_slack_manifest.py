@@ -26,7 +26,8 @@ def test_manifest_matches_the_listeners() -> None:
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["socket_mode_enabled"] is True
     # The fewest scopes that work: commands, posting/updating its own messages, and finding a
-    # message whose answer was lost before posting it again (bot/slack/dispatcher.py).
+    # message whose answer was lost before posting it again (bot/slack/dispatcher.py); and
+    # uploading the report's chart (/brandgate report).
     assert manifest["oauth_config"]["scopes"]["bot"] == [
         "commands",
         "chat:write",
@@ -34,6 +35,7 @@ def test_manifest_matches_the_listeners() -> None:
         "channels:history",
         "groups:history",
         "im:history",
+        "files:write",
     ]
 
 

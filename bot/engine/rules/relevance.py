@@ -21,7 +21,9 @@ says nothing of its own, in reply to a customer who said something:
 5. it says something at all: an emoji, "Yes" or "Well played" answers, it does not ignore.
 
 Also flagged: a reply asking for what the message already gives (the platform after "my PS4",
-the link after a link). Only replies with a context message are checked.
+the link after a link), and a stock deflection of a question: "we'll pass your feedback on", "if
+you need help, let us know" in answer to "any way to block this ad?", with nothing else of its
+own (see `_deflects_a_question`). Only replies with a context message are checked.
 """
 
 from __future__ import annotations
@@ -44,13 +46,17 @@ from bot.engine.rules.relevance_words import (
     ANSWER,
     ASKED_AGAIN,
     CARE_WORDS,
+    CHANGE_REQUEST,
     CONDITIONAL_OFFER,
     CONTACT_REQUEST,
+    DEFLECTION,
+    DEFLECTION_WORDS,
     GRATITUDE,
     HOW_TO,
     INVITATION,
     NAME_MARKERS,
     NOT_STOP,
+    SAID_CONTACT,
     VAGUE_REQUEST,
     VENTING,
 )
@@ -81,6 +87,7 @@ def _has_figure(token: Token) -> bool:
         any(c.isdigit() for c in text)
         and not text.startswith(("@", "\uff20"))
         and not token.like_url
+        and "http" not in text.lower()  # "visit;https://t.co/..." is one token
         and not token.like_email
     )
 
@@ -127,6 +134,10 @@ class RelevanceRule(Rule):
         self.invitation = INVITATION.get(self.lang)
         self.asked_again = ASKED_AGAIN.get(self.lang, ())
         self.venting = self.care | VENTING.get(self.lang, frozenset())
+        self.deflection = DEFLECTION.get(self.lang)
+        self.change_request = CHANGE_REQUEST.get(self.lang)
+        self.said_contact = SAID_CONTACT.get(self.lang)
+        self.deflection_words = self.care | DEFLECTION_WORDS.get(self.lang, frozenset())
 
     def _is_stop(self, token: Token, lemma: str) -> bool:
         if lemma in NOT_STOP:
@@ -169,11 +180,11 @@ class RelevanceRule(Rule):
             if token.is_alpha
         )
 
-    def _asks_specifics(self, doc: Doc) -> bool:
+    def _asks_specifics(self, doc: Doc, minimum: int = 2) -> bool:
         start = 0
         for i, token in enumerate(doc):
             if "?" in token.text:
-                if len(self._content(doc[start:i], self.care)) >= 2:
+                if len(self._content(doc[start:i], self.care)) >= minimum:
                     return True
                 start = i + 1
             elif token.text in (".", "!", "\n"):
@@ -244,6 +255,8 @@ class RelevanceRule(Rule):
         if len(asked) < _MIN_ASKED_WORDS or self._thanks(context):
             return []
         reply = doc.doc
+        if self._deflects_a_question(context, reply, doc.text, draft.context):
+            return [self.finding(doc, 0, len(doc.text), ", ".join(list(asked.values())[:5]))]
         if self._says_something_of_its_own(reply):
             return []
         if any(_has_figure(t) for t in reply) or self._asks_specifics(reply):
@@ -264,6 +277,41 @@ class RelevanceRule(Rule):
             return []
         # The message (bot/engine/finding_messages.py, per language) takes what the customer wrote.
         return [self.finding(doc, 0, len(doc.text), ", ".join(list(asked.values())[:5]))]
+
+    def _deflects_a_question(self, context: Doc, reply: Doc, text: str, asked: str) -> bool:
+        """A question about specifics answered by a stock deflection alone (feedback noted, help
+        offered "if you need it"): nothing in the reply answers, asks back or acts. A question
+        asking for a change ("Can you add ...?") is answered by noting the feedback."""
+        if self.deflection is None or not self.deflection.search(text):
+            return False
+        if not self._asks_specifics(context, minimum=1):
+            return False
+        if self.change_request is not None and self.change_request.search(asked):
+            return False
+        if any(_has_figure(t) or t.like_url for t in reply) or self._asks_specifics(reply):
+            return False
+        # Beyond the deflection's own words and the customer's, at most one word: more is an
+        # answer in other words ("That option is not available"), which the rule cannot judge.
+        theirs = set(self._content(context, frozenset()))
+        own = {
+            lemma
+            for token, lemma in self._words(reply)
+            if not self._is_stop(token, lemma)
+            and lemma not in self.deflection_words
+            and strip_accents(token.lower_) not in self.deflection_words
+            and lemma not in theirs
+            and not _is_name(token)
+            and not _is_tag(token)
+        }
+        if len(own) > 1:
+            return False
+        opening = _HANDLE.sub("", text)
+        if self.answer is not None and self.answer.search(opening):
+            return False
+        # Asking for the case's details or a private channel is a next step, not a deflection.
+        # "Thanks for reaching out" and "Tweet us" (to someone tweeting already) ask for nothing.
+        rest = self.said_contact.sub(" ", text) if self.said_contact is not None else text
+        return not self._requests_contact(rest)
 
     def _asks_again(self, reply: str, context: str) -> str | None:
         """What the customer already gave that the reply asks for again (e.g. "PS4"), if any."""

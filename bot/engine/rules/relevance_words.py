@@ -26,6 +26,7 @@ CARE_WORDS: dict[str, frozenset[str]] = {
         certainly always ready able hand anytime future hope soon forward service
         hi hello hey dear morning afternoon evening anything something everything send sent
         give provide offer options option steps
+        kindly
         """
     ),
     "it": _words(
@@ -194,3 +195,43 @@ NAME_MARKERS = frozenset(
         *(",", "-", "^", "*", "~", "/", "\u2013", "\u2014"),
     )
 )
+
+#: A stock deflection: feedback thanked for, noted or passed on, or help offered "if you need
+#: it". To a customer's question these answer nothing (benchmarks/relevance: "any way to block
+#: this ad?" -> "we'll pass your feedback on to our Ads team").
+DEFLECTION: dict[str, re.Pattern[str]] = {
+    "en": re.compile(
+        r"\b(?:feedback|advisement)\b"
+        r"|\bif\s+you\s+(?:need|want)\s+(?:any\s+)?(?:help|assistance|support)\b"
+        r"|\blet\s+us\s+know\s+if\s+you\s+need\s+(?:any\s+)?(?:help|assistance)\b",
+        re.IGNORECASE,
+    ),
+}
+#: A question that asks for a change ("Can you make it a feature?", "Please add ..."):
+#: feedback noted and passed on is its answer.
+CHANGE_REQUEST: dict[str, re.Pattern[str]] = {
+    "en": re.compile(
+        r"\b(?:can|could|would|will)\s+you\s+(?:guys\s+)?(?:please\s+)?(?:make|add|bring|put|"
+        r"consider|change|fix|allow|let)\b|\bplease\s+(?:add|make|bring|fix)\b|\bfeature\b"
+        r"|\bwhy\s+not\b|\bshould\s+(?:be|have|add)\b",
+        re.IGNORECASE,
+    ),
+}
+#: The words of those deflections themselves ("we'll pass your feedback on to the proper team").
+DEFLECTION_WORDS: dict[str, frozenset[str]] = {
+    "en": _words(
+        """
+        feedback advisement constructive serious seriously pass passed passing along onto proper
+        right team teams folks official support tweet appreciate appreciated taking time
+        """
+    ),
+}
+#: Contact words that request nothing: thanks for having reached out, an offer to be tweeted
+#: (the customer is tweeting already), help offered "if you need" it.
+SAID_CONTACT: dict[str, re.Pattern[str]] = {
+    "en": re.compile(
+        r"\b(?:for|to)\s+(?:taking\s+the\s+time\s+to\s+)?reach(?:ing)?\s+out\b"
+        r"|\btweet\s+us\b|\blet\s+us\s+know\s+if\s+you\s+need\b",
+        re.IGNORECASE,
+    ),
+}

@@ -14,6 +14,7 @@ from bot.slack.listeners.acks import ack_only
 from bot.slack.listeners.actions.approve import approve
 from bot.slack.listeners.actions.away import back_now, open_away_form
 from bot.slack.listeners.actions.decision_form import open_decision_form
+from bot.slack.listeners.actions.digest import toggle_digest
 from bot.slack.listeners.actions.submitter_form import open_submitter_form
 from bot.slack.listeners.actions.withdraw import withdraw
 
@@ -21,6 +22,7 @@ from bot.slack.listeners.actions.withdraw import withdraw
 def register(app: App) -> None:
     app.action(ids.ACTION_APPROVE)(ack=ack_only, lazy=[approve])
     app.action(ids.ACTION_WITHDRAW)(ack=ack_only, lazy=[withdraw])
+    app.action(ids.ACTION_DIGEST_TOGGLE)(ack=ack_only, lazy=[toggle_digest])
     app.action(ids.ACTION_AWAY_BACK)(ack=ack_only, lazy=[back_now])
     # Forms open before the ack, within the trigger's 3 s (see decision_form.py).
     app.action(ids.ACTION_AWAY_OPEN)(open_away_form)

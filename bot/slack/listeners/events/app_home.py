@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack import modals
+from bot.slack.reporting import digest_state
 from bot.slack.services import services_of
 
 logger = logging.getLogger("brandgate.slack.events")
@@ -24,9 +25,11 @@ def publish_home(event: dict[str, Any], client: WebClient, context: BoltContext)
 
 def republish_home(client: WebClient, context: BoltContext, user: str) -> None:
     """Publish `user`'s Home tab as it is now (opened, or changed by a button on it)."""
+    backend = services_of(context).backend
     try:
         client.views_publish(
-            user_id=user, view=modals.home(services_of(context).backend.home(user))
+            user_id=user,
+            view=modals.home(backend.home(user), digest=digest_state(backend, user)),
         )
     except SlackApiError as err:
         logger.warning("views.publish failed: %s", err.response.get("error"))

@@ -6,8 +6,9 @@ from bot.slack.listeners.commands.brandgate.away import AWAY
 from bot.slack.listeners.commands.brandgate.pause import PAUSE
 from bot.slack.listeners.commands.brandgate.portal import PORTAL
 from bot.slack.listeners.commands.brandgate.registry import Subcommand, by_name
+from bot.slack.listeners.commands.brandgate.report import REPORT
 from bot.slack.listeners.commands.brandgate.resume import RESUME
 
-ALL: tuple[Subcommand, ...] = (PAUSE, RESUME, AWAY, PORTAL)
+ALL: tuple[Subcommand, ...] = (PAUSE, RESUME, AWAY, PORTAL, REPORT)
 
 SUBCOMMANDS: dict[str, Subcommand] = by_name(ALL)
