@@ -97,10 +97,18 @@ def enqueue_many(session: Session, messages: list[dict[str, Any]], *, now: datet
     """Queue many messages in one statement (a timers run queues thousands)."""
     if not messages:
         return
+    # Each message is delivered in its draft's workspace: the teams of all drafts in one query.
+    draft_ids = {m["draft_id"] for m in messages if m.get("draft_id") is not None}
+    teams: dict[int, str | None] = (
+        dict(session.execute(select(Draft.id, Draft.team_id).where(Draft.id.in_(draft_ids))).all())
+        if draft_ids
+        else {}
+    )
     session.execute(
         insert(OutboxMessage),
         [
             dict(
+                team_id=teams.get(m["draft_id"]) if m.get("draft_id") is not None else None,
                 created_at=now,
                 kind=m["kind"],
                 recipient=m["recipient"],
