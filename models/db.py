@@ -119,15 +119,34 @@ class Database:
 
     def upgrade(self, *, only_if_needed: bool = False) -> str | None:
         """Bring the schema to the latest migration; returns the revision now current."""
-        from models.migrate import upgrade_engine
-
         key = self.safe_url
         if only_if_needed and key in _upgraded:
             return None
+        if only_if_needed and self._at_head():
+            _upgraded.add(key)
+            return None
+        from models.migrate import upgrade_engine
+
         with _upgrade_lock:
             revision = upgrade_engine(self.engine)
             _upgraded.add(key)
         return revision
+
+    def _at_head(self) -> bool:
+        """One query instead of Alembic: is the schema already at the newest revision?"""
+        from sqlalchemy import text
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from models.head import HEAD_REVISION
+
+        try:
+            with self.engine.connect() as conn:
+                found: list[str] = list(
+                    conn.execute(text("SELECT version_num FROM alembic_version")).scalars()
+                )
+                return found == [HEAD_REVISION]
+        except SQLAlchemyError:
+            return False  # no schema yet, or unreadable: the Alembic path decides and reports
 
     def dispose(self) -> None:
         self.engine.dispose()
