@@ -33,6 +33,14 @@ from models.testing import scratch_database_url
 T0 = datetime(2026, 12, 1, tzinfo=UTC)
 WEEK = timedelta(days=7)
 BRAND = "brand: Bench\nlanguage: en\napprovers:\n  brand: [UBRAND1]\nrouting:\n  default: [brand]\n"
+#: drafts in review with a real stage, one reminder and an escalation to another group: the
+#: reminders and escalations a timers run sends DMs for (submitted through the service)
+REVIEW_BRAND = (
+    "brand: Review\nlanguage: en\n"
+    "approvers:\n  brand: [UBRAND1, UBRAND2]\n  legal: [ULEGAL1]\n"
+    "routing:\n  default: [brand]\n"
+    "sla:\n  default: 4h\n  reminders: 1\n  escalate_to: [legal]\n"
+)
 
 
 def _fill(db: Database, drafts: int, due: int) -> None:
@@ -108,7 +116,7 @@ def _plan(db: Database, now: datetime) -> str:
     return "\n    ".join(" ".join(str(c) for c in row) for row in rows)
 
 
-def bench(name: str, url: str, brands: Path, drafts: int, due: int) -> None:
+def bench(name: str, url: str, brands: Path, drafts: int, due: int, mixed: int = 0) -> None:
     db = Database(url)
     began = time.perf_counter()
     _fill(db, drafts, due)
@@ -128,7 +136,32 @@ def bench(name: str, url: str, brands: Path, drafts: int, due: int) -> None:
     print(f"  nothing due: {idle_ms:.1f} ms {idle} (target <= 50 ms)")
     print(f"  {due:,} due:   {busy_s:.2f} s {fired} (target <= 2 s)")
     print(f"  plan:\n    {_plan(db, many)}")
+    if mixed:
+        _bench_reviews(db, brands, mixed)
     db.dispose()
+
+
+def _bench_reviews(db: Database, brands: Path, n: int) -> None:
+    """`n` drafts in review (submitted through the service, each a routed stage with two
+    approvers): one timers run when all their reminders are due, one when all escalate."""
+    moment = [T0 - timedelta(days=30)]  # before every bulk-filled timer
+    service = WorkflowService(db, GuidelineStore(brands, RULE_TYPES), clock=lambda: moment[0])
+    began = time.perf_counter()
+    for i in range(n):
+        service.submit(submitter="UAGENCY1", brand="review", platform="x", text=f"Trail news {i}.")
+    submitted = time.perf_counter() - began
+    for label, after in (
+        ("reminders", timedelta(hours=2, minutes=1)),
+        ("escalations", timedelta(hours=4, minutes=1)),
+    ):
+        moment[0] = T0 - timedelta(days=30) + after
+        began = time.perf_counter()
+        fired = run_timers(service, moment[0])
+        took = time.perf_counter() - began
+        print(
+            f"  {n:,} {label} due: {took:.2f} s {fired} "
+            f"(target <= 2 s; {n:,} submitted in {submitted:.1f} s)"
+        )
 
 
 def main() -> None:
@@ -137,17 +170,24 @@ def main() -> None:
     parser.add_argument("--due", type=int, default=1_000)
     parser.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL"))
     parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument(
+        "--reviews",
+        type=int,
+        default=1_000,
+        help="drafts in review whose reminders, then escalations, are timed (0: skip)",
+    )
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus")
     with tempfile.TemporaryDirectory() as tmp:
         brands = Path(tmp) / "brands"
         brands.mkdir()
         (brands / "bench.yml").write_text(BRAND, encoding="utf-8")
+        (brands / "review.yml").write_text(REVIEW_BRAND, encoding="utf-8")
         with scratch_database_url(None, Path(tmp)) as url:
-            bench("SQLite", url, brands, args.drafts, args.due)
+            bench("SQLite", url, brands, args.drafts, args.due, args.reviews)
         if args.pg and not args.no_pg:
             with scratch_database_url(args.pg, Path(tmp)) as url:
-                bench("PostgreSQL", url, brands, args.drafts, args.due)
+                bench("PostgreSQL", url, brands, args.drafts, args.due, args.reviews)
 
 
 if __name__ == "__main__":

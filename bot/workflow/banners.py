@@ -36,7 +36,7 @@ def pause_banner(pause: BrandPause) -> dict[str, Any]:
 def _latest_request(uow: UnitOfWork, draft: Draft, stage: ReviewStage, user: str) -> Any:
     """The last review request `user` got for `stage` (queued in this unit, or stored)."""
     prefix = f"{outbox.REVIEW_REQUEST}:s{stage.id}:"
-    for m in reversed(uow.messages):
+    for m in reversed(uow.messages_of(draft.id)):
         if m["recipient"] == user and m["dedupe_key"].startswith(prefix):
             return m["dedupe_key"], m["payload"]
     row = uow.session.execute(

@@ -74,6 +74,12 @@ class UnitOfWork:
     messages: list[dict[str, Any]] = field(default_factory=list)
     #: where the action came from (bot/audit/origin.py), in every entry this unit writes
     origin: dict[str, Any] = field(default_factory=current_origin)
+    # Lookups a batched unit (a timers run fires hundreds of actions in one) makes per action:
+    # kept indexed so that each stays constant time instead of a scan of everything queued.
+    _messages_by_draft: dict[int | None, list[dict[str, Any]]] = field(
+        default_factory=dict, repr=False
+    )
+    _noted_guidelines: set[str] = field(default_factory=set, repr=False)
 
     def lock(self, draft_id: int, *, once: Once | None = None) -> Draft:
         """The draft row, locked; then the idempotency claim, first of all, so that a twin
@@ -142,20 +148,27 @@ class UnitOfWork:
     def notify(
         self, kind: str, recipient: str, draft: Draft, payload: dict[str, Any], key: str
     ) -> None:
-        self.messages.append(
-            {
-                "kind": kind,
-                "recipient": recipient,
-                "payload": payload,
-                "dedupe_key": f"{kind}:{key}",
-                "draft_id": draft.id,
-                "revision": draft.current_revision,
-            }
-        )
+        message = {
+            "kind": kind,
+            "recipient": recipient,
+            "payload": payload,
+            "dedupe_key": f"{kind}:{key}",
+            "draft_id": draft.id,
+            "revision": draft.current_revision,
+        }
+        self.messages.append(message)
+        self._messages_by_draft.setdefault(draft.id, []).append(message)
+
+    def messages_of(self, draft_id: int) -> list[dict[str, Any]]:
+        """The messages this unit has queued so far for one draft, oldest first."""
+        return self._messages_by_draft.get(draft_id, [])
 
     def note_guidelines(self, g: Guidelines) -> str:
         """A `guidelines_loaded` entry the first time a version of a brand's file is used;
         returns that version's sha256 for the entries that follow."""
+        if g.sha256 in self._noted_guidelines:
+            return g.sha256
+        self._noted_guidelines.add(g.sha256)
         if any(
             e.event == ev.GUIDELINES_LOADED and e.guidelines_sha256 == g.sha256 for e in self.events
         ):
