@@ -11,18 +11,20 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import DateTime, bindparam, text
 from sqlalchemy.engine import Connection, Engine
 
-from bot.guidelines.model import Guidelines
 from bot.reports import sql
 from bot.reports.advice import RuleKind, advice, needs_advice
 from bot.reports.model import Group, Metrics, Report, RuleStats, ratio
 from bot.reports.period import Period
-from models import UTCDateTime
-from models.db import Database
+
+if TYPE_CHECKING:
+    from bot.guidelines.model import Guidelines
+    from models.db import Database
 
 AUTHENTICITY_TYPES = ("boilerplate", "duplicate", "relevance")
 # An IN list may not be empty; no rule id can be this (ids are YAML keys without NUL).
@@ -45,6 +47,14 @@ def rule_catalogue(guidelines: Iterable[Guidelines]) -> dict[str, RuleKind]:
 #: what pg_export_snapshot() returns, e.g. 00000003-0000001B-1 (checked before it is quoted)
 _SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
 _JIT_OFF = "SET LOCAL jit = off"
+_TIMESTAMP = DateTime(timezone=True)
+
+
+def _bound(moment: datetime, dialect: sql.Dialect) -> datetime:
+    """A period bound as the columns store it (models.base.UTCDateTime, whose import would load
+    the ORM): aware UTC on PostgreSQL, naive UTC on SQLite."""
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment.replace(tzinfo=None) if dialect.name == "sqlite" else moment
 
 
 class _Query:
@@ -60,7 +70,10 @@ class _Query:
         self.conn = conn
         self.engine = engine
         self.dialect = sql.Dialect(conn.dialect.name)
-        self.params: dict[str, Any] = {"since": period.since, "until": period.until}
+        self.params: dict[str, Any] = {
+            "since": _bound(period.since, self.dialect),
+            "until": _bound(period.until, self.dialect),
+        }
         if brand is not None:
             self.params["brand"] = brand
         self.snapshot: str | None = None
@@ -72,8 +85,8 @@ class _Query:
         self, conn: Connection, statement: str, params: Mapping[str, Sequence[str]]
     ) -> list[Any]:
         stmt = text(statement).bindparams(
-            bindparam("since", type_=UTCDateTime()),
-            bindparam("until", type_=UTCDateTime()),
+            bindparam("since", type_=_TIMESTAMP),
+            bindparam("until", type_=_TIMESTAMP),
             *(bindparam(name, expanding=True) for name in params),
         )
         lists = {name: list(values) or [_NONE] for name, values in params.items()}
