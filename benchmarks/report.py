@@ -496,8 +496,11 @@ def counts(db: Database) -> dict[str, int]:
         }
 
 
-def run_report(url: str, guidelines: Path, args: list[str]) -> tuple[float, float, dict[str, Any]]:
-    """Wall-clock and CPU (user + system) seconds of one report process, and its JSON."""
+def run_report(
+    url: str, guidelines: Path, args: list[str], tree: Path = ROOT
+) -> tuple[float, float, dict[str, Any]]:
+    """Wall-clock and CPU (user + system) seconds of one report process of the code in `tree`,
+    and its JSON."""
     command = [
         sys.executable,
         "-m",
@@ -515,7 +518,7 @@ def run_report(url: str, guidelines: Path, args: list[str]) -> tuple[float, floa
     ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
+    done = subprocess.run(command, capture_output=True, text=True, cwd=tree, check=False)
     elapsed = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -532,8 +535,7 @@ def explain(db: Database, now: datetime) -> str:
     statements = {
         "counts": sql.counts(cohort),
         "turnaround": sql.turnaround(cohort, dialect),
-        "rules": sql.rules(cohort, dialect),
-        "authenticity": sql.authenticity(cohort, dialect),
+        "findings": sql.findings(cohort, dialect),
     }
     params: dict[str, Any] = {"since": period.since, "until": period.until, "brand": BRAND}
     lists = {
@@ -609,7 +611,16 @@ def _reuse(db: Database, n: int) -> datetime | None:
 
 
 def bench(
-    label: str, base: str | None, n: int, runs: int, tmp: Path, keep: Path | None = None
+    label: str,
+    base: str | None,
+    n: int,
+    runs: int,
+    tmp: Path,
+    keep: Path | None = None,
+    *,
+    against: Path | None = None,
+    only: str | None = None,
+    plans: bool = True,
 ) -> None:
     now = datetime.now(UTC)
     guidelines = tmp / "brands"
@@ -637,22 +648,38 @@ def bench(
             "a year": year,
             "a year --by week": [*year, "--by", "week"],
         }
+        trees = {"this tree": ROOT} if against is None else {"this tree": ROOT, "against": against}
         for name, extra in cases.items():
-            times: list[float] = []
-            cpus: list[float] = []
-            data: dict[str, Any] = {}
+            if only is not None and name != only:
+                continue
+            times: dict[str, list[float]] = {t: [] for t in trees}
+            cpus: dict[str, list[float]] = {t: [] for t in trees}
+            data: dict[str, dict[str, Any]] = {}
             for _ in range(runs):
-                elapsed, cpu, data = run_report(url, guidelines, extra)
-                times.append(elapsed)
-                cpus.append(cpu)
-            print(
-                f"report --brand {BRAND} {name:<18} median {statistics.median(times):5.2f} s, "
-                f"best {min(times):5.2f} s, client CPU median {statistics.median(cpus):4.2f} s  "
-                f"[{_load()}]  ({data['drafts']:,} drafts, "
-                f"{len(data['groups'])} groups, first-pass {data['first_pass_approval_rate']}, "
-                f"p50 {data['turnaround_minutes']['p50']} min)",
-                flush=True,
-            )
+                for tree, where in trees.items():  # alternated: both see the same load
+                    elapsed, cpu, data[tree] = run_report(url, guidelines, extra, where)
+                    times[tree].append(elapsed)
+                    cpus[tree].append(cpu)
+            for tree in trees:
+                d = data[tree]
+                who = f"{tree:<9} " if against is not None else ""
+                print(
+                    f"{who}report --brand {BRAND} {name:<18} "
+                    f"median {statistics.median(times[tree]):5.2f} s, "
+                    f"best {min(times[tree]):5.2f} s, "
+                    f"client CPU median {statistics.median(cpus[tree]):4.2f} s  "
+                    f"[{_load()}]  ({d['drafts']:,} drafts, "
+                    f"{len(d['groups'])} groups, first-pass {d['first_pass_approval_rate']}, "
+                    f"p50 {d['turnaround_minutes']['p50']} min)",
+                    flush=True,
+                )
+            if against is not None:
+                ratio = statistics.median(times["this tree"]) / statistics.median(times["against"])
+                same = data["this tree"] == data["against"]
+                print(f"  this tree / against: {ratio:.2f} (medians); same JSON: {same}")
+        if not plans:
+            db.dispose()
+            return
         print(f"\nquery plans, 30 days ({label}):")
         print(explain(db, now))
         db.dispose()
@@ -675,7 +702,18 @@ def main() -> int:
         help="keep the filled databases (SQLite file in DIR, PostgreSQL schema bench_<name>) "
         "and reuse them on the next run",
     )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        metavar="TREE",
+        help="another source tree (e.g. `git archive main | tar x -C TREE`) whose reports run "
+        "alternately with this one's on the same data, for a ratio under the same load; its "
+        "models must be at the same migration",
+    )
+    parser.add_argument("--only", metavar="CASE", help='one case, e.g. "30 days"')
+    parser.add_argument("--no-plans", action="store_true", help="skip the query plans")
     args = parser.parse_args()
+    extra = {"against": args.against, "only": args.only, "plans": not args.no_plans}
     print(
         f"conditions: Python {platform.python_version()}, {platform.machine()}, "
         f"{os.cpu_count()} CPUs (shared), {BRANDS} brands over {DAYS} days, brand {BRAND} "
@@ -683,13 +721,13 @@ def main() -> int:
     )
     with tempfile.TemporaryDirectory() as tmp:
         if not args.no_sqlite:
-            bench("SQLite", None, args.sqlite_drafts, args.runs, Path(tmp), args.keep)
+            bench("SQLite", None, args.sqlite_drafts, args.runs, Path(tmp), args.keep, **extra)
         pg = args.pg or os.environ.get("TEST_DATABASE_URL")
         if not args.no_pg:
             if not pg:
                 print("\nPostgreSQL skipped: no --pg URL and no $TEST_DATABASE_URL")
             else:
-                bench("PostgreSQL", pg, args.pg_drafts, args.runs, Path(tmp), args.keep)
+                bench("PostgreSQL", pg, args.pg_drafts, args.runs, Path(tmp), args.keep, **extra)
     return 0
 
 
