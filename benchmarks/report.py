@@ -2,6 +2,12 @@
 
     .venv/bin/python benchmarks/report.py [--pg URL | --no-pg] [--pg-drafts 1000000]
                                           [--sqlite-drafts 100000] [--no-sqlite] [--runs 3]
+                                          [--keep DIR] [--against TREE] [--only CASE]
+                                          [--no-plans]
+
+On a shared machine absolute times follow the load (printed beside each figure): compare trees
+with --against (e.g. main exported by `git archive main | tar x -C TREE`), which alternates the
+two trees' processes on the same data and prints the ratio of the medians.
 
 For each database (PostgreSQL: --pg, else $TEST_DATABASE_URL; SQLite: a temporary file), a
 scratch database/schema is upgraded to the latest migration and filled directly (COPY on
@@ -14,7 +20,7 @@ approvals, withdrawals, pending drafts, a few escalations.
 Then `brandgate report --brand brand-0 --format json` runs as a new process (`python -m
 bot.cli.main`, start-up included) for the last 30 days and for a year, each also with
 `--by week`; the median and best of --runs wall-clock times are printed. The query plans of the
-30-day report (EXPLAIN ANALYZE on PostgreSQL, EXPLAIN QUERY PLAN on SQLite) follow.
+30-day report (EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL, EXPLAIN QUERY PLAN on SQLite) follow.
 Target (issue 13): <= 2 s on PostgreSQL for 30 days of 1,000,000 drafts.
 """
 
