@@ -177,5 +177,7 @@ class TeamBackend:
             key=key,
         )
 
-    def home(self, user: str) -> HomeData:
-        return self.inner.home(user)
+    def home(self, user: str, team: str | None = None) -> HomeData:
+        # the tab of the team the user opened it in, never another's (the argument is ignored:
+        # a listener cannot widen its own team)
+        return self.inner.home(user, team=self.team)
