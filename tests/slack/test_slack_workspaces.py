@@ -115,6 +115,30 @@ def test_app_home_shows_only_what_belongs_to_the_team_it_is_opened_in(multi: Har
     assert "north is paused" not in home_text(multi, BRAND1, TEAM_B)
 
 
+def test_a_brand_of_another_workspace_is_neither_paused_nor_resumed_from_here(
+    multi: Harness,
+) -> None:
+    install(multi, TEAM_A)
+    install(multi, TEAM_B)
+
+    def run(text: str, team: str) -> str:
+        before = len(multi.private_notes())
+        resp = multi.client.command(ids.CMD_BRANDGATE, text, user=BRAND1, team=team)
+        assert resp.status == 200, resp
+        multi.settle()
+        notes = multi.private_notes()
+        assert len(notes) == before + 1, notes
+        return notes[-1]
+
+    # BRAND1 approves north, but north lives in team A: the same id in team B is someone else
+    assert "not offered in this Slack workspace" in run("pause north storm", TEAM_B)
+    assert not multi.runtime.backend.service.pauses()
+    assert "is paused" in run("pause north storm", TEAM_A)
+    assert "not offered in this Slack workspace" in run("resume north", TEAM_B)
+    assert [p["brand"] for p in multi.runtime.backend.service.pauses()] == ["north"]
+    assert "resumed" in run("resume north", TEAM_A)
+
+
 def bots_of(h: Harness, team: str) -> list[Any]:
     with h.runtime.db.reading() as session:
         return list(session.execute(select(slack_bots).where(slack_bots.c.team_id == team)).all())
