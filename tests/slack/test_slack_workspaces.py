@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,12 @@ from sqlalchemy import select
 from bot.cli.main import main
 from bot.slack import ids
 from bot.slack.oauth import UNINSTALLED
+from bot.workflow import run_timers
 from models import slack_bots, slack_installations
-from tests.slack.brands import AUDITOR, BRAND1, SUBMITTER, write_brands
+from tests.slack.brands import AUDITOR, BRAND1, LEGAL, SUBMITTER, write_brands
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.harness import Harness
+from tests.slack.test_slack_brandgate_time import TIMED
 from tests.slack.test_slack_oauth import NORTH, TEAM_A, TEAM_B, install
 
 # A brand of team B only, audited by the auditor of acme (which is offered everywhere).
@@ -137,6 +140,25 @@ def test_a_brand_of_another_workspace_is_neither_paused_nor_resumed_from_here(
     assert "not offered in this Slack workspace" in run("resume north", TEAM_B)
     assert [p["brand"] for p in multi.runtime.backend.service.pauses()] == ["north"]
     assert "resumed" in run("resume north", TEAM_A)
+
+
+def test_what_the_timers_queue_goes_out_in_the_draft_s_team(multi: Harness) -> None:
+    """Jobs know their team: an escalation (queued in bulk by the timers, not by a request from
+    Slack) is delivered with the token of the team the draft was submitted in."""
+    (multi.settings.guidelines_dir / "timed.yml").write_text(TIMED, encoding="utf-8")
+    install(multi, TEAM_A)
+    install(multi, TEAM_B)
+    submit(multi, TEAM_B, "timed x Dry on every trail.")
+    multi.deliver()
+    later = datetime.now(UTC) + timedelta(hours=5)
+    assert run_timers(multi.runtime.backend.service, later)["escalated"] == 1
+    multi.clock.advance(5 * 3600)
+    multi.deliver()
+    assert {r.team_id for r in multi.outbox()} == {TEAM_B}
+    assert all(r.delivered_at is not None for r in multi.outbox())
+    (escalated,) = multi.review_requests(LEGAL)
+    assert escalated.team == TEAM_B
+    assert all(c.team == TEAM_B for c in multi.fake.calls if c.method.startswith("chat."))
 
 
 def bots_of(h: Harness, team: str) -> list[Any]:
