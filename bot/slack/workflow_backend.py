@@ -130,7 +130,7 @@ class WorkflowBackend:
         """The brand's `workspace:` (None: any workspace, or no such brand)."""
         try:
             return self.store.get(brand_id).workspace
-        except GuidelineError:
+        except (GuidelineError, UnknownBrand):  # the call it guards refuses it, clearly
             return None
 
     def check(
