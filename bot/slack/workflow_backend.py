@@ -174,6 +174,7 @@ class WorkflowBackend:
                 sponsored=request.sponsored,
                 context=request.context,
                 notes=request.notes,
+                publish_at=request.publish_at,
                 idempotency_key=request.idempotency_key or None,
                 origin=dict(request.origin),
             )

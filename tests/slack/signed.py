@@ -252,6 +252,8 @@ def fill_view(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
             entry = {"type": kind, "selected_option": option}
         elif kind == "datepicker":  # Slack sends the chosen day as `selected_date`
             entry = {"type": kind, "selected_date": value or element.get("initial_date")}
+        elif kind == "datetimepicker":  # ... a moment as `selected_date_time` (epoch seconds)
+            entry = {"type": kind, "selected_date_time": value or element.get("initial_date_time")}
         elif kind == "users_select":  # ... and the chosen person as `selected_user`
             entry = {"type": kind, "selected_user": value or element.get("initial_user")}
         elif kind == "checkboxes":
