@@ -93,7 +93,9 @@ def seal_function() -> str:
     assert body.count(_ASYNC_SEAL) == 1 and body.count(_ASYNC_NOTE) == 1, (
         "0010_speeddb's seal function changed: update 0011_audit"
     )
-    return body.replace(_ASYNC_NOTE + _ASYNC_SEAL, _SYNC_NOTE)
+    body = body.replace(_ASYNC_NOTE, _SYNC_NOTE).replace(_ASYNC_SEAL, "")
+    assert "synchronous_commit" not in body
+    return body
 
 
 def upgrade() -> None:
