@@ -43,12 +43,14 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _ASYNC_SEAL = "    PERFORM set_config('synchronous_commit', 'off', true);\n"
-_ASYNC_NOTE = """    -- The entries are durable already (their writers committed synchronously); a lost seal
-    -- only leaves them pending again. See bot/audit/log.py.
-"""
-_SYNC_NOTE = """    -- Group commit (migration 0011_audit): the writers committed without waiting for the
-    -- flush; this seal's synchronous commit flushes their commits and the chain together.
-"""
+_ASYNC_NOTE = (
+    "    -- The entries are durable already (their writers committed synchronously); a lost seal\n"
+    "    -- only leaves them pending again. See bot/audit/log.py.\n"
+)
+_SYNC_NOTE = (
+    "    -- Group commit (migration 0011_audit): the writers committed without waiting for\n"
+    "    -- the flush; this seal's synchronous commit flushes their commits and the chain.\n"
+)
 
 AFTER_COMMIT_FUNCTION = """
 CREATE OR REPLACE FUNCTION brandgate_audit_seal_after_commit(upto integer)
