@@ -9,15 +9,12 @@ question is only how long each writer holds the head.
   whatever the number of writers. So `append` writes the entries to `audit_pending` in the
   caller's transaction (atomically with the state change they describe, with no lock), and
   right after the commit a seal moves every pending entry into the chain in batches, under an
-  advisory lock, in one server-side call (migration 0004). The seal travels in the same round
-  trip as the COMMIT (`COMMIT; SELECT ...`, sent by a commit listener on the engine), and
-  writers that find another one sealing wait for it side by side, not one after the other
-  (migration 0010_speeddb). Group commit (migration 0011_audit): the writer's COMMIT does not
-  wait for its WAL flush, the seal's commit does, and that one flush makes the whole batch's
-  writers durable; a disk that flushes 200 times a second then carries 8 writers' worth per
-  flush. The entries are chained and durable before the commit returns; if the seal fails or
-  the server dies in between, `verify` reports them as pending and the next seal (or
-  `brandgate audit seal`/any later append) chains them.
+  advisory lock, in one server-side call (migration 0004) whose commit need not wait for a
+  flush. The seal travels in the same round trip as the COMMIT (`COMMIT; SELECT ...`, sent by
+  a commit listener on the engine), and writers that find another one sealing wait for it side
+  by side, not one after the other (migration 0010_speeddb). The entries are chained before
+  the commit returns; if the seal fails or the server dies in between, `verify` reports them
+  as pending and the next seal (or `brandgate audit seal`/any later append) chains them.
 
 Either way the primary key on `seq` and the unique hash are a second line of defence: even a
 broken lock could only make a transaction fail, never fork the chain or leave a gap.
@@ -215,13 +212,7 @@ def _commit_and_seal(conn: Connection) -> None:
     assert dbapi is not None
     cursor = dbapi.cursor()
     try:
-        # Group commit (migration 0011_audit): this COMMIT does not wait for its flush; the
-        # seal's synchronous commit, later in WAL, flushes it with the whole batch before the
-        # round trip returns. So a returned COMMIT is durable and chained, as before.
-        cursor.execute(
-            "SET LOCAL synchronous_commit TO off; COMMIT; "
-            f"SELECT brandgate_audit_seal_after_commit({int(upto)})"
-        )
+        cursor.execute(f"COMMIT; SELECT brandgate_audit_seal_after_commit({int(upto)})")
     finally:
         cursor.close()
 
