@@ -154,7 +154,10 @@ ORDER BY s.revision_id
 """
 _PG_LOAD = text(_PG_TEMPLATE.format(condition="created_at >= :since"))
 _PG_NEWER = text(
-    _PG_TEMPLATE.format(condition="txid >= :floor AND revision_id <> ALL(CAST(:held AS integer[]))")
+    _PG_TEMPLATE.format(
+        condition="txid >= :floor AND created_at >= :since"
+        " AND revision_id <> ALL(CAST(:held AS integer[]))"
+    )
 )
 
 
@@ -396,7 +399,14 @@ class DatabaseHistory:
             if conn.dialect.name == "postgresql":
                 rows = conn.execute(
                     _PG_NEWER,
-                    {"brand": brand_id, "floor": cache.floor, "held": list(cache.held)},
+                    {
+                        "brand": brand_id,
+                        "floor": cache.floor,
+                        # rows older than what is held (the horizon may be far back on a busy
+                        # server): a longer window reloads anyway
+                        "since": datetime.fromtimestamp(cache.complete_from, UTC),
+                        "held": list(cache.held),
+                    },
                 ).all()
                 horizon = int(rows[0].horizon)
                 rows = [r for r in rows if r.revision_id is not None]
