@@ -215,16 +215,16 @@ class SignedClient:
             **kw,
         )
 
-    def event(self, event: dict[str, Any], **kw: Any) -> Response:
+    def event(self, event: dict[str, Any], *, team: str = TEAM_ID, **kw: Any) -> Response:
         body = {
             "token": "legacy-unused",
-            "team_id": TEAM_ID,
+            "team_id": team,
             "api_app_id": APP_ID,
             "event": event,
             "type": "event_callback",
             "event_id": unique("Ev"),
             "event_time": int(time.time()),
-            "authorizations": [{"team_id": TEAM_ID, "user_id": "UBOTBRAND", "is_bot": True}],
+            "authorizations": [{"team_id": team, "user_id": "UBOTBRAND", "is_bot": True}],
         }
         return self.post(json.dumps(body).encode(), "application/json", **kw)
 
