@@ -36,6 +36,7 @@ from bot.portal.queries import (
     drafts_page,
     stream_export,
 )
+from bot.portal.reading import reading
 from bot.portal.roles import Roles
 from bot.reports import PeriodError, build_report, resolve_period
 from bot.reports.catalogue import CatalogueError, catalogue
@@ -163,7 +164,7 @@ def create_portal(cfg: PortalConfig) -> Flask:
         if who is None:
             session.clear()
             abort(401)
-        with db.reading() as s:
+        with reading(db) as s:
             mine = bool(s.scalar(select(exists().where(Draft.submitter == who.user))))
         seen = viewer_for(who.user, roles, has_drafts=mine)
         if not seen.allowed:
