@@ -147,6 +147,9 @@ def create_portal(cfg: PortalConfig) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.session_interface = _Sessions(bool(cfg.base_url and cfg.base_url.startswith("https:")))
+    # "2026-12-02T04:36:57.420886Z" (the log's canonical time, kept in datetime=) reads as
+    # "2026-12-02 04:36:57 UTC" on the pages
+    app.jinja_env.filters["when"] = lambda at: f"{at[:19].replace('T', ' ')} UTC" if at else ""
     roles = Roles(cfg.guidelines_dir)
     chain = _ChainStatus(cfg.db)
     db = cfg.db
