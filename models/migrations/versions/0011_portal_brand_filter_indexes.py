@@ -5,7 +5,7 @@ the primary key filtering both (250 ms to find the 1,000th draft of one agency f
 a million drafts).
 
 Revision ID: 0011_portal
-Revises: 0010_reports
+Revises: 0011_report
 Create Date: 2026-12-02 04:40:00
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0011_portal"
-down_revision: str | None = "0010_reports"
+down_revision: str | None = "0011_report"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
