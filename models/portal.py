@@ -43,6 +43,9 @@ PORTAL_INDEXES = (
     Index("ix_stage_approvers_user_id", StageApprover.user_id),
     Index("ix_decisions_actor", Decision.actor),
     Index("ix_audit_entries_brand_seq", AuditEntry.brand_id, AuditEntry.seq),
+    # 0011_portal: a state or submitter filter within the viewer's brands
+    Index("ix_drafts_brand_state_id", Draft.brand_id, Draft.state, Draft.id),
+    Index("ix_drafts_brand_submitter_id", Draft.brand_id, Draft.submitter, Draft.id),
 )
 
 #: PostgreSQL-only indexes of migration 0010_portal, which SQLAlchemy cannot declare for one

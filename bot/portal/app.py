@@ -36,6 +36,7 @@ from bot.portal.queries import (
     drafts_page,
     stream_export,
 )
+from bot.portal.reading import reading
 from bot.portal.roles import Roles
 from bot.reports import PeriodError, build_report, resolve_period
 from bot.reports.catalogue import CatalogueError, catalogue
@@ -146,6 +147,9 @@ def create_portal(cfg: PortalConfig) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.session_interface = _Sessions(bool(cfg.base_url and cfg.base_url.startswith("https:")))
+    # "2026-12-02T04:36:57.420886Z" (the log's canonical time, kept in datetime=) reads as
+    # "2026-12-02 04:36:57 UTC" on the pages
+    app.jinja_env.filters["when"] = lambda at: f"{at[:19].replace('T', ' ')} UTC" if at else ""
     roles = Roles(cfg.guidelines_dir)
     chain = _ChainStatus(cfg.db)
     db = cfg.db
@@ -163,7 +167,7 @@ def create_portal(cfg: PortalConfig) -> Flask:
         if who is None:
             session.clear()
             abort(401)
-        with db.reading() as s:
+        with reading(db) as s:
             mine = bool(s.scalar(select(exists().where(Draft.submitter == who.user))))
         seen = viewer_for(who.user, roles, has_drafts=mine)
         if not seen.allowed:

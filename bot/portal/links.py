@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from bot.portal.reading import reading
 from models import PortalLink, as_utc
 from models.db import Database
 
@@ -87,7 +88,7 @@ def link_state(db: Database, token: str, *, now: datetime) -> str:
     """`valid`, `used`, `expired` or `unknown`: what the confirm page tells the visitor."""
     if not TOKEN.match(token):
         return "unknown"
-    with db.reading() as session:
+    with reading(db) as session:
         row = session.execute(
             select(PortalLink.used_at, PortalLink.expires_at).where(
                 PortalLink.token_sha256 == _digest(token)
@@ -104,7 +105,7 @@ def link_state(db: Database, token: str, *, now: datetime) -> str:
 def session_alive(db: Database, signed_in: SignedIn, *, now: datetime) -> bool:
     """The session is the link's row: redeemed, not signed out, younger than `SESSION_TTL`."""
 
-    with db.reading() as session:
+    with reading(db) as session:
         row = session.execute(
             select(PortalLink.user_id, PortalLink.used_at, PortalLink.signed_out_at).where(
                 PortalLink.id == signed_in.session_id

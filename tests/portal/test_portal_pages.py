@@ -7,6 +7,8 @@ import io
 import json
 from datetime import timedelta
 
+import pytest
+
 from bot.audit.events import GUIDELINES_LOADED, AuditEvent
 from bot.audit.export import export
 from bot.audit.log import append
@@ -186,3 +188,17 @@ def test_the_audit_page_shows_the_chain_status_and_head(world: World) -> None:
         e["event"] == "decided"
         for e in client.get("/portal/audit?event=decided", headers=JSON).json["entries"]
     )
+
+
+def test_the_audit_page_counts_up_to_a_cap(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An exact count would read a brand's every entry on each view; past the cap it says N+."""
+    from bot.audit.export import iter_entries
+    from bot.portal import queries
+
+    client = world.signed_in(AUDITOR)
+    exact = sum(1 for _ in iter_entries(world.db, brand="acme"))
+    assert client.get("/portal/audit", headers=JSON).json["counts"]["acme"] == exact
+    monkeypatch.setattr(queries, "COUNT_CAP", 3)
+    data = client.get("/portal/audit", headers=JSON).json
+    assert data["counts"]["acme"] == 4 and data["counts_capped_at"] == 3
+    assert "(3+ entries)" in client.get("/portal/audit").get_data(as_text=True)

@@ -32,9 +32,16 @@ def _trgm_schema(conn: sa.Connection) -> str | None:
     if schema is None:
         try:
             with conn.begin_nested():  # a refusal (no privilege, not shipped) must not abort us
-                conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+                # In public, not the first schema of the search path: a database served from
+                # a schema of its own (tests, hosted set-ups) would otherwise take the extension
+                # with it when that schema is dropped, under every other schema's indexes.
+                conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
         except sa.exc.DBAPIError:
-            return None
+            try:
+                with conn.begin_nested():
+                    conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+            except sa.exc.DBAPIError:
+                return None
         schema = conn.execute(sa.text(TRGM_SCHEMA)).scalar()
     return str(schema) if schema else None
 
