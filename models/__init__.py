@@ -6,6 +6,7 @@ from models.base import Base, UTCDateTime, as_utc, utcnow
 from models.digest import DigestOptOut, ReportDigest
 from models.drafts import Draft, Revision
 from models.idempotency import IdempotencyKey
+from models.inbox import InboxItem
 from models.outbox import OutboxMessage
 from models.pauses import BrandPause
 from models.portal import PortalLink
@@ -25,6 +26,7 @@ __all__ = [
     "DigestOptOut",
     "Draft",
     "IdempotencyKey",
+    "InboxItem",
     "OutboxMessage",
     "PortalLink",
     "ReportDigest",

@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.config import ConfigError, Settings
 from bot.slack import logs, redact
 from bot.slack.backend import Backend
+from bot.slack.inbox import Inbox
 from bot.slack.listeners import register_listeners
 from bot.slack.oauth import check_mode
 from bot.slack.services import Services
@@ -88,13 +89,15 @@ def create_app(
     client: WebClient | None = None,
     executor: Executor | None = None,
     oauth_settings: OAuthSettings | None = None,
+    inbox: Inbox | None = None,
 ) -> App:
     """Return a Bolt App with every brandgate listener registered.
 
     `notify_outbox` is called after a listener's service call may have queued messages, so the
     dispatcher in the same process delivers them at once instead of at its next poll.
     `oauth_settings` (many workspaces, see oauth.py): Bolt's OAuth flow authorises each request
-    with its team's installation instead of `SLACK_BOT_TOKEN`.
+    with its team's installation instead of `SLACK_BOT_TOKEN`. `inbox` (inbox.py): where acked
+    submissions are stored before the answer, so a process that dies does not lose them.
     """
     check_mode(settings, socket_mode=socket_mode)
     if oauth_settings is None and not settings.slack_bot_token:
@@ -137,5 +140,7 @@ def create_app(
     )
     app.middleware(_ignore_bot_events)
 
-    register_listeners(app, Services(backend=backend, notify=notify_outbox or (lambda: None)))
+    register_listeners(
+        app, Services(backend=backend, notify=notify_outbox or (lambda: None), inbox=inbox)
+    )
     return app

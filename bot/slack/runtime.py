@@ -23,10 +23,13 @@ from bot.guidelines.loader import GuidelineStore
 from bot.slack.app import build_client, create_app
 from bot.slack.dispatcher import Dispatcher
 from bot.slack.endpoint import SlackEndpoint
+from bot.slack.inbox import RENEW_SECONDS, Inbox
+from bot.slack.inbox_worker import InboxWorker
 from bot.slack.oauth import TeamClients, check_mode, oauth_settings
 from bot.slack.outbox_store import WorkflowOutbox, outbox_health
 from bot.slack.reporting import ReportDesk
 from bot.slack.server import HttpServer, Limits
+from bot.slack.services import Services
 from bot.slack.startup import Unavailable, connect_database, verify_slack
 from bot.slack.ticker import Ticker, did_something
 from bot.slack.workflow_backend import WorkflowBackend
@@ -100,6 +103,7 @@ class Runtime:
                 workers=delivery_workers,
                 clients=clients if oauth is not None else None,
             )
+            inbox = Inbox(db)
             try:
                 app = create_app(
                     settings,
@@ -108,6 +112,7 @@ class Runtime:
                     notify_outbox=dispatcher.notify,
                     executor=executor,
                     oauth_settings=oauth,
+                    inbox=inbox,
                 )
             except (BoltError, OSError) as err:  # Slack went away between the probe and Bolt's
                 dispatcher.close()
@@ -116,7 +121,20 @@ class Runtime:
             if own_db:
                 db.dispose()
             raise
+        # Listener-style clients (retrying connection errors and 5xx) for redone inbox work.
+        listener_clients = TeamClients(
+            lambda token: build_client(settings, token=token),
+            store=oauth.installation_store if oauth is not None else None,
+            default_token=settings.slack_bot_token,
+        )
+        worker = InboxWorker(
+            inbox,
+            Services(backend=backend, notify=dispatcher.notify, inbox=inbox),
+            listener_clients,
+        )
         tickers = [
+            # Acked submissions a dead process left in the inbox: at start, then every few s.
+            Ticker(worker.tick, RENEW_SECONDS, name="brandgate-inbox", after=dispatcher.notify),
             Ticker(
                 lambda: did_something(run_timers(backend.service)),
                 TIMERS_INTERVAL_SECONDS,

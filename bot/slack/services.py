@@ -16,6 +16,7 @@ from slack_bolt import App, BoltContext
 
 from bot.audit.origin import set_origin, slack_origin
 from bot.slack.backend import Backend
+from bot.slack.inbox import Inbox
 from bot.slack.oauth_scope import TeamBackend, acting_team
 
 CONTEXT_KEY = "brandgate_services"
@@ -26,11 +27,15 @@ class Services:
     backend: Backend
     #: wakes the outbox dispatcher after a service call may have queued messages
     notify: Callable[[], None] = lambda: None
+    #: where acked requests are stored before their answer (inbox.py); None: not stored
+    inbox: Inbox | None = None
 
     def for_team(self, team: str | None) -> Services:
         """The same services, with the backend limited to what Slack team `team` may see and do
         (oauth_scope.py); the backend itself stays shared."""
-        return Services(backend=TeamBackend(self.backend, team), notify=self.notify)
+        return Services(
+            backend=TeamBackend(self.backend, team), notify=self.notify, inbox=self.inbox
+        )
 
     def __copy__(self) -> Services:
         return self
