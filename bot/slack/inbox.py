@@ -7,6 +7,12 @@ request's work item (`accept`: one small INSERT), the lazy listener does the wor
 row done (`done`), and every `serve` looks now and then for rows whose claim ran out
 (`claim_expired`, run by inbox_worker.py) and does their work again.
 
+On SQLite the inbox is a database file of its own beside the main one (`inbox_database`): a
+SQLite database has one write lock, and the ack's INSERT queued behind the workflow's write
+transactions (lazy submissions, the dispatcher) for up to 2 s at the 99th percentile of
+benchmarks/slack_load.py; with its own file it waits only for other acks' one-row writes.
+PostgreSQL locks rows, so there it is a table of the main database.
+
 Claims are leases like the outbox's: each process claims with its own token; while it still has
 rows in hand it renews their lease (`renew`), so only the rows of a process that died (or
 stalled for a whole lease) come back. Doing a row's work twice is harmless: the row's key is
@@ -22,11 +28,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import make_url
 
 from models.base import utcnow
 from models.db import Database
@@ -61,6 +68,7 @@ class Inbox:
     """The inbox of one process (`token` names its claims)."""
 
     def __init__(self, db: Database, *, lease_seconds: float = LEASE_SECONDS) -> None:
+        #: the inbox's database (inbox_database: on SQLite not the workflow's)
         self.db = db
         self.lease_seconds = lease_seconds
         self.token = uuid.uuid4().hex
@@ -169,6 +177,18 @@ class Inbox:
         with self._lock:
             self._in_hand.update(c.key for c in claimed)
         return claimed
+
+
+def inbox_database(db: Database) -> Database:
+    """Where the inbox of `db` lives: `db` itself, except for a SQLite file, whose inbox is the
+    file `<name>-inbox` beside it (see the module docstring), created on first use."""
+    url = make_url(db.url)
+    name = url.database
+    if not db.is_sqlite or not name or name == ":memory:" or name.startswith("file:"):
+        return db
+    side = Database(url.set(database=name + "-inbox").render_as_string(False), upgrade=False)
+    cast(Table, InboxItem.__table__).create(side.engine, checkfirst=True)
+    return side
 
 
 def pending_count(db: Database) -> int:

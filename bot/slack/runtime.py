@@ -23,7 +23,7 @@ from bot.guidelines.loader import GuidelineStore
 from bot.slack.app import build_client, create_app
 from bot.slack.dispatcher import Dispatcher
 from bot.slack.endpoint import SlackEndpoint
-from bot.slack.inbox import RENEW_SECONDS, Inbox
+from bot.slack.inbox import RENEW_SECONDS, Inbox, inbox_database
 from bot.slack.inbox_worker import InboxWorker
 from bot.slack.oauth import TeamClients, check_mode, oauth_settings
 from bot.slack.outbox_store import WorkflowOutbox, outbox_health
@@ -63,6 +63,8 @@ class Runtime:
     app: App
     #: the timers every minute and the audit anchor daily (SPEC "Workflow over time", "Audit log")
     tickers: list[Ticker] = field(default_factory=list)
+    #: acked requests not yet processed (inbox.py)
+    inbox: Inbox | None = None
 
     @classmethod
     def build(
@@ -103,7 +105,7 @@ class Runtime:
                 workers=delivery_workers,
                 clients=clients if oauth is not None else None,
             )
-            inbox = Inbox(db)
+            inbox = Inbox(inbox_database(db))
             try:
                 app = create_app(
                     settings,
@@ -157,7 +159,7 @@ class Runtime:
                 after=dispatcher.notify,
             ),
         ]
-        return cls(settings, db, backend, dispatcher, app, tickers)
+        return cls(settings, db, backend, dispatcher, app, tickers, inbox)
 
     def start_background(self) -> None:
         """The dispatcher and the periodic jobs (what `serve` runs beside the Slack listeners)."""
@@ -199,4 +201,6 @@ class Runtime:
         for ticker in self.tickers:
             ticker.stop()
         self.dispatcher.close()
+        if self.inbox is not None and self.inbox.db is not self.db:
+            self.inbox.db.dispose()
         self.db.dispose()

@@ -32,13 +32,15 @@ def _die_after_the_ack(slack: Harness) -> list[Any]:
 
 def _other_process(slack: Harness) -> InboxWorker:
     rt = slack.runtime
-    inbox = Inbox(rt.db)
+    assert rt.inbox is not None
+    inbox = Inbox(rt.inbox.db)
     services = Services(backend=rt.backend, notify=rt.dispatcher.notify, inbox=inbox)
     return InboxWorker(inbox, services, lambda team: rt.app.client)
 
 
 def _rows(slack: Harness) -> list[InboxItem]:
-    with slack.runtime.db.reading() as s:
+    assert slack.runtime.inbox is not None
+    with slack.runtime.inbox.db.reading() as s:
         return list(s.scalars(select(InboxItem).order_by(InboxItem.id)))
 
 
@@ -114,8 +116,8 @@ def test_a_live_process_renews_its_claims_and_a_row_that_never_finishes_is_given
 ) -> None:
     _die_after_the_ack(slack)
     slack.client.command(ids.CMD_DRAFT, "acme x Still mine.", user=SUBMITTER)
-    (ticker,) = [t for t in slack.runtime.tickers if t.name == "brandgate-inbox"]
-    mine: Inbox = ticker.work.__self__.inbox  # type: ignore[attr-defined]
+    mine = slack.runtime.inbox
+    assert mine is not None
     assert mine.in_hand() == 1
     _later(slack, monkeypatch, mine.lease_seconds - 1)
     assert mine.renew() == 1  # alive: the lease moves on, nobody else takes the row
