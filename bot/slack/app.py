@@ -90,6 +90,7 @@ def create_app(
     executor: Executor | None = None,
     oauth_settings: OAuthSettings | None = None,
     inbox: Inbox | None = None,
+    forms: Executor | None = None,
 ) -> App:
     """Return a Bolt App with every brandgate listener registered.
 
@@ -97,7 +98,8 @@ def create_app(
     dispatcher in the same process delivers them at once instead of at its next poll.
     `oauth_settings` (many workspaces, see oauth.py): Bolt's OAuth flow authorises each request
     with its team's installation instead of `SLACK_BOT_TOKEN`. `inbox` (inbox.py): where acked
-    submissions are stored before the answer, so a process that dies does not lose them.
+    submissions are stored before the answer, so a process that dies does not lose them. `forms`:
+    threads that open `/draft`'s modal just after the ack (else it opens before).
     """
     check_mode(settings, socket_mode=socket_mode)
     if oauth_settings is None and not settings.slack_bot_token:
@@ -141,6 +143,12 @@ def create_app(
     app.middleware(_ignore_bot_events)
 
     register_listeners(
-        app, Services(backend=backend, notify=notify_outbox or (lambda: None), inbox=inbox)
+        app,
+        Services(
+            backend=backend,
+            notify=notify_outbox or (lambda: None),
+            inbox=inbox,
+            forms=forms,
+        ),
     )
     return app

@@ -11,7 +11,8 @@ On SQLite the inbox is a database file of its own beside the main one (`inbox_da
 SQLite database has one write lock, and the ack's INSERT queued behind the workflow's write
 transactions (lazy submissions, the dispatcher) for up to 2 s at the 99th percentile of
 benchmarks/slack_load.py; with its own file it waits only for other acks' one-row writes.
-PostgreSQL locks rows, so there it is a table of the main database.
+PostgreSQL locks rows, so there it is a table of the main database, reached through a
+connection pool of its own.
 
 Claims are leases like the outbox's: each process claims with its own token; while it still has
 rows in hand it renews their lease (`renew`), so only the rows of a process that died (or
@@ -36,7 +37,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 
 from models.base import utcnow
-from models.db import Database
+from models.db import Database, make_engine
 from models.inbox import InboxItem
 
 logger = logging.getLogger("brandgate.slack.inbox")
@@ -48,6 +49,9 @@ RENEW_SECONDS = 5.0
 #: a row whose work was started this many times without finishing is given up (dead letter)
 MAX_ATTEMPTS = 5
 GAVE_UP = "gave up: its work never finished"
+
+#: connections kept for acks on PostgreSQL (its own pool, see inbox_database)
+ACK_POOL_SIZE = 8
 
 KIND_DRAFT_COMMAND = "draft_command"
 KIND_SUBMIT_VIEW = "submit_view"
@@ -184,6 +188,11 @@ def inbox_database(db: Database) -> Database:
     file `<name>-inbox` beside it (see the module docstring), created on first use."""
     url = make_url(db.url)
     name = url.database
+    if db.dialect == "postgresql":
+        # Same database, a pool of its own: an ack never waits for a connection that lazy
+        # submissions or the dispatcher hold; sized for a burst of acks (waitress threads).
+        engine = make_engine(db.url, pool_size=ACK_POOL_SIZE, max_overflow=ACK_POOL_SIZE)
+        return Database(db.url, upgrade=False, engine=engine)
     if not db.is_sqlite or not name or name == ":memory:" or name.startswith("file:"):
         return db
     side = Database(url.set(database=name + "-inbox").render_as_string(False), upgrade=False)

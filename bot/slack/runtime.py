@@ -8,7 +8,7 @@ same wiring. `Runtime.build` raises `Unavailable` when Slack or the database doe
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +52,8 @@ def _probe_logger() -> logging.Logger:
 TIMERS_INTERVAL_SECONDS = 60.0
 ANCHOR_INTERVAL_SECONDS = 24 * 3600.0
 DIGEST_INTERVAL_SECONDS = 300.0
+#: threads that only open modals after their ack (a views.open each, a few at once at most)
+FORM_WORKERS = 2
 
 
 @dataclass
@@ -65,6 +67,8 @@ class Runtime:
     tickers: list[Ticker] = field(default_factory=list)
     #: acked requests not yet processed (inbox.py)
     inbox: Inbox | None = None
+    #: the threads that open forms just after their ack
+    forms: Executor | None = None
 
     @classmethod
     def build(
@@ -76,6 +80,7 @@ class Runtime:
         poll_interval: float = 2.0,
         executor: Executor | None = None,
         delivery_workers: int = 2,
+        forms_executor: Executor | None = None,
     ) -> Runtime:
         check_mode(settings, socket_mode=socket_mode)
         own_db = db is None
@@ -106,6 +111,9 @@ class Runtime:
                 clients=clients if oauth is not None else None,
             )
             inbox = Inbox(inbox_database(db))
+            forms = forms_executor or ThreadPoolExecutor(
+                max_workers=FORM_WORKERS, thread_name_prefix="brandgate-forms"
+            )
             try:
                 app = create_app(
                     settings,
@@ -115,6 +123,7 @@ class Runtime:
                     executor=executor,
                     oauth_settings=oauth,
                     inbox=inbox,
+                    forms=forms,
                 )
             except (BoltError, OSError) as err:  # Slack went away between the probe and Bolt's
                 dispatcher.close()
@@ -159,7 +168,7 @@ class Runtime:
                 after=dispatcher.notify,
             ),
         ]
-        return cls(settings, db, backend, dispatcher, app, tickers, inbox)
+        return cls(settings, db, backend, dispatcher, app, tickers, inbox, forms)
 
     def start_background(self) -> None:
         """The dispatcher and the periodic jobs (what `serve` runs beside the Slack listeners)."""
@@ -201,6 +210,8 @@ class Runtime:
         for ticker in self.tickers:
             ticker.stop()
         self.dispatcher.close()
-        if self.inbox is not None and self.inbox.db is not self.db:
+        if self.forms is not None:
+            self.forms.shutdown(wait=False)
+        if self.inbox is not None and self.inbox.db.engine is not self.db.engine:
             self.inbox.db.dispose()
         self.db.dispose()

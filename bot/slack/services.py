@@ -9,6 +9,7 @@ shared, never duplicated per request.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,12 +30,18 @@ class Services:
     notify: Callable[[], None] = lambda: None
     #: where acked requests are stored before their answer (inbox.py); None: not stored
     inbox: Inbox | None = None
+    #: threads that open modals right after the ack (never busy with submissions); None: the
+    #: listener opens its modal before acking
+    forms: Executor | None = None
 
     def for_team(self, team: str | None) -> Services:
         """The same services, with the backend limited to what Slack team `team` may see and do
         (oauth_scope.py); the backend itself stays shared."""
         return Services(
-            backend=TeamBackend(self.backend, team), notify=self.notify, inbox=self.inbox
+            backend=TeamBackend(self.backend, team),
+            notify=self.notify,
+            inbox=self.inbox,
+            forms=self.forms,
         )
 
     def __copy__(self) -> Services:

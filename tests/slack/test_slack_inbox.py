@@ -131,3 +131,14 @@ def test_a_live_process_renews_its_claims_and_a_row_that_never_finishes_is_given
     (row,) = _rows(slack)
     assert row.done_at is not None and row.last_error and "gave up" in row.last_error
     assert _drafts(slack) == 0
+
+
+def test_the_inbox_never_shares_the_workflows_write_lock_or_pool(slack: Harness) -> None:
+    """SQLite: a file of its own (one write lock per file); PostgreSQL: its own pool."""
+    rt = slack.runtime
+    assert rt.inbox is not None
+    assert rt.inbox.db.engine is not rt.db.engine
+    if rt.db.is_sqlite:
+        assert rt.inbox.db.url != rt.db.url and rt.inbox.db.url.endswith("-inbox")
+    else:
+        assert rt.inbox.db.url == rt.db.url

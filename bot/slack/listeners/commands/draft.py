@@ -28,9 +28,10 @@ def command_key(command: Mapping[str, Any]) -> str:
 
 
 def ack_draft(ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    """No text: the form opens before the ack, within the trigger's 3 s (a lazy listener would
-    queue behind slow submissions: issue 11, defect 7). A direct submission is stored in the
-    inbox before the ack, so a process that dies after answering Slack does not lose it."""
+    """No text: the form opens on threads that never queue behind slow submissions (a lazy
+    listener would: issue 11, defect 7), just after the ack (`Services.forms`; without them,
+    before it). A direct submission is stored in the inbox before the ack, so a process that
+    dies after answering Slack does not lose it."""
     svc = services_of(context)
     text = command_text(command)
     brands = svc.backend.brands_for(command["user_id"])
@@ -40,13 +41,18 @@ def ack_draft(ack: Ack, command: dict[str, Any], client: WebClient, context: Bol
             return
         # Modal submissions thread under a DM receipt; the channel is kept for reference.
         origin = {"command_channel": command.get("channel_id"), "team": command.get("team_id")}
-        try:
-            client.views_open(
-                trigger_id=command["trigger_id"],
-                view=modals.submit_modal(brands, metadata={"origin": origin}),
-            )
-        finally:
-            ack()
+        view = modals.submit_modal(brands, metadata={"origin": origin})
+        if svc.forms is None:
+            try:
+                client.views_open(trigger_id=command["trigger_id"], view=view)
+            finally:
+                ack()
+            return
+        # Answered first, the form opened just after on threads of its own: views.open takes
+        # Slack a round trip (here most of an ack's time), and those threads never queue
+        # behind submissions, so the trigger's 3 s are never at risk.
+        ack()
+        svc.forms.submit(_open_form, client, str(command["trigger_id"]), view)
         return
     outcome = parse_direct(text, brands)
     if isinstance(outcome, str):
@@ -64,6 +70,13 @@ def ack_draft(ack: Ack, command: dict[str, Any], client: WebClient, context: Bol
         except Exception as err:  # the lazy listener still runs it, only not durably
             logger.warning("inbox: /draft not stored before the ack: %s", type(err).__name__)
     ack(response_type="ephemeral", text=":hourglass_flowing_sand: Submitting your draft…")
+
+
+def _open_form(client: WebClient, trigger_id: str, view: dict[str, Any]) -> None:
+    try:
+        client.views_open(trigger_id=trigger_id, view=view)
+    except Exception as err:  # after the ack nobody else would say so
+        logger.warning("/draft: the form did not open: %s", getattr(err, "response", err))
 
 
 def run_draft(
