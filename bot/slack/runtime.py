@@ -8,6 +8,7 @@ same wiring. `Runtime.build` raises `Unavailable` when Slack or the database doe
 from __future__ import annotations
 
 import logging
+import sys
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +53,11 @@ def _probe_logger() -> logging.Logger:
 TIMERS_INTERVAL_SECONDS = 60.0
 ANCHOR_INTERVAL_SECONDS = 24 * 3600.0
 DIGEST_INTERVAL_SECONDS = 300.0
+#: seconds a thread may hold the GIL while another waits (Python's default: 0.005). An ack
+#: gives the GIL up at every socket and database call and waits up to this long to get it
+#: back from a lazy worker checking drafts or the dispatcher rendering messages, a few
+#: times per request: at 5 ms that was most of an ack's median on a loaded machine.
+SWITCH_INTERVAL_SECONDS = 0.0005
 #: threads that only open modals after their ack (a views.open each, a few at once at most)
 FORM_WORKERS = 2
 
@@ -83,6 +89,7 @@ class Runtime:
         forms_executor: Executor | None = None,
     ) -> Runtime:
         check_mode(settings, socket_mode=socket_mode)
+        sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
         own_db = db is None
         db = db or connect_database(settings.database_url)
         try:
