@@ -54,9 +54,9 @@ TIMERS_INTERVAL_SECONDS = 60.0
 ANCHOR_INTERVAL_SECONDS = 24 * 3600.0
 DIGEST_INTERVAL_SECONDS = 300.0
 #: seconds a thread may hold the GIL while another waits (Python's default: 0.005). An ack
-#: gives the GIL up at every socket and database call and waits up to this long to get it
-#: back from a lazy worker checking drafts or the dispatcher rendering messages, a few
-#: times per request: at 5 ms that was most of an ack's median on a loaded machine.
+#: gives the GIL up at every socket and database call and may wait up to this long to get it
+#: back from a lazy worker checking drafts or the dispatcher rendering messages, several
+#: times per request; CPU-bound threads only switch a little more often.
 SWITCH_INTERVAL_SECONDS = 0.0005
 #: threads that only open modals after their ack (a views.open each, a few at once at most)
 FORM_WORKERS = 2
