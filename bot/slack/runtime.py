@@ -151,8 +151,6 @@ class Runtime:
             listener_clients,
         )
         tickers = [
-            # Acked submissions a dead process left in the inbox: at start, then every few s.
-            Ticker(worker.tick, RENEW_SECONDS, name="brandgate-inbox", after=dispatcher.notify),
             Ticker(
                 lambda: did_something(run_timers(backend.service)),
                 TIMERS_INTERVAL_SECONDS,
@@ -175,6 +173,10 @@ class Runtime:
                 after=dispatcher.notify,
             ),
         ]
+        # Acked submissions a dead process left in the inbox: at start, then every few s.
+        tickers.append(
+            Ticker(worker.tick, RENEW_SECONDS, name="brandgate-inbox", after=dispatcher.notify)
+        )
         return cls(settings, db, backend, dispatcher, app, tickers, inbox, forms)
 
     def start_background(self) -> None:
