@@ -91,15 +91,17 @@ def create_app(
     oauth_settings: OAuthSettings | None = None,
     inbox: Inbox | None = None,
     forms: Executor | None = None,
+    on_uninstalled: Callable[[str | None], int] | None = None,
 ) -> App:
     """Return a Bolt App with every brandgate listener registered.
 
     `notify_outbox` is called after a listener's service call may have queued messages, so the
     dispatcher in the same process delivers them at once instead of at its next poll.
     `oauth_settings` (many workspaces, see oauth.py): Bolt's OAuth flow authorises each request
-    with its team's installation instead of `SLACK_BOT_TOKEN`. `inbox` (inbox.py): where acked
-    submissions are stored before the answer, so a process that dies does not lose them. `forms`:
-    threads that open `/draft`'s modal just after the ack (else it opens before).
+    with its team's installation instead of `SLACK_BOT_TOKEN`. `on_uninstalled(team)` is called
+    once the installation of a team that uninstalled the app was deleted (oauth.Uninstalls).
+    `inbox` (inbox.py): where acked submissions are stored before the answer, so a process that
+    dies does not lose them. `forms`: threads that open `/draft`'s modal just after the ack.
     """
     check_mode(settings, socket_mode=socket_mode)
     if oauth_settings is None and not settings.slack_bot_token:
@@ -142,13 +144,10 @@ def create_app(
     )
     app.middleware(_ignore_bot_events)
 
-    register_listeners(
-        app,
-        Services(
-            backend=backend,
-            notify=notify_outbox or (lambda: None),
-            inbox=inbox,
-            forms=forms,
-        ),
+    services = Services(
+        backend=backend, notify=notify_outbox or (lambda: None), inbox=inbox, forms=forms
     )
+    if on_uninstalled is not None:
+        services.uninstalled = on_uninstalled
+    register_listeners(app, services)
     return app

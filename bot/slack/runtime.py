@@ -26,7 +26,7 @@ from bot.slack.dispatcher import Dispatcher
 from bot.slack.endpoint import SlackEndpoint
 from bot.slack.inbox import RENEW_SECONDS, Inbox, inbox_database
 from bot.slack.inbox_worker import InboxWorker
-from bot.slack.oauth import TeamClients, check_mode, oauth_settings
+from bot.slack.oauth import TeamClients, Uninstalls, check_mode, oauth_settings
 from bot.slack.outbox_store import WorkflowOutbox, outbox_health
 from bot.slack.reporting import ReportDesk
 from bot.slack.server import HttpServer, Limits
@@ -131,6 +131,7 @@ class Runtime:
                     oauth_settings=oauth,
                     inbox=inbox,
                     forms=forms,
+                    on_uninstalled=Uninstalls(db, clients, many=oauth is not None),
                 )
             except (BoltError, OSError) as err:  # Slack went away between the probe and Bolt's
                 dispatcher.close()

@@ -33,6 +33,9 @@ class Services:
     #: threads that open modals right after the ack (never busy with submissions); None: the
     #: listener opens its modal before acking
     forms: Executor | None = None
+    #: the app was uninstalled from a team, or its bot token revoked (oauth.Uninstalls): stop
+    #: delivering there; returns how many queued messages were given up
+    uninstalled: Callable[[str | None], int] = lambda team: 0
 
     def for_team(self, team: str | None) -> Services:
         """The same services, with the backend limited to what Slack team `team` may see and do
@@ -42,6 +45,7 @@ class Services:
             notify=self.notify,
             inbox=self.inbox,
             forms=self.forms,
+            uninstalled=self.uninstalled,
         )
 
     def __copy__(self) -> Services:
