@@ -63,9 +63,53 @@ from tests.slack.signed import SignedClient  # noqa: E402
 # 0: the app's defaults (what `brandgate serve` runs with)
 LAZY_WORKERS = int(os.environ.get("BENCH_LAZY_WORKERS", "0"))
 DELIVERY_WORKERS = int(os.environ.get("BENCH_DELIVERY_WORKERS", "2"))
+# seconds; unset: the app's (bot/slack/runtime.py SWITCH_INTERVAL_SECONDS), for A/B runs
+SWITCH_INTERVAL = os.environ.get("BENCH_SWITCH_INTERVAL")
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 MARK = re.compile(r"load-(\d+)-(\d+)")
 TEXT = "Trail report load-{u}-{i}: our new tent weighs 900 g and is cheap to carry."
+
+
+class Phases:
+    """Where an ack's time goes, measured inside the app process: the whole request in the
+    endpoint (verification, Bolt, the ack listener) and, within it, the inbox INSERT. What the
+    client sees beyond `server` is queueing in waitress and the loopback/GIL hand-offs."""
+
+    def __init__(self) -> None:
+        self.server: list[float] = []
+        self.inbox: list[float] = []
+
+    def install(self) -> None:
+        from bot.slack.endpoint import SlackEndpoint
+        from bot.slack.inbox import Inbox
+
+        self._timed(SlackEndpoint, "_slack_request", self.server)
+        self._timed(Inbox, "accept", self.inbox)
+
+    @staticmethod
+    def _timed(cls: Any, name: str, into: list[float]) -> None:
+        inner = getattr(cls, name)
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                into.append(time.perf_counter() - t0)
+
+        setattr(cls, name, timed)
+
+    def summary(self) -> dict[str, Any]:
+        def ms(values: list[float]) -> dict[str, float]:
+            return {
+                "p50": round(statistics.median(values) * 1000, 1) if values else float("nan"),
+                "p99": round(percentile(values, 99) * 1000, 1),
+            }
+
+        return {"server_ms": ms(self.server), "inbox_insert_ms": ms(self.inbox)}
+
+
+PHASES = Phases()
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -204,9 +248,12 @@ def run(
                     assert warm.status == 200, warm
                     fake_conn.send("warm")
                     fake_conn.recv()
+                    PHASES.server.clear()
+                    PHASES.inbox.clear()
                     result = _measure(
                         db_label, server.url, response_base, fake_conn, users, per_user, think
                     )
+                    result.update(PHASES.summary())
                     result.update(_drained(runtime, fake_conn))
                     result["slack_limits"] = limits
                     return result
@@ -308,11 +355,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON lines only")
     args = parser.parse_args(argv)
 
+    PHASES.install()
+    if SWITCH_INTERVAL:
+        import bot.slack.runtime
+
+        bot.slack.runtime.SWITCH_INTERVAL_SECONDS = float(SWITCH_INTERVAL)
     results = []
     targets = {"sqlite": None, "postgresql": args.pg_url}
     for label in ("sqlite", "postgresql") if args.db == "both" else (args.db,):
+        before = os.getloadavg()[0]
         results.append(
             run(label, targets[label], args.users, args.per_user, args.think, args.limits)
+        )
+        results[-1]["switch_interval_ms"] = sys.getswitchinterval() * 1000
+        results[-1]["load"] = (
+            f"{before:.2f} -> {os.getloadavg()[0]:.2f} (1 min, {os.cpu_count()} CPUs)"
         )
     ok = True
     for r in results:
@@ -326,17 +383,20 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(r))
             continue
         print(
-            f"{r['db']:<10} {r['users']} users x {r['submissions'] // r['users']}: "
+            f"{r['db']:<10} load {r['load']}; GIL switch interval {r['switch_interval_ms']} ms; "
+            f"{r['users']} users x {r['submissions'] // r['users']}: "
             f"ack p50 {r['ack_ms']['p50']} ms, p99 {r['ack_ms']['p99']} ms "
-            f"(max {r['ack_ms']['max']} ms, over 3 s: {r['over_3s']}; forms opened before the "
-            f"ack: p50 {r['form_ack_ms']['p50']} ms, p99 {r['form_ack_ms']['p99']} ms); "
+            f"(max {r['ack_ms']['max']} ms, over 3 s: {r['over_3s']}; forms (opened just after "
+            f"the ack): p50 {r['form_ack_ms']['p50']} ms, p99 {r['form_ack_ms']['p99']} ms); "
             f"submission->DM p50 {r['dm_ms']['p50']} ms, p95 {r['dm_ms']['p95']} ms "
             f"(max {r['dm_ms']['max']} ms); {r['submissions_per_s']} submissions/s; "
             f"failures: {len(r['failures'])}; Slack limits {'on' if r['slack_limits'] else 'off'}: "
             f"429s {r['429s']} {r['429s_by_method']}, trigger expiries {r['trigger_expiries']} "
             f"(of {r['modals_opened']} modals), duplicate review DMs "
             f"{r['duplicate_review_dms']}, undelivered {r['undelivered']}, dead letter "
-            f"{r['dead_letter']}; targets {'met' if meets else 'MISSED'}"
+            f"{r['dead_letter']}; in the app: request p50 {r['server_ms']['p50']} ms, p99 "
+            f"{r['server_ms']['p99']} ms, inbox INSERT p50 {r['inbox_insert_ms']['p50']} ms, p99 "
+            f"{r['inbox_insert_ms']['p99']} ms; targets {'met' if meets else 'MISSED'}"
         )
     return 0 if ok else 1
 

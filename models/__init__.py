@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from models.digest import DigestOptOut, ReportDigest
     from models.drafts import Draft, Revision
     from models.idempotency import IdempotencyKey
+    from models.inbox import InboxItem
     from models.outbox import OutboxMessage
     from models.pauses import BrandPause
     from models.portal import PortalLink
@@ -42,6 +43,7 @@ _EXPORTS = {
     "Draft": "models.drafts",
     "Revision": "models.drafts",
     "IdempotencyKey": "models.idempotency",
+    "InboxItem": "models.inbox",
     "OutboxMessage": "models.outbox",
     "BrandPause": "models.pauses",
     "PortalLink": "models.portal",
@@ -67,6 +69,7 @@ __all__ = [
     "DigestOptOut",
     "Draft",
     "IdempotencyKey",
+    "InboxItem",
     "OutboxMessage",
     "PortalLink",
     "ReportDigest",

@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.config import ConfigError, Settings
 from bot.slack import logs, redact
 from bot.slack.backend import Backend
+from bot.slack.inbox import Inbox
 from bot.slack.listeners import register_listeners
 from bot.slack.oauth import check_mode
 from bot.slack.services import Services
@@ -88,6 +89,8 @@ def create_app(
     client: WebClient | None = None,
     executor: Executor | None = None,
     oauth_settings: OAuthSettings | None = None,
+    inbox: Inbox | None = None,
+    forms: Executor | None = None,
     on_uninstalled: Callable[[str | None], int] | None = None,
 ) -> App:
     """Return a Bolt App with every brandgate listener registered.
@@ -97,6 +100,8 @@ def create_app(
     `oauth_settings` (many workspaces, see oauth.py): Bolt's OAuth flow authorises each request
     with its team's installation instead of `SLACK_BOT_TOKEN`. `on_uninstalled(team)` is called
     once the installation of a team that uninstalled the app was deleted (oauth.Uninstalls).
+    `inbox` (inbox.py): where acked submissions are stored before the answer, so a process that
+    dies does not lose them. `forms`: threads that open `/draft`'s modal just after the ack.
     """
     check_mode(settings, socket_mode=socket_mode)
     if oauth_settings is None and not settings.slack_bot_token:
@@ -139,7 +144,9 @@ def create_app(
     )
     app.middleware(_ignore_bot_events)
 
-    services = Services(backend=backend, notify=notify_outbox or (lambda: None))
+    services = Services(
+        backend=backend, notify=notify_outbox or (lambda: None), inbox=inbox, forms=forms
+    )
     if on_uninstalled is not None:
         services.uninstalled = on_uninstalled
     register_listeners(app, services)

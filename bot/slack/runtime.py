@@ -8,7 +8,8 @@ same wiring. `Runtime.build` raises `Unavailable` when Slack or the database doe
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Executor
+import sys
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,10 +24,13 @@ from bot.guidelines.loader import GuidelineStore
 from bot.slack.app import build_client, create_app
 from bot.slack.dispatcher import Dispatcher
 from bot.slack.endpoint import SlackEndpoint
+from bot.slack.inbox import RENEW_SECONDS, Inbox, inbox_database
+from bot.slack.inbox_worker import InboxWorker
 from bot.slack.oauth import TeamClients, Uninstalls, check_mode, oauth_settings
 from bot.slack.outbox_store import WorkflowOutbox, outbox_health
 from bot.slack.reporting import ReportDesk
 from bot.slack.server import HttpServer, Limits
+from bot.slack.services import Services
 from bot.slack.startup import Unavailable, connect_database, verify_slack
 from bot.slack.ticker import Ticker, did_something
 from bot.slack.workflow_backend import WorkflowBackend
@@ -49,6 +53,13 @@ def _probe_logger() -> logging.Logger:
 TIMERS_INTERVAL_SECONDS = 60.0
 ANCHOR_INTERVAL_SECONDS = 24 * 3600.0
 DIGEST_INTERVAL_SECONDS = 300.0
+#: seconds a thread may hold the GIL while another waits (Python's default: 0.005). An ack
+#: gives the GIL up at every socket and database call and may wait up to this long to get it
+#: back from a lazy worker checking drafts or the dispatcher rendering messages, several
+#: times per request; CPU-bound threads only switch a little more often.
+SWITCH_INTERVAL_SECONDS = 0.0005
+#: threads that only open modals after their ack (a views.open each, a few at once at most)
+FORM_WORKERS = 2
 
 
 @dataclass
@@ -60,6 +71,10 @@ class Runtime:
     app: App
     #: the timers every minute and the audit anchor daily (SPEC "Workflow over time", "Audit log")
     tickers: list[Ticker] = field(default_factory=list)
+    #: acked requests not yet processed (inbox.py)
+    inbox: Inbox | None = None
+    #: the threads that open forms just after their ack
+    forms: Executor | None = None
 
     @classmethod
     def build(
@@ -71,8 +86,10 @@ class Runtime:
         poll_interval: float = 2.0,
         executor: Executor | None = None,
         delivery_workers: int = 2,
+        forms_executor: Executor | None = None,
     ) -> Runtime:
         check_mode(settings, socket_mode=socket_mode)
+        sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
         own_db = db is None
         db = db or connect_database(settings.database_url)
         try:
@@ -100,6 +117,10 @@ class Runtime:
                 workers=delivery_workers,
                 clients=clients if oauth is not None else None,
             )
+            inbox = Inbox(inbox_database(db))
+            forms = forms_executor or ThreadPoolExecutor(
+                max_workers=FORM_WORKERS, thread_name_prefix="brandgate-forms"
+            )
             try:
                 app = create_app(
                     settings,
@@ -108,6 +129,8 @@ class Runtime:
                     notify_outbox=dispatcher.notify,
                     executor=executor,
                     oauth_settings=oauth,
+                    inbox=inbox,
+                    forms=forms,
                     on_uninstalled=Uninstalls(db, clients, many=oauth is not None),
                 )
             except (BoltError, OSError) as err:  # Slack went away between the probe and Bolt's
@@ -117,6 +140,17 @@ class Runtime:
             if own_db:
                 db.dispose()
             raise
+        # Listener-style clients (retrying connection errors and 5xx) for redone inbox work.
+        listener_clients = TeamClients(
+            lambda token: build_client(settings, token=token),
+            store=oauth.installation_store if oauth is not None else None,
+            default_token=settings.slack_bot_token,
+        )
+        worker = InboxWorker(
+            inbox,
+            Services(backend=backend, notify=dispatcher.notify, inbox=inbox),
+            listener_clients,
+        )
         tickers = [
             Ticker(
                 lambda: did_something(run_timers(backend.service)),
@@ -140,7 +174,11 @@ class Runtime:
                 after=dispatcher.notify,
             ),
         ]
-        return cls(settings, db, backend, dispatcher, app, tickers)
+        # Acked submissions a dead process left in the inbox: at start, then every few s.
+        tickers.append(
+            Ticker(worker.tick, RENEW_SECONDS, name="brandgate-inbox", after=dispatcher.notify)
+        )
+        return cls(settings, db, backend, dispatcher, app, tickers, inbox, forms)
 
     def start_background(self) -> None:
         """The dispatcher and the periodic jobs (what `serve` runs beside the Slack listeners)."""
@@ -182,4 +220,8 @@ class Runtime:
         for ticker in self.tickers:
             ticker.stop()
         self.dispatcher.close()
+        if self.forms is not None:
+            self.forms.shutdown(wait=False)
+        if self.inbox is not None and self.inbox.db.engine is not self.db.engine:
+            self.inbox.db.dispose()
         self.db.dispose()

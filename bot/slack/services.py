@@ -9,6 +9,7 @@ shared, never duplicated per request.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from slack_bolt import App, BoltContext
 
 from bot.audit.origin import set_origin, slack_origin
 from bot.slack.backend import Backend
+from bot.slack.inbox import Inbox
 from bot.slack.oauth_scope import TeamBackend, acting_team
 
 CONTEXT_KEY = "brandgate_services"
@@ -26,6 +28,11 @@ class Services:
     backend: Backend
     #: wakes the outbox dispatcher after a service call may have queued messages
     notify: Callable[[], None] = lambda: None
+    #: where acked requests are stored before their answer (inbox.py); None: not stored
+    inbox: Inbox | None = None
+    #: threads that open modals right after the ack (never busy with submissions); None: the
+    #: listener opens its modal before acking
+    forms: Executor | None = None
     #: the app was uninstalled from a team, or its bot token revoked (oauth.Uninstalls): stop
     #: delivering there; returns how many queued messages were given up
     uninstalled: Callable[[str | None], int] = lambda team: 0
@@ -36,6 +43,8 @@ class Services:
         return Services(
             backend=TeamBackend(self.backend, team),
             notify=self.notify,
+            inbox=self.inbox,
+            forms=self.forms,
             uninstalled=self.uninstalled,
         )
 

@@ -104,8 +104,12 @@ class Harness:
             slack_state_secret=STATE_SECRET if oauth else None,
         )
         self.executor = TrackingExecutor(workers)
+        # the threads that open forms just after their ack (bot/slack/runtime.py FORM_WORKERS)
+        self.forms = TrackingExecutor(2)
         self.clock = Clock()
-        self.runtime = Runtime.build(self.settings, executor=self.executor)
+        self.runtime = Runtime.build(
+            self.settings, executor=self.executor, forms_executor=self.forms
+        )
         self.runtime.dispatcher.clock = self.clock
         if not paced:  # one message a second per channel: only for the tests about pacing
             self.runtime.dispatcher.pacer.gap = timedelta(0)
@@ -119,14 +123,17 @@ class Harness:
 
     def close(self) -> None:
         self.server.stop()
+        self.forms.shutdown(wait=True)
         self.executor.shutdown(wait=True)
         self.runtime.close()
 
     # -- driving ---------------------------------------------------------------------------------
     def settle(self) -> None:
-        """Wait until every lazy listener started so far has finished."""
+        """Wait until every lazy listener (and form opening) started so far has finished."""
+        self.forms.wait_idle()
         self.executor.wait_idle()
         assert not self.executor.errors, self.executor.errors
+        assert not self.forms.errors, self.forms.errors
         self.assert_slack_accepted_everything()
 
     def assert_slack_accepted_everything(self) -> None:

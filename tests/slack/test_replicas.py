@@ -37,12 +37,6 @@ def test_two_replicas_one_killed_deliver_decide_and_fire_once(
     assert report.outbox_rows > 0 and report.posts > 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (issue 15 item 5): /draft is acked before the draft is stored, and the "
-    "lazy listener's work dies with a SIGKILLed replica; Slack does not resend an acked "
-    "command. Needs a durable inbox written before the ack.",
-)
 def test_submissions_acked_by_a_replica_killed_at_once_are_not_lost(
     fake_slack: FakeSlack, tmp_path: Path
 ) -> None:

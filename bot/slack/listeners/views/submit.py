@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,9 +13,13 @@ from slack_sdk import WebClient
 
 from bot.slack import ids, submission
 from bot.slack.backend import SubmitRequest
+from bot.slack.inbox import KIND_SUBMIT_VIEW, working
 from bot.slack.listeners.acks import ack_with_errors
+from bot.slack.oauth_scope import acting_team
 from bot.slack.payloads import metadata, state_value, text_value, user_id, view_key
 from bot.slack.services import Services, services_of
+
+logger = logging.getLogger("brandgate.slack.submit")
 
 
 def submission_errors(svc: Services, user: str, view: dict[str, Any]) -> dict[str, str]:
@@ -50,7 +56,27 @@ def publish_at_of(view: dict[str, Any]) -> datetime | None:
 
 
 def ack_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
-    ack_with_errors(ack, submission_errors(services_of(context), user_id(body), view))
+    """Valid input is stored in the inbox before the form closes (inbox.py): Slack does not
+    send a view submission again once it got its answer, whatever happens to this process."""
+    svc = services_of(context)
+    errors = submission_errors(svc, user_id(body), view)
+    if not errors and svc.inbox is not None:
+        try:
+            svc.inbox.accept(
+                view_key(view),
+                KIND_SUBMIT_VIEW,
+                user=user_id(body),
+                team=acting_team(body),
+                payload={"user": user_id(body), "view": _kept(view)},
+            )
+        except Exception as err:  # the lazy listener still runs it, only not durably
+            logger.warning("inbox: form not stored before the ack: %s", type(err).__name__)
+    ack_with_errors(ack, errors)
+
+
+def _kept(view: dict[str, Any]) -> dict[str, Any]:
+    """What the work reads from the view: its id, what was typed and its metadata."""
+    return {k: view.get(k) for k in ("id", "callback_id", "state", "private_metadata")}
 
 
 def run_submit(
@@ -59,12 +85,21 @@ def run_submit(
     svc = services_of(context)
     if submission_errors(svc, user_id(body), view):
         return
+    with working(svc.inbox, view_key(view)):
+        process_submit(svc, client, {"user": user_id(body), "view": view})
+
+
+def process_submit(svc: Services, client: WebClient, payload: Mapping[str, Any]) -> None:
+    """The work of a valid form (from the lazy listener, or an inbox row recovered)."""
+    view, user = payload["view"], str(payload["user"])
+    if submission_errors(svc, user, view):
+        return
     sponsored = state_value(view, ids.BLOCK_SPONSORED) or []
     submission.submit(
         svc,
         client,
         SubmitRequest(
-            submitter=user_id(body),
+            submitter=user,
             brand_id=str(state_value(view, ids.BLOCK_BRAND)),
             platform=str(state_value(view, ids.BLOCK_PLATFORM)),
             kind=str(state_value(view, ids.BLOCK_KIND) or "post"),

@@ -1,0 +1,234 @@
+"""The durable inbox: an acknowledged Slack request is stored before Slack gets its answer.
+
+Slack never resends a command or a view submission it got an answer to, and Bolt's lazy
+listeners run after the answer, in the memory of one process: a replica SIGKILLed between the
+two lost the submissions it had acknowledged (issue 15, item 5). So the ack phase writes the
+request's work item (`accept`: one small INSERT), the lazy listener does the work and marks the
+row done (`done`), and every `serve` looks now and then for rows whose claim ran out
+(`claim_expired`, run by inbox_worker.py) and does their work again.
+
+On SQLite the inbox is a database file of its own beside the main one (`inbox_database`): a
+SQLite database has one write lock, and the ack's INSERT queued behind the workflow's write
+transactions (lazy submissions, the dispatcher) for up to 2 s at the 99th percentile of
+benchmarks/slack_load.py; with its own file it waits only for other acks' one-row writes.
+PostgreSQL locks rows, so there it is a table of the main database, reached through a
+connection pool of its own.
+
+Claims are leases like the outbox's: each process claims with its own token; while it still has
+rows in hand it renews their lease (`renew`), so only the rows of a process that died (or
+stalled for a whole lease) come back. Doing a row's work twice is harmless: the row's key is
+the submission's idempotency key, so the second run finds the draft the first one stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Table, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import make_url
+
+from models.base import utcnow
+from models.db import Database, make_engine
+from models.inbox import InboxItem
+
+logger = logging.getLogger("brandgate.slack.inbox")
+
+#: seconds a claim lasts without renewal; a process renews its rows every RENEW_SECONDS
+LEASE_SECONDS = 30.0
+#: how often `serve` renews its own claims and looks for rows whose claim ran out
+RENEW_SECONDS = 5.0
+#: a row whose work was started this many times without finishing is given up (dead letter)
+MAX_ATTEMPTS = 5
+GAVE_UP = "gave up: its work never finished"
+
+#: connections kept for acks on PostgreSQL (its own pool, see inbox_database)
+ACK_POOL_SIZE = 8
+
+KIND_DRAFT_COMMAND = "draft_command"
+KIND_SUBMIT_VIEW = "submit_view"
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    key: str
+    kind: str
+    user_id: str
+    team_id: str | None
+    payload: dict[str, Any]
+    attempts: int
+
+
+class Inbox:
+    """The inbox of one process (`token` names its claims)."""
+
+    def __init__(self, db: Database, *, lease_seconds: float = LEASE_SECONDS) -> None:
+        #: the inbox's database (inbox_database: on SQLite not the workflow's)
+        self.db = db
+        self.lease_seconds = lease_seconds
+        self.token = uuid.uuid4().hex
+        self._lock = threading.Lock()
+        self._in_hand: set[str] = set()
+
+    def _insert(self) -> Any:
+        return (pg_insert if self.db.dialect == "postgresql" else sqlite_insert)(InboxItem)
+
+    def accept(
+        self,
+        key: str,
+        kind: str,
+        *,
+        user: str,
+        team: str | None,
+        payload: dict[str, Any],
+        now: datetime | None = None,
+    ) -> None:
+        """Store a request's work in the ack phase, claimed by this process. A request Slack
+        retried (same key) leaves the first row as it is."""
+        now = now or utcnow()
+        stmt = (
+            self._insert()
+            .values(
+                key=key,
+                kind=kind,
+                user_id=user,
+                team_id=team,
+                payload=payload,
+                created_at=now,
+                attempts=1,
+                claimed_until=now + timedelta(seconds=self.lease_seconds),
+                claim_token=self.token,
+            )
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        with self.db.transaction() as session:
+            session.execute(stmt)
+        with self._lock:
+            self._in_hand.add(key)
+
+    def done(self, key: str, *, error: str | None = None, now: datetime | None = None) -> None:
+        """The work ran (or failed in a way the user was told about): never run it again."""
+        with self._lock:
+            self._in_hand.discard(key)
+        with self.db.transaction() as session:
+            session.execute(
+                update(InboxItem)
+                .where(InboxItem.key == key, InboxItem.done_at.is_(None))
+                .values(
+                    done_at=now or utcnow(), claimed_until=None, claim_token=None, last_error=error
+                )
+            )
+
+    def in_hand(self) -> int:
+        with self._lock:
+            return len(self._in_hand)
+
+    def renew(self, now: datetime | None = None) -> int:
+        """Extend the lease of the rows this process still works on (none: no write)."""
+        if not self.in_hand():
+            return 0
+        now = now or utcnow()
+        with self.db.transaction() as session:
+            result = session.execute(
+                update(InboxItem)
+                .where(InboxItem.claim_token == self.token, InboxItem.done_at.is_(None))
+                .values(claimed_until=now + timedelta(seconds=self.lease_seconds))
+            )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def claim_expired(self, *, limit: int = 20, now: datetime | None = None) -> list[Claimed]:
+        """Claim rows whose lease ran out (their process died); rows started MAX_ATTEMPTS times
+        are given up instead, so one whose work kills its process cannot loop for ever."""
+        now = now or utcnow()
+        with self.db.transaction() as session:
+            rows = session.scalars(
+                select(InboxItem)
+                .where(InboxItem.done_at.is_(None), InboxItem.claimed_until <= now)
+                .order_by(InboxItem.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            ).all()
+            claimed = []
+            for row in rows:
+                if row.attempts >= MAX_ATTEMPTS:
+                    row.done_at, row.claimed_until, row.claim_token = now, None, None
+                    row.last_error = GAVE_UP
+                    logger.error("inbox %s (%s): %s", row.id, row.kind, GAVE_UP)
+                    continue
+                row.attempts += 1
+                row.claimed_until = now + timedelta(seconds=self.lease_seconds)
+                row.claim_token = self.token
+                claimed.append(
+                    Claimed(
+                        row.id,
+                        row.key,
+                        row.kind,
+                        row.user_id,
+                        row.team_id,
+                        dict(row.payload),
+                        row.attempts,
+                    )
+                )
+        with self._lock:
+            self._in_hand.update(c.key for c in claimed)
+        return claimed
+
+
+def inbox_database(db: Database) -> Database:
+    """Where the inbox of `db` lives: `db` itself, except for a SQLite file, whose inbox is the
+    file `<name>-inbox` beside it (see the module docstring), created on first use."""
+    url = make_url(db.url)
+    name = url.database
+    if db.dialect == "postgresql":
+        # Same database, a pool of its own: an ack never waits for a connection that lazy
+        # submissions or the dispatcher hold; sized for a burst of acks (waitress threads).
+        engine = make_engine(db.url, pool_size=ACK_POOL_SIZE, max_overflow=ACK_POOL_SIZE)
+        return Database(db.url, upgrade=False, engine=engine)
+    if not db.is_sqlite or not name or name == ":memory:" or name.startswith("file:"):
+        return db
+    side = Database(url.set(database=name + "-inbox").render_as_string(False), upgrade=False)
+    cast(Table, InboxItem.__table__).create(side.engine, checkfirst=True)
+    return side
+
+
+def pending_count(db: Database) -> int:
+    """Rows not done yet (what `/healthz` shows beside the outbox)."""
+    from sqlalchemy import func
+
+    with db.reading() as session:
+        return int(
+            session.scalar(
+                select(func.count()).select_from(InboxItem).where(InboxItem.done_at.is_(None))
+            )
+            or 0
+        )
+
+
+@contextmanager
+def working(inbox: Inbox | None, key: str) -> Iterator[None]:
+    """Around a row's work: done when it returns, done with the error's name when it raises
+    (the listener has told the user). A process that dies inside leaves the row claimed."""
+    try:
+        yield
+    except Exception as err:
+        _done(inbox, key, type(err).__name__)
+        raise
+    _done(inbox, key, None)
+
+
+def _done(inbox: Inbox | None, key: str, error: str | None) -> None:
+    if inbox is None:
+        return
+    try:
+        inbox.done(key, error=error)
+    except Exception as err:  # the row comes back when its lease ends: done again, harmlessly
+        logger.warning("inbox %s not marked done: %s", key, type(err).__name__)
