@@ -129,12 +129,13 @@ def bench(name: str, url: str, brands: Path, drafts: int, due: int, mixed: int =
     began = time.perf_counter()
     idle = run_timers(service, nothing)
     idle_ms = (time.perf_counter() - began) * 1000
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     fired = run_timers(service, many)
-    busy_s = time.perf_counter() - began
-    print(f"{name}: {drafts:,} open drafts (filled in {filled:.1f} s)")
+    busy_s, cpu = time.perf_counter() - began, time.process_time() - cpu
+    print(f"{name}: {drafts:,} open drafts (filled in {filled:.1f} s), load {_load()}")
     print(f"  nothing due: {idle_ms:.1f} ms {idle} (target <= 50 ms)")
-    print(f"  {due:,} due:   {busy_s:.2f} s {fired} (target <= 2 s)")
+    print(f"  {due:,} due:   {busy_s:.2f} s, this process's CPU {cpu:.2f} s {fired}", end=" ")
+    print("(target <= 2 s)")
     print(f"  plan:\n    {_plan(db, many)}")
     if mixed:
         _bench_reviews(db, brands, mixed)
@@ -160,8 +161,13 @@ def _bench_reviews(db: Database, brands: Path, n: int) -> None:
         took, cpu = time.perf_counter() - began, time.process_time() - cpu
         print(
             f"  {n:,} {label} due: {took:.2f} s, this process's CPU {cpu:.2f} s {fired} "
-            f"(target <= 2 s; {n:,} submitted in {submitted:.1f} s)"
+            f"(target <= 2 s; {n:,} submitted in {submitted:.1f} s; load {_load()})"
         )
+
+
+def _load() -> str:
+    """The 1, 5 and 15 minute load averages (as `uptime`): the conditions of each figure."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> None:
@@ -177,7 +183,7 @@ def main() -> None:
         help="drafts in review whose reminders, then escalations, are timed (0: skip)",
     )
     args = parser.parse_args()
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, load average {_load()}")
     with tempfile.TemporaryDirectory() as tmp:
         brands = Path(tmp) / "brands"
         brands.mkdir()

@@ -326,9 +326,9 @@ class _Firing:
         due = self.batch.deadlines.get((draft.id, timer.review_round, timer.stage))
         deadline = due.isoformat() if due is not None else None
         users = self._waiting_on(stage)
+        told = self._message(draft, stage, {"reminder": timer.n, "deadline": deadline})
         for user in users:
-            payload = self._message(draft, stage, {"reminder": timer.n, "deadline": deadline})
-            self.uow.notify(REMINDER_MESSAGE, user, draft, payload, f"t{timer.id}:{user}")
+            self.uow.notify(REMINDER_MESSAGE, user, draft, dict(told), f"t{timer.id}:{user}")
         self.uow.audit(
             REMINDED,
             "brandgate",
@@ -376,9 +376,9 @@ class _Firing:
         if added:  # the members who joined get the request itself
             self._ask(draft, stage, [seated[u] for u in added], pause)
         extra = {"deadline": deadline, "added": added, "escalate_to": list(groups)}
-        for user in dict.fromkeys([*waiting, draft.submitter]):
-            payload = self._message(draft, stage, extra)
-            self.uow.notify(ESCALATED_MESSAGE, user, draft, payload, f"t{timer.id}:{user}")
+        told = self._message(draft, stage, extra)  # the same news for each (copied: each
+        for user in dict.fromkeys([*waiting, draft.submitter]):  # gets its own `offered`)
+            self.uow.notify(ESCALATED_MESSAGE, user, draft, dict(told), f"t{timer.id}:{user}")
         self.uow.audit(
             ev.ESCALATED,
             "brandgate",
@@ -437,9 +437,9 @@ class _Firing:
         uow.move(draft, State.EXPIRED)
         draft.current_stage = None
         extra = {"publish_at": draft.publish_at.isoformat()}
+        news = self._message(draft, None, extra)
         for user in sorted(told):
-            payload = self._message(draft, None, extra)
-            uow.notify(EXPIRED_MESSAGE, user, draft, payload, f"t{timer.id}:{user}")
+            uow.notify(EXPIRED_MESSAGE, user, draft, dict(news), f"t{timer.id}:{user}")
         uow.audit(EXPIRED, "brandgate", draft, extra, guidelines_sha256=self._sha(draft))
         return "expired"
 
