@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from timerhelpers import T0, TIMED, run_in_process
 from wfhelpers import CLEAN, assert_chain_ok, audit_events, outbox_rows
 
@@ -288,3 +288,22 @@ def test_resume_restores_overdue_on_requests_overdue_before_or_during_the_pause(
     assert update.payload["replaces"].startswith("review_request:s")
     assert update.payload["text"] == CLEAN
     assert_chain_ok(db)
+
+
+def test_due_work_is_found_through_the_partial_index(db: Database) -> None:
+    """The claim query reads the index on pending due times, not every timer (PostgreSQL
+    would scan these few rows anyway; told not to, it must still find the index usable)."""
+    query = (
+        select(Timer.id)
+        .where(Timer.fired_at.is_(None), Timer.due_at <= T0)
+        .order_by(Timer.due_at, Timer.id)
+        .limit(500)
+    )
+    compiled = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    with db.engine.connect() as conn:
+        if db.is_sqlite:
+            plan = " ".join(str(r) for r in conn.execute(text("EXPLAIN QUERY PLAN " + compiled)))
+        else:
+            conn.execute(text("SET enable_seqscan = off"))
+            plan = " ".join(str(r) for r in conn.execute(text("EXPLAIN " + compiled)))
+    assert "ix_timers_pending_due" in plan, plan
