@@ -2,6 +2,12 @@
 
     .venv/bin/python benchmarks/report.py [--pg URL | --no-pg] [--pg-drafts 1000000]
                                           [--sqlite-drafts 100000] [--no-sqlite] [--runs 3]
+                                          [--keep DIR] [--against TREE] [--only CASE]
+                                          [--no-plans]
+
+On a shared machine absolute times follow the load (printed beside each figure): compare trees
+with --against (e.g. main exported by `git archive main | tar x -C TREE`), which alternates the
+two trees' processes on the same data and prints the ratio of the medians.
 
 For each database (PostgreSQL: --pg, else $TEST_DATABASE_URL; SQLite: a temporary file), a
 scratch database/schema is upgraded to the latest migration and filled directly (COPY on
@@ -14,7 +20,7 @@ approvals, withdrawals, pending drafts, a few escalations.
 Then `brandgate report --brand brand-0 --format json` runs as a new process (`python -m
 bot.cli.main`, start-up included) for the last 30 days and for a year, each also with
 `--by week`; the median and best of --runs wall-clock times are printed. The query plans of the
-30-day report (EXPLAIN ANALYZE on PostgreSQL, EXPLAIN QUERY PLAN on SQLite) follow.
+30-day report (EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL, EXPLAIN QUERY PLAN on SQLite) follow.
 Target (issue 13): <= 2 s on PostgreSQL for 30 days of 1,000,000 drafts.
 """
 
@@ -26,6 +32,7 @@ import json
 import os
 import platform
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -403,9 +410,19 @@ def load(db: Database, n: int, now: datetime, tmp: Path) -> float:
         _load_sqlite(db, n, now)
     else:
         _load_pg(db, n, now, tmp)
-    with db.engine.begin() as conn:
-        conn.exec_driver_sql("ANALYZE")
+    vacuum_analyze(db)
     return time.perf_counter() - started
+
+
+def vacuum_analyze(db: Database) -> None:
+    """Statistics, and on PostgreSQL the visibility map, as autovacuum leaves them a while after
+    a bulk load: without it no scan can be index-only, however covering the index."""
+    if db.is_sqlite:
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+        return
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE")
 
 
 def _load_sqlite(db: Database, n: int, now: datetime) -> None:
@@ -485,7 +502,11 @@ def counts(db: Database) -> dict[str, int]:
         }
 
 
-def run_report(url: str, guidelines: Path, args: list[str]) -> tuple[float, dict[str, Any]]:
+def run_report(
+    url: str, guidelines: Path, args: list[str], tree: Path = ROOT
+) -> tuple[float, float, dict[str, Any]]:
+    """Wall-clock and CPU (user + system) seconds of one report process of the code in `tree`,
+    and its JSON."""
     command = [
         sys.executable,
         "-m",
@@ -501,12 +522,15 @@ def run_report(url: str, guidelines: Path, args: list[str]) -> tuple[float, dict
         str(guidelines),
         *args,
     ]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
+    done = subprocess.run(command, capture_output=True, text=True, cwd=tree, check=False)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode != 0:
         raise SystemExit(f"report failed ({done.returncode}): {done.stderr.strip()}")
-    return elapsed, json.loads(done.stdout)
+    return elapsed, cpu, json.loads(done.stdout)
 
 
 def explain(db: Database, now: datetime) -> str:
@@ -517,8 +541,7 @@ def explain(db: Database, now: datetime) -> str:
     statements = {
         "counts": sql.counts(cohort),
         "turnaround": sql.turnaround(cohort, dialect),
-        "rules": sql.rules(cohort, dialect),
-        "authenticity": sql.authenticity(cohort, dialect),
+        "findings": sql.findings(cohort, dialect),
     }
     params: dict[str, Any] = {"since": period.since, "until": period.until, "brand": BRAND}
     lists = {
@@ -543,6 +566,12 @@ def explain(db: Database, now: datetime) -> str:
             for row in rows:
                 out.write(("  " + " | ".join(str(c) for c in row[-1:] if c is not None)) + "\n")
     return out.getvalue()
+
+
+def _load() -> str:
+    """The machine's load averages (as `uptime` shows them) when a figure was taken."""
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 @contextmanager
@@ -588,7 +617,16 @@ def _reuse(db: Database, n: int) -> datetime | None:
 
 
 def bench(
-    label: str, base: str | None, n: int, runs: int, tmp: Path, keep: Path | None = None
+    label: str,
+    base: str | None,
+    n: int,
+    runs: int,
+    tmp: Path,
+    keep: Path | None = None,
+    *,
+    against: Path | None = None,
+    only: str | None = None,
+    plans: bool = True,
 ) -> None:
     now = datetime.now(UTC)
     guidelines = tmp / "brands"
@@ -605,6 +643,7 @@ def bench(
         else:
             now = reused
             print(f"reusing the database filled at {now:%Y-%m-%d %H:%M} UTC", flush=True)
+            vacuum_analyze(db)  # cheap when nothing changed; a new migration's indexes included
         sizes = counts(db)
         print(", ".join(f"{t} {c:,}" for t, c in sizes.items()))
         tomorrow = (now + timedelta(days=1)).date().isoformat()
@@ -615,19 +654,38 @@ def bench(
             "a year": year,
             "a year --by week": [*year, "--by", "week"],
         }
+        trees = {"this tree": ROOT} if against is None else {"this tree": ROOT, "against": against}
         for name, extra in cases.items():
-            times: list[float] = []
-            data: dict[str, Any] = {}
+            if only is not None and name != only:
+                continue
+            times: dict[str, list[float]] = {t: [] for t in trees}
+            cpus: dict[str, list[float]] = {t: [] for t in trees}
+            data: dict[str, dict[str, Any]] = {}
             for _ in range(runs):
-                elapsed, data = run_report(url, guidelines, extra)
-                times.append(elapsed)
-            print(
-                f"report --brand {BRAND} {name:<18} median {statistics.median(times):5.2f} s, "
-                f"best {min(times):5.2f} s  ({data['drafts']:,} drafts, "
-                f"{len(data['groups'])} groups, first-pass {data['first_pass_approval_rate']}, "
-                f"p50 {data['turnaround_minutes']['p50']} min)",
-                flush=True,
-            )
+                for tree, where in trees.items():  # alternated: both see the same load
+                    elapsed, cpu, data[tree] = run_report(url, guidelines, extra, where)
+                    times[tree].append(elapsed)
+                    cpus[tree].append(cpu)
+            for tree in trees:
+                d = data[tree]
+                who = f"{tree:<9} " if against is not None else ""
+                print(
+                    f"{who}report --brand {BRAND} {name:<18} "
+                    f"median {statistics.median(times[tree]):5.2f} s, "
+                    f"best {min(times[tree]):5.2f} s, "
+                    f"client CPU median {statistics.median(cpus[tree]):4.2f} s  "
+                    f"[{_load()}]  ({d['drafts']:,} drafts, "
+                    f"{len(d['groups'])} groups, first-pass {d['first_pass_approval_rate']}, "
+                    f"p50 {d['turnaround_minutes']['p50']} min)",
+                    flush=True,
+                )
+            if against is not None:
+                ratio = statistics.median(times["this tree"]) / statistics.median(times["against"])
+                same = data["this tree"] == data["against"]
+                print(f"  this tree / against: {ratio:.2f} (medians); same JSON: {same}")
+        if not plans:
+            db.dispose()
+            return
         print(f"\nquery plans, 30 days ({label}):")
         print(explain(db, now))
         db.dispose()
@@ -650,7 +708,18 @@ def main() -> int:
         help="keep the filled databases (SQLite file in DIR, PostgreSQL schema bench_<name>) "
         "and reuse them on the next run",
     )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        metavar="TREE",
+        help="another source tree (e.g. `git archive main | tar x -C TREE`) whose reports run "
+        "alternately with this one's on the same data, for a ratio under the same load; its "
+        "models must be at the same migration",
+    )
+    parser.add_argument("--only", metavar="CASE", help='one case, e.g. "30 days"')
+    parser.add_argument("--no-plans", action="store_true", help="skip the query plans")
     args = parser.parse_args()
+    extra = {"against": args.against, "only": args.only, "plans": not args.no_plans}
     print(
         f"conditions: Python {platform.python_version()}, {platform.machine()}, "
         f"{os.cpu_count()} CPUs (shared), {BRANDS} brands over {DAYS} days, brand {BRAND} "
@@ -658,13 +727,13 @@ def main() -> int:
     )
     with tempfile.TemporaryDirectory() as tmp:
         if not args.no_sqlite:
-            bench("SQLite", None, args.sqlite_drafts, args.runs, Path(tmp), args.keep)
+            bench("SQLite", None, args.sqlite_drafts, args.runs, Path(tmp), args.keep, **extra)
         pg = args.pg or os.environ.get("TEST_DATABASE_URL")
         if not args.no_pg:
             if not pg:
                 print("\nPostgreSQL skipped: no --pg URL and no $TEST_DATABASE_URL")
             else:
-                bench("PostgreSQL", pg, args.pg_drafts, args.runs, Path(tmp), args.keep)
+                bench("PostgreSQL", pg, args.pg_drafts, args.runs, Path(tmp), args.keep, **extra)
     return 0
 
 

@@ -87,8 +87,10 @@ class Settings:
             # Set but empty is a mistake worth saying (PORT= in a .env), not "use the default".
             port_setting=os.environ.get("PORT"),
             audit_anchor_channel=_get("AUDIT_ANCHOR_CHANNEL"),
-            portal_url=_get("PORTAL_URL"),
-            portal_secret=_get("PORTAL_SECRET"),
+            # The SPEC's names first (contract); PORTAL_URL / PORTAL_SECRET, which earlier
+            # releases documented, still work so that no deployment breaks.
+            portal_url=_get("BRANDGATE_PUBLIC_URL") or _get("PORTAL_URL"),
+            portal_secret=_get("BRANDGATE_SECRET_KEY") or _get("PORTAL_SECRET"),
             slack_client_id=_get("SLACK_CLIENT_ID"),
             slack_client_secret=_get("SLACK_CLIENT_SECRET"),
             slack_state_secret=_get("SLACK_STATE_SECRET"),

@@ -13,11 +13,13 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +82,9 @@ class Database:
             if self.dialect == "sqlite"
             else self.engine
         )
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
+        # Made on first use: the ORM is a fifth of a CLI start, and `brandgate report` runs Core
+        # statements only.
+        self._session_factories: tuple[sessionmaker[Session], sessionmaker[Session]] | None = None
         if upgrade:
             self.upgrade(only_if_needed=True)
 
@@ -93,6 +96,24 @@ class Database:
     def safe_url(self) -> str:
         """The URL with any password hidden, for messages."""
         return make_url(self.url).render_as_string(hide_password=True)
+
+    def _factories(self) -> tuple[sessionmaker[Session], sessionmaker[Session]]:
+        if self._session_factories is None:
+            from sqlalchemy.orm import sessionmaker
+
+            self._session_factories = (
+                sessionmaker(self.engine, expire_on_commit=False),
+                sessionmaker(self.read_engine, expire_on_commit=False),
+            )
+        return self._session_factories
+
+    @property
+    def _sessions(self) -> sessionmaker[Session]:
+        return self._factories()[0]
+
+    @property
+    def _read_sessions(self) -> sessionmaker[Session]:
+        return self._factories()[1]
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime, utcnow
@@ -28,10 +28,14 @@ DECISIONS = (APPROVE, REJECT, CHANGES, EDIT_APPROVE)
 
 class ReviewStage(Base):
     __tablename__ = "review_stages"
-    __table_args__ = (UniqueConstraint("draft_id", "review_round", "number"),)
+    __table_args__ = (
+        UniqueConstraint("draft_id", "review_round", "number"),
+        # The report's turnaround reads when a draft's stages opened (0011_report).
+        Index("ix_review_stages_draft_id", "draft_id", postgresql_include=["created_at"]),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), index=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"))
     review_round: Mapped[int] = mapped_column(Integer)
     number: Mapped[int] = mapped_column(Integer)
     group_name: Mapped[str] = mapped_column(String(100))
@@ -62,10 +66,18 @@ class StageApprover(Base):
 class Decision(Base):
     __tablename__ = "decisions"
     # One decision per approver per stage: the database itself refuses a second one.
-    __table_args__ = (UniqueConstraint("stage_id", "actor"),)
+    __table_args__ = (
+        UniqueConstraint("stage_id", "actor"),
+        # The report reads a draft's decisions: kind, time, approver (0011_report).
+        Index(
+            "ix_decisions_draft_id",
+            "draft_id",
+            postgresql_include=["decision", "created_at", "actor"],
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), index=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"))
     stage_id: Mapped[int] = mapped_column(ForeignKey("review_stages.id"), index=True)
     revision: Mapped[int] = mapped_column(Integer)
     actor: Mapped[str] = mapped_column(String(64))

@@ -195,6 +195,9 @@ def _print_view(view: DraftView, *, full: bool = False) -> None:
         print(f"  problem: {view.problem}")
     if view.route:
         print(f"  route: {_route_text(view)}")
+    if view.publish_at:
+        # Shown wherever the draft is: an approver must see how long the post can wait.
+        print(f"  publish at: {view.publish_at}")
     if view.override_reason:
         print(f"  override: {view.override_reason}")
     for f in view.findings:

@@ -24,7 +24,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     link.add_argument(
         "--base-url",
         metavar="URL",
-        help="the portal's address (default: $PORTAL_URL, else http://localhost:$PORT)",
+        help="the portal's address (default: $BRANDGATE_PUBLIC_URL or $PORTAL_URL, "
+        "else http://localhost:$PORT)",
     )
     link.add_argument(
         "--database-url",

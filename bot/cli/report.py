@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from bot.cli.common import EXIT_OK, EXIT_USAGE, UsageError, add_guidelines_dir, error, settings
 from bot.reports import BY_KEYS, PeriodError, build_report, resolve_period
@@ -50,6 +50,26 @@ def _chart_format(filename: str) -> str:
     return suffix
 
 
+def _check_database_exists(url: str) -> None:
+    """A SQLite file that is not there is a typo, not an empty history: say so (exit 2) like
+    the other reading commands, instead of creating a database and reporting zeros. Kept here
+    (not bot.cli.dbargs) because that module imports the workflow, which loads spaCy."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise UsageError("DATABASE_URL is not a database URL") from None
+    if parsed.get_backend_name() != "sqlite":
+        return
+    database = parsed.database or ""
+    if database.startswith("file:"):
+        database = database[len("file:") :].split("?", 1)[0]
+    if database in ("", ":memory:"):
+        return
+    path = Path(database).expanduser()
+    if not path.is_file():
+        raise UsageError(f"no database at {path} (DATABASE_URL or --database-url)")
+
+
 def run_report(args: argparse.Namespace) -> int:
     try:
         period = resolve_period(args.since, args.until)
@@ -62,8 +82,10 @@ def run_report(args: argparse.Namespace) -> int:
     except CatalogueError as exc:
         raise UsageError(str(exc)) from None
     url = args.database_url or settings().database_url
+    _check_database_exists(url)
     try:
-        db = Database(url)
+        # A report only reads: it never creates or migrates a database.
+        db = Database(url, upgrade=False)
         try:
             report = build_report(db, period=period, brand=args.brand, by=args.by, rules=rules)
             weekly = report
@@ -79,7 +101,11 @@ def run_report(args: argparse.Namespace) -> int:
     if fmt is not None:
         from bot.reports.chart import render_chart
 
-        Path(args.chart).write_bytes(render_chart(weekly, "svg" if fmt == "svg" else "png"))
+        image = render_chart(weekly, "svg" if fmt == "svg" else "png")
+        try:
+            Path(args.chart).write_bytes(image)
+        except OSError as exc:
+            raise UsageError(f"--chart: cannot write {args.chart}: {exc.strerror}") from None
     if args.format == "json":
         sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False) + "\n")
     elif args.format == "csv":

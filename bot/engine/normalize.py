@@ -250,9 +250,6 @@ _ODD_SPACE = re.compile(r"[^\S \t\n\r]")
 # and no word character: `_TWO_LONE_LETTERS` is a superset of `_SEPARATED` that a literal
 # prefix makes fast.
 _TWO_LONE_LETTERS = re.compile(rb"sas{1,2}a(?![aw0])")
-# In `_CLASSES` bytes: a swappable digit touching a letter. Starting with a literal, the
-# search only stops at digits.
-_MIXED_DIGIT = re.compile(rb"0(?:(?<=a0)|(?=a))")
 _NON_SPACE = re.compile(rb"\S+")
 
 
@@ -273,8 +270,7 @@ def _remember(chunk: str) -> tuple[bool, bool]:
 
 def _may_be_separated(text: str) -> bool:
     if text.isascii():
-        classes = text.encode("ascii").translate(_CLASSES)
-        return _TWO_LONE_LETTERS.search(classes) is not None
+        return _may_be_separated_classes(text.encode("ascii").translate(_CLASSES))
     return _SEPARATED.search(text) is not None
 
 
@@ -320,13 +316,23 @@ def _ascii_needs(text: str) -> tuple[bool, bool, bool]:
     classes = raw.translate(_CLASSES)
     return (
         _mixed_outside_links(raw, classes),
-        _TWO_LONE_LETTERS.search(classes) is not None,
+        _may_be_separated_classes(classes),
         b"c" in classes,
     )
 
 
 def _mixed_classes(classes: bytes) -> bool:
-    return _MIXED_DIGIT.search(classes) is not None or b"a@" in classes
+    """In `_CLASSES` bytes: a swappable digit touching a letter, or @/$ after one. Substring
+    tests: each is one C scan, where a regex search costs a call and its set-up."""
+    return b"a0" in classes or b"0a" in classes or b"a@" in classes
+
+
+def _may_be_separated_classes(classes: bytes) -> bool:
+    # `_TWO_LONE_LETTERS` begins "sasa" or "sassa": most texts hold neither, and a substring
+    # test rules them out without running the regex.
+    return (b"sasa" in classes or b"sassa" in classes) and (
+        _TWO_LONE_LETTERS.search(classes) is not None
+    )
 
 
 def _without_links(raw: bytes) -> bytes:
@@ -358,7 +364,18 @@ def _without_links(raw: bytes) -> bytes:
 def normalize(text: str) -> Normalized:
     """The matching form of `text`: case is kept (exact matching needs it), all else folded."""
     if text.isascii():
-        mixed, separated, fold = _ascii_needs(text)
+        # `_ascii_needs` inline, each test short-circuited by substring scans in C: the common
+        # draft holds no letter beside a digit or @, no two lone letters in a row and no
+        # control character, and costs one translation and six scans.
+        raw = text.encode("ascii")
+        classes = raw.translate(_CLASSES)
+        mixed = (b"a0" in classes or b"0a" in classes or b"a@" in classes) and (
+            _mixed_outside_links(raw, classes)
+        )
+        separated = (b"sasa" in classes or b"sassa" in classes) and (
+            _TWO_LONE_LETTERS.search(classes) is not None
+        )
+        fold = b"c" in classes
     else:
         fold, mixed, separated = _needs(text, text.split())
     if not (fold or mixed or separated):

@@ -11,18 +11,20 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import DateTime, bindparam, text
 from sqlalchemy.engine import Connection, Engine
 
-from bot.guidelines.model import Guidelines
 from bot.reports import sql
 from bot.reports.advice import RuleKind, advice, needs_advice
 from bot.reports.model import Group, Metrics, Report, RuleStats, ratio
 from bot.reports.period import Period
-from models import UTCDateTime
-from models.db import Database
+
+if TYPE_CHECKING:
+    from bot.guidelines.model import Guidelines
+    from models.db import Database
 
 AUTHENTICITY_TYPES = ("boilerplate", "duplicate", "relevance")
 # An IN list may not be empty; no rule id can be this (ids are YAML keys without NUL).
@@ -45,6 +47,14 @@ def rule_catalogue(guidelines: Iterable[Guidelines]) -> dict[str, RuleKind]:
 #: what pg_export_snapshot() returns, e.g. 00000003-0000001B-1 (checked before it is quoted)
 _SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
 _JIT_OFF = "SET LOCAL jit = off"
+_TIMESTAMP = DateTime(timezone=True)
+
+
+def _bound(moment: datetime, dialect: sql.Dialect) -> datetime:
+    """A period bound as the columns store it (models.base.UTCDateTime, whose import would load
+    the ORM): aware UTC on PostgreSQL, naive UTC on SQLite."""
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment.replace(tzinfo=None) if dialect.name == "sqlite" else moment
 
 
 class _Query:
@@ -60,7 +70,10 @@ class _Query:
         self.conn = conn
         self.engine = engine
         self.dialect = sql.Dialect(conn.dialect.name)
-        self.params: dict[str, Any] = {"since": period.since, "until": period.until}
+        self.params: dict[str, Any] = {
+            "since": _bound(period.since, self.dialect),
+            "until": _bound(period.until, self.dialect),
+        }
         if brand is not None:
             self.params["brand"] = brand
         self.snapshot: str | None = None
@@ -72,8 +85,8 @@ class _Query:
         self, conn: Connection, statement: str, params: Mapping[str, Sequence[str]]
     ) -> list[Any]:
         stmt = text(statement).bindparams(
-            bindparam("since", type_=UTCDateTime()),
-            bindparam("until", type_=UTCDateTime()),
+            bindparam("since", type_=_TIMESTAMP),
+            bindparam("until", type_=_TIMESTAMP),
             *(bindparam(name, expanding=True) for name in params),
         )
         lists = {name: list(values) or [_NONE] for name, values in params.items()}
@@ -157,13 +170,11 @@ def _metrics(
         t: [rule for rule, spec in catalogue.items() if spec.type == t] or [t]
         for t in AUTHENTICITY_TYPES
     }
-    count_rows, turnaround_rows, breach_rows, authentic_rows, outcome_rows = q.run_all(
+    count_rows, turnaround_rows, finding_rows = q.run_all(
         [
             (sql.counts(cohort), {}),
             (sql.turnaround(cohort, q.dialect), {}),
-            (sql.breaches(cohort), {}),
-            (sql.authenticity(cohort, q.dialect), types),
-            (sql.rules(cohort, q.dialect), {}),
+            (sql.findings(cohort, q.dialect), types),
         ]
     )
     counts = {str(r.k): r for r in count_rows}
@@ -175,26 +186,24 @@ def _metrics(
         ranks[str(r.k)][int(r.rn)] = float(r.minutes)
         sizes[str(r.k)] = int(r.n)
 
-    breaches = {str(r.k): int(r.breaches) for r in breach_rows}
-    authentic = {str(r.k): r for r in authentic_rows}
-    weak = sorted(
-        {
-            str(r.rule)
-            for r in outcome_rows
-            if needs_advice(int(r.drafts), ratio(int(r.confirmed), int(r.drafts)))
-        }
-    )
+    breaches = {str(r.k): int(r.breaches or 0) for r in count_rows}
+    authentic: dict[str, tuple[int, int, int]] = {}
+    outcome_rows: list[tuple[str, str, int, int]] = []  # (k, rule, drafts, confirmed)
     texts: dict[tuple[str, str], dict[str, tuple[str, int]]] = defaultdict(dict)
-    if weak:
-        for r in q.run(sql.overruled_texts(cohort, q.dialect), rules=weak):
-            # Casefold-merged, keeping the first spelling seen.
+    for r in finding_rows:
+        if r.part == "auth":
+            authentic[str(r.k)] = (int(r.n1), int(r.n2), int(r.n3))
+        elif r.part == "rule":
+            outcome_rows.append((str(r.k), str(r.rule), int(r.n1), int(r.n2)))
+        else:
+            # Casefold-merged, keeping the first spelling seen (rows come unordered: the
+            # spelling kept is the smallest, so that the output does not depend on the plan).
             seen = texts[(str(r.k), str(r.rule))]
             fold = str(r.text).casefold()
             spelling, count = seen.get(fold, (str(r.text), 0))
-            seen[fold] = (spelling, count + int(r.drafts))
+            seen[fold] = (min(spelling, str(r.text)), count + int(r.n1))
     per_rule: dict[str, list[RuleStats]] = defaultdict(list)
-    for r in outcome_rows:
-        k, rule, drafts, confirmed = str(r.k), str(r.rule), int(r.drafts), int(r.confirmed)
+    for k, rule, drafts, confirmed in outcome_rows:
         overruled = drafts - confirmed
         precision = ratio(confirmed, confirmed + overruled)
         sentence = None
@@ -216,7 +225,7 @@ def _metrics(
         c = counts.get(k)
         drafts = int(c.drafts) if c else 0
         decided = int(c.decided or 0) if c else 0
-        a = authentic.get(k)
+        a = dict(zip(AUTHENTICITY_TYPES, authentic.get(k, (0, 0, 0)), strict=True))
         n = sizes.get(k)
         out[k] = Metrics(
             drafts=drafts,
@@ -233,9 +242,7 @@ def _metrics(
             turnaround_p50=_percentile(ranks[k], n, 0.5) if n else None,
             turnaround_p90=_percentile(ranks[k], n, 0.9) if n else None,
             sla_breaches=breaches.get(k, 0),
-            authenticity={
-                t: ratio(int(getattr(a, t)) if a else 0, drafts) for t in AUTHENTICITY_TYPES
-            },
+            authenticity={t: ratio(a[t], drafts) for t in AUTHENTICITY_TYPES},
             rules=tuple(sorted(per_rule.get(k, ()), key=lambda s: (-s.drafts, s.rule))),
         )
     return out

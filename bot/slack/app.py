@@ -88,13 +88,15 @@ def create_app(
     client: WebClient | None = None,
     executor: Executor | None = None,
     oauth_settings: OAuthSettings | None = None,
+    on_uninstalled: Callable[[str | None], int] | None = None,
 ) -> App:
     """Return a Bolt App with every brandgate listener registered.
 
     `notify_outbox` is called after a listener's service call may have queued messages, so the
     dispatcher in the same process delivers them at once instead of at its next poll.
     `oauth_settings` (many workspaces, see oauth.py): Bolt's OAuth flow authorises each request
-    with its team's installation instead of `SLACK_BOT_TOKEN`.
+    with its team's installation instead of `SLACK_BOT_TOKEN`. `on_uninstalled(team)` is called
+    once the installation of a team that uninstalled the app was deleted (oauth.Uninstalls).
     """
     check_mode(settings, socket_mode=socket_mode)
     if oauth_settings is None and not settings.slack_bot_token:
@@ -137,5 +139,8 @@ def create_app(
     )
     app.middleware(_ignore_bot_events)
 
-    register_listeners(app, Services(backend=backend, notify=notify_outbox or (lambda: None)))
+    services = Services(backend=backend, notify=notify_outbox or (lambda: None))
+    if on_uninstalled is not None:
+        services.uninstalled = on_uninstalled
+    register_listeners(app, services)
     return app

@@ -113,6 +113,8 @@ class SubmitRequest:
     sponsored: bool = False
     context: str | None = None
     notes: str | None = None
+    #: the planned publication (the form's date and time); None: not planned
+    publish_at: datetime | None = None
     #: where the submission happened: {"channel": C, "thread_ts": ts | None, "team": T}
     origin: Mapping[str, Any] = field(default_factory=dict)
     #: derived from what Slack sends (view id, trigger id): a retry maps to the same draft
@@ -240,7 +242,7 @@ class Backend(Protocol):
         key: str,
     ) -> DraftInfo: ...
 
-    def home(self, user: str) -> HomeData: ...
+    def home(self, user: str, team: str | None = None) -> HomeData: ...
 
     # -- time: pauses and absences (SPEC "Workflow over time") ------------------------------
     def pause(self, brand_id: str, *, actor: str, reason: str) -> Mapping[str, Any]: ...

@@ -274,6 +274,7 @@ class Dispatcher:
 
     def _deliver(self, item: Item, now: datetime) -> None:
         team = getattr(item, "team_id", None)
+        client: WebClient | None = None
         try:
             client = self.client_for(item)
             delivery = render.delivery(item, self.store)
@@ -294,10 +295,13 @@ class Dispatcher:
             logger.error("outbox %s (%s): %s, given up", item.id, item.kind, err)
             return
         except SlackApiError as err:
-            if self.clients is not None and err.response.get("error") in TOKEN_ERRORS:
-                forget = getattr(self.clients, "forget", None)
-                if forget is not None:
-                    forget(team)
+            code = err.response.get("error")
+            if self.clients is not None and code in TOKEN_ERRORS:
+                # A token cached before the team installed again: retry with the new one.
+                reinstalled = getattr(self.clients, "reinstalled", None)
+                if reinstalled is not None and reinstalled(team, client and client.token):
+                    self.store.mark_failed(item.id, f"slack: {code} (old token)", 0.0, now)
+                    return
             self._failed(item, err, now)
             return
         except (SlackRequestError, OSError) as err:  # connection refused, timeouts, DNS

@@ -50,6 +50,7 @@ BLOCK_TEXT = "text"
 BLOCK_CONTEXT = "context"
 BLOCK_SPONSORED = "sponsored"
 BLOCK_NOTES = "notes"
+BLOCK_PUBLISH_AT = "publish_at"
 BLOCK_REASON = "reason"
 BLOCK_COMMENT = "comment"
 # A select that refreshes the modal (platform choices depend on the brand)

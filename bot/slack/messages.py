@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.engine.platforms import DEFAULT_MAX_CHARS, weighted_length
@@ -169,6 +170,17 @@ def meta_line(draft: DraftInfo) -> str:
     return " · ".join(parts)
 
 
+def planned_line(publish_at: str | None) -> str:
+    """`:calendar: to be published 2026-12-03 09:00 UTC`, or "" without a planned time."""
+    if not publish_at:
+        return ""
+    try:
+        moment = datetime.fromisoformat(str(publish_at)).astimezone(UTC)
+    except ValueError:
+        return ""
+    return f":calendar: to be published {moment.strftime('%Y-%m-%d %H:%M')} UTC"
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
@@ -297,9 +309,11 @@ def review_request(
     stage: Mapping[str, Any] | None = None,
     earlier: str | None = None,
     banner: str | None = None,
+    publish_at: str | None = None,
 ) -> Message:
     """The approver's DM: the draft, findings, context, changes, and the four decision buttons;
-    `banner` (safe mrkdwn: "overdue", "paused") heads it while it applies."""
+    `banner` (safe mrkdwn: "overdue", "paused") heads it while it applies; `publish_at` (an
+    ISO-8601 time) says when the post is planned, so the approver knows how long it can wait."""
     value = ids.button_value(draft.id, draft.revision)
     stage_txt = ""
     if stage:
@@ -311,7 +325,7 @@ def review_request(
         [
             *([_section(fit(banner, PART_BUDGET))] if banner else []),
             _section(f":inbox_tray: *{draft_label(draft)}* needs your review"),
-            _context(meta_line(draft), stage_txt),
+            _context(meta_line(draft), stage_txt, planned_line(publish_at)),
             *([_context(fit(values, PART_BUDGET))] if values else []),
             *([_context(fit(earlier, PART_BUDGET))] if earlier else []),
         ]

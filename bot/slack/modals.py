@@ -165,6 +165,14 @@ def submit_modal(
             optional=True,
         ),
         _input(
+            ids.BLOCK_PUBLISH_AT,
+            "Planned publication",
+            {"type": "datetimepicker"},
+            optional=True,
+            hint="Approvers see it; a review deadline never falls after it, and a draft "
+            "still undecided then expires.",
+        ),
+        _input(
             ids.BLOCK_NOTES, "Notes for the approver", _text_input(max_length=1000), optional=True
         ),
     ]

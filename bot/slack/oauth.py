@@ -38,6 +38,8 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 
 from bot.config import ConfigError, Settings
+from bot.workflow import outbox
+from models.db import Database
 
 logger = logging.getLogger("brandgate.slack.oauth")
 
@@ -163,6 +165,46 @@ class TeamClients:
         """Slack refused the token: look it up again next time."""
         with self._lock:
             self._clients.pop(team if self.store is not None else None, None)
+
+    def reinstalled(self, team: str | None, refused: str | None) -> bool:
+        """Slack refused token `refused` of `team`: forget it, and say whether the store now
+        holds another one (the team installed again since this process cached the old token,
+        e.g. the uninstall event went to another `serve`), so the message is worth retrying."""
+        self.forget(team)
+        if self.store is None or team is None:
+            return False
+        bot = self.store.find_bot(enterprise_id=None, team_id=team)
+        return bot is not None and bool(bot.bot_token) and bot.bot_token != refused
+
+
+#: `last_error` of the messages of a team that uninstalled brandgate (or revoked its token)
+UNINSTALLED = (
+    "slack: brandgate was uninstalled from Slack team {team} (or its bot token revoked); "
+    "install it again, then `brandgate outbox retry ID`"
+)
+
+
+class Uninstalls:
+    """After `app_uninstalled` or a revoked bot token in team T (listeners/events/installs.py
+    deletes the installation): nothing queued for T can be delivered, so its pending messages
+    go to the dead letter now, with the reason, instead of being tried until MAX_ATTEMPTS, and
+    this process's client for T is dropped (a reinstall is then picked up at once). In one
+    workspace (SLACK_BOT_TOKEN) every message goes out with that one token: all of them."""
+
+    def __init__(self, db: Database, clients: TeamClients, *, many: bool) -> None:
+        self.db = db
+        self.clients = clients
+        self.many = many
+
+    def __call__(self, team: str | None) -> int:
+        self.clients.forget(team)
+        if self.many and team is None:
+            return 0  # an event without a team names nothing to stop
+        given_up = outbox.give_up_team(
+            self.db, team if self.many else None, UNINSTALLED.format(team=team or "?")
+        )
+        logger.warning("Slack team %s uninstalled brandgate: %d queued given up", team, given_up)
+        return given_up
 
 
 def check_mode(settings: Settings, *, socket_mode: bool) -> None:

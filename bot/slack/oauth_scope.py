@@ -3,10 +3,12 @@
 Every request is handled with a `TeamBackend` for the team of the acting user (services.py
 attaches it), so no listener has to remember the rule: a brand whose guidelines say
 `workspace: T...` is offered only to users of that team (/draft, /brandcheck, the modal, the
-shortcut), a submission for it from another team is refused, and a user of one team never
-decides, revises, overrides or withdraws a draft of another (Slack user ids are only meaningful
-within their workspace). A draft's team is the team it was submitted from, else its brand's
-workspace; a draft with neither (one workspace) is anyone's, as before.
+shortcut), a submission for it from another team is refused, nor is it paused or resumed from
+another team; a user of one team never decides, revises, overrides or withdraws a draft of
+another (Slack user ids are only meaningful within their workspace), and their App Home lists
+only their team's drafts, reviews, decisions and pauses (`WorkflowBackend.home(team=...)`).
+A draft's team is the team it was submitted from, else its brand's workspace; a draft with
+neither (one workspace) is anyone's, as before.
 """
 
 from __future__ import annotations
@@ -177,5 +179,20 @@ class TeamBackend:
             key=key,
         )
 
-    def home(self, user: str) -> HomeData:
-        return self.inner.home(user)
+    # -- brands of another workspace are not paused or resumed from here ------------------------
+    def pause(self, brand_id: str, *, actor: str, reason: str) -> Mapping[str, Any]:
+        if not self._offered(self._workspace_of(brand_id)):
+            raise NotPermitted(NOT_HERE.format(brand=brand_id))
+        result: Mapping[str, Any] = self.inner.pause(brand_id, actor=actor, reason=reason)
+        return result
+
+    def resume(self, brand_id: str, *, actor: str) -> Mapping[str, Any]:
+        if not self._offered(self._workspace_of(brand_id)):
+            raise NotPermitted(NOT_HERE.format(brand=brand_id))
+        result: Mapping[str, Any] = self.inner.resume(brand_id, actor=actor)
+        return result
+
+    def home(self, user: str, team: str | None = None) -> HomeData:
+        # the tab of the team the user opened it in, never another's (the argument is ignored:
+        # a listener cannot widen its own team)
+        return self.inner.home(user, team=self.team)

@@ -21,6 +21,8 @@ def state_value(view: Mapping[str, Any], block_id: str) -> Any:
             return (element.get("selected_option") or {}).get("value")
         if kind == "datepicker":
             return element.get("selected_date")
+        if kind == "datetimepicker":  # seconds since the epoch
+            return element.get("selected_date_time")
         if kind == "users_select":
             return element.get("selected_user")
         if kind == "checkboxes":

@@ -109,6 +109,7 @@ def _review_request(p: Mapping[str, Any]) -> dict[str, Any]:
         stage=stage,
         earlier=_earlier(p),
         banner=render_timers.banner(p.get("banner")),
+        publish_at=p.get("publish_at"),
     )
 
 

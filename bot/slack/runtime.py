@@ -23,7 +23,7 @@ from bot.guidelines.loader import GuidelineStore
 from bot.slack.app import build_client, create_app
 from bot.slack.dispatcher import Dispatcher
 from bot.slack.endpoint import SlackEndpoint
-from bot.slack.oauth import TeamClients, check_mode, oauth_settings
+from bot.slack.oauth import TeamClients, Uninstalls, check_mode, oauth_settings
 from bot.slack.outbox_store import WorkflowOutbox, outbox_health
 from bot.slack.reporting import ReportDesk
 from bot.slack.server import HttpServer, Limits
@@ -108,6 +108,7 @@ class Runtime:
                     notify_outbox=dispatcher.notify,
                     executor=executor,
                     oauth_settings=oauth,
+                    on_uninstalled=Uninstalls(db, clients, many=oauth is not None),
                 )
             except (BoltError, OSError) as err:  # Slack went away between the probe and Bolt's
                 dispatcher.close()

@@ -26,11 +26,18 @@ class Services:
     backend: Backend
     #: wakes the outbox dispatcher after a service call may have queued messages
     notify: Callable[[], None] = lambda: None
+    #: the app was uninstalled from a team, or its bot token revoked (oauth.Uninstalls): stop
+    #: delivering there; returns how many queued messages were given up
+    uninstalled: Callable[[str | None], int] = lambda team: 0
 
     def for_team(self, team: str | None) -> Services:
         """The same services, with the backend limited to what Slack team `team` may see and do
         (oauth_scope.py); the backend itself stays shared."""
-        return Services(backend=TeamBackend(self.backend, team), notify=self.notify)
+        return Services(
+            backend=TeamBackend(self.backend, team),
+            notify=self.notify,
+            uninstalled=self.uninstalled,
+        )
 
     def __copy__(self) -> Services:
         return self

@@ -130,7 +130,7 @@ class WorkflowBackend:
         """The brand's `workspace:` (None: any workspace, or no such brand)."""
         try:
             return self.store.get(brand_id).workspace
-        except GuidelineError:
+        except (GuidelineError, UnknownBrand):  # the call it guards refuses it, clearly
             return None
 
     def check(
@@ -174,6 +174,7 @@ class WorkflowBackend:
                 sponsored=request.sponsored,
                 context=request.context,
                 notes=request.notes,
+                publish_at=request.publish_at,
                 idempotency_key=request.idempotency_key or None,
                 origin=dict(request.origin),
             )
@@ -315,10 +316,19 @@ class WorkflowBackend:
             verdict=str(row["verdict"]),
         )
 
-    def home(self, user: str) -> HomeData:
-        mine = [self._summary(r) for r in self.service.list(submitter=user, limit=20)]
-        pending = [self._summary(r) for r in self.service.list(approver=user, limit=20)]
+    def home(self, user: str, team: str | None = None) -> HomeData:
+        """`user`'s Home tab; with `team` (the Slack team they opened it in) only what that
+        team may see: its drafts and those of no team, brands offered there (a brand of another
+        `workspace:` is neither listed, nor audited, nor its pause shown), decisions on them."""
         brands = self._brands()
+        if team is not None:
+            foreign = [g.brand_id for g in brands if g.workspace not in (None, team)]
+            brands = [g for g in brands if g.workspace in (None, team)]
+        else:
+            foreign = []
+        scope: dict[str, Any] = {"team": team, "foreign_brands": foreign}
+        mine = [self._summary(r) for r in self.service.list(submitter=user, limit=20, **scope)]
+        pending = [self._summary(r) for r in self.service.list(approver=user, limit=20, **scope)]
         audited = [g.brand_id for g in brands if user in g.auditors]
         time = self._home_time(user, brands, mine, pending)
         if not audited:
@@ -326,7 +336,7 @@ class WorkflowBackend:
         return HomeData(
             my_drafts=tuple(mine),
             pending=tuple(pending),
-            decisions=tuple(self._latest_decisions(audited)),
+            decisions=tuple(self._latest_decisions(audited, team=team)),
             audit=self.audit_status(),
             **time,
         )
@@ -365,7 +375,9 @@ class WorkflowBackend:
         people = (u for g in mine for u in sorted(brand_approvers(g)))
         return [u for u in dict.fromkeys(people) if u != user]
 
-    def _latest_decisions(self, brands: list[str], limit: int = 15) -> list[DecisionInfo]:
+    def _latest_decisions(
+        self, brands: list[str], limit: int = 15, team: str | None = None
+    ) -> list[DecisionInfo]:
         return [
             DecisionInfo(
                 draft_id=str(d.draft_id),
@@ -376,7 +388,7 @@ class WorkflowBackend:
                 at=d.at,
                 comment=d.reason,
             )
-            for d in self.service.latest_decisions(brands, limit)
+            for d in self.service.latest_decisions(brands, limit, team)
         ]
 
     def audit_status(self) -> AuditStatus:

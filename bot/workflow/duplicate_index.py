@@ -22,8 +22,14 @@ Reading "only what is new" must not skip a row that commits late:
   rows already held (sent as a list, normally a handful), so a late commit is found and nothing is
   added twice.
 
-The `signature_bands` rows `record_revision` still writes are no longer read (the index keys
-bands itself, from the signatures); dropping them is a later migration.
+The first check of a brand is bounded: loading 100,000 rows into memory takes seconds, so a
+brand whose window holds more than `inline_rows` rows is not loaded in the check's path. That
+check (and every one until the load lands) is answered from the database by its LSH band keys
+(`signature_bands`, which `record_revision` writes beside each signature: one lookup on the
+covering index, then the candidates' signatures only), while a background thread loads the
+window; once installed, checks answer from memory and refresh as above. Both paths compare the
+same candidates with the same exact test, so they answer the same. `audit reconcile` reads the
+band rows too.
 
 Memory: rows older than the longest window asked for are dropped (whole segments); beyond
 `max_rows` over all brands, the least recently checked brands are dropped (and reloaded when
@@ -32,6 +38,7 @@ checked again). Thread-safe: one lock per brand around refresh and search.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -40,7 +47,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Row, bindparam, func, insert, select, text
+from sqlalchemy import Row, bindparam, func, insert, literal, select, text
 from sqlalchemy.orm import Session
 
 from bot.engine.near_duplicates import (
@@ -54,6 +61,8 @@ from bot.engine.near_duplicates import (
 )
 from models import RevisionSignature, SignatureBand, utcnow
 from models.db import Database
+
+log = logging.getLogger(__name__)
 
 
 def record_revision(
@@ -99,7 +108,11 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: rows held in memory over all brands (about 1 KB each) before the least recently checked brands
 #: are dropped; the brand being checked is always kept whole
 DEFAULT_MAX_ROWS = 500_000
+#: a brand's window of at most this many rows is loaded within its first check (tens of ms);
+#: a larger one is loaded in the background while checks ask the database by band
+DEFAULT_INLINE_ROWS = 5_000
 _signatures = RevisionSignature.__table__
+_bands = SignatureBand.__table__
 _COLUMNS = (
     _signatures.c.revision_id,
     _signatures.c.draft_id,
@@ -141,8 +154,51 @@ ORDER BY s.revision_id
 """
 _PG_LOAD = text(_PG_TEMPLATE.format(condition="created_at >= :since"))
 _PG_NEWER = text(
-    _PG_TEMPLATE.format(condition="txid >= :floor AND revision_id <> ALL(CAST(:held AS integer[]))")
+    _PG_TEMPLATE.format(
+        condition="txid >= :floor AND created_at >= :since"
+        " AND revision_id <> ALL(CAST(:held AS integer[]))"
+    )
 )
+
+
+# Is the brand's window larger than `inline_rows`? An index-only probe of (brand, created_at).
+_WINDOW_EXCEEDS = (
+    select(literal(1))
+    .select_from(_signatures)
+    .where(
+        _signatures.c.brand_id == bindparam("brand"), _signatures.c.created_at >= bindparam("since")
+    )
+    .offset(bindparam("rows"))
+    .limit(1)
+)
+# The window's rows sharing a band key with the query (covering index on signature_bands), the
+# latest `cap` of them (revision ids grow with arrival, as in memory).
+_BY_BANDS = (
+    select(*_COLUMNS)
+    .where(
+        _signatures.c.revision_id.in_(
+            select(_bands.c.revision_id).where(
+                _bands.c.brand_id == bindparam("brand"),
+                _bands.c.band_key.in_(bindparam("keys", expanding=True)),
+                _bands.c.created_at >= bindparam("since"),
+            )
+        ),
+        _signatures.c.draft_id != bindparam("exclude"),
+    )
+    .order_by(_signatures.c.revision_id.desc())
+    .limit(bindparam("cap"))
+)
+
+
+@dataclass(eq=False)
+class _Loaded:
+    """A brand's window read from the database, with where that reading stands."""
+
+    index: BrandIndex
+    since: float
+    after: int = 0
+    floor: int = 0
+    held: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass(eq=False)
@@ -161,6 +217,13 @@ class _BrandCache:
     #: transactions at or after it (revision id -> txid): read again, skipped by id
     floor: int = 0
     held: dict[int, int] = field(default_factory=dict)
+    #: the background load under way, if any
+    loader: threading.Thread | None = None
+
+    def install(self, loaded: _Loaded) -> None:
+        self.index = loaded.index
+        self.complete_from = loaded.since
+        self.after, self.floor, self.held = loaded.after, loaded.floor, loaded.held
 
 
 class DatabaseHistory:
@@ -173,11 +236,18 @@ class DatabaseHistory:
         *,
         max_rows: int = DEFAULT_MAX_ROWS,
         candidate_cap: int = CANDIDATE_CAP,
+        inline_rows: int = DEFAULT_INLINE_ROWS,
+        background: bool = True,
     ) -> None:
+        """`background=False`: a window larger than `inline_rows` is never loaded into
+        memory, every check of that brand asks the database by band (for tests, and for
+        processes that must keep memory flat)."""
         self.db = db
         self._clock = clock
         self.max_rows = max_rows
         self.candidate_cap = candidate_cap
+        self.inline_rows = inline_rows
+        self.background = background
         self._brands: OrderedDict[str, _BrandCache] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -188,6 +258,15 @@ class DatabaseHistory:
         """How many rows of the brand are in memory (for tests and monitoring)."""
         cache = self._brands.get(brand_id)
         return len(cache.index) if cache is not None and cache.index is not None else 0
+
+    def wait_loaded(self, brand_id: str, timeout: float | None = None) -> bool:
+        """Wait for the brand's background load, if one is under way; True once none is."""
+        cache = self._brands.get(brand_id)
+        loader = cache.loader if cache is not None else None
+        if loader is not None:
+            loader.join(timeout)
+            return not loader.is_alive()
+        return True
 
     def query(
         self,
@@ -209,7 +288,10 @@ class DatabaseHistory:
         with cache.lock:
             try:
                 if cache.index is None or floor < cache.complete_from:
-                    self._load(cache, brand_id, since)
+                    if cache.loader is not None or self._window_exceeds(brand_id, since):
+                        self._start_loading(cache, brand_id, since)
+                        return self._by_bands(brand_id, sig, since, min_similarity, exclude_draft)
+                    cache.install(self._read_window(brand_id, since))
                 else:
                     self._refresh(cache, brand_id)
             except BaseException:
@@ -229,27 +311,86 @@ class DatabaseHistory:
 
     # ------------------------------------------------------------------ reading the database
 
-    def _load(self, cache: _BrandCache, brand_id: str, since: datetime) -> None:
+    def _read_window(self, brand_id: str, since: datetime) -> _Loaded:
         """The brand's rows created at or after `since`, into a new index."""
         params = {"brand": brand_id, "since": since}
+        loaded = _Loaded(BrandIndex(), since.timestamp())
         with self.db.read_engine.connect() as conn:
             if conn.dialect.name == "postgresql":
                 rows = conn.execute(_PG_LOAD, params).all()
                 horizon = int(rows[0].horizon)
                 rows = [r for r in rows if r.revision_id is not None]
-                cache.floor = horizon
-                cache.held = {
+                loaded.floor = horizon
+                loaded.held = {
                     r.revision_id: r.txid for r in rows if r.txid is not None and r.txid >= horizon
                 }
             else:
                 with conn.begin():  # one snapshot for both statements
                     highest = conn.execute(_SQLITE_HIGHEST, params).scalar()
                     rows = conn.execute(_SQLITE_LOAD, params).all()
-                cache.after = highest or 0
+                loaded.after = highest or 0
+        _add(loaded.index, rows, bulk=True)
+        return loaded
+
+    def _window_exceeds(self, brand_id: str, since: datetime) -> bool:
+        with self.db.read_engine.connect() as conn:
+            found = conn.execute(
+                _WINDOW_EXCEEDS, {"brand": brand_id, "since": since, "rows": self.inline_rows}
+            ).first()
+        return found is not None
+
+    def _start_loading(self, cache: _BrandCache, brand_id: str, since: datetime) -> None:
+        """Load the window in a background thread (once at a time per brand; the caller holds
+        `cache.lock`). The load's own reading position comes with it, so the first refresh
+        after it is installed reads whatever committed meanwhile."""
+        if not self.background or cache.loader is not None:
+            return
+
+        def load() -> None:
+            try:
+                loaded = self._read_window(brand_id, since)
+            except Exception:
+                log.warning("loading the duplicate index of %s failed", brand_id, exc_info=True)
+                loaded = None
+            with cache.lock:
+                cache.loader = None
+                if loaded is not None and (
+                    cache.index is None or loaded.since < cache.complete_from
+                ):
+                    cache.install(loaded)
+            if loaded is not None:
+                self._trim(keep=brand_id)
+
+        cache.loader = threading.Thread(
+            target=load, name=f"duplicate-index-{brand_id}", daemon=True
+        )
+        cache.loader.start()
+
+    def _by_bands(
+        self,
+        brand_id: str,
+        sig: Signature,
+        since: datetime,
+        min_similarity: float,
+        exclude_draft: str | None,
+    ) -> list[Similar]:
+        """The check answered from the database: the window's rows sharing a band key with the
+        signature, compared exactly like the in-memory index does (same candidates, same cap)."""
+        params = {
+            "brand": brand_id,
+            "keys": list(sig.bands),
+            "since": since,
+            # No draft has id -1: every row passes when there is nothing to exclude.
+            "exclude": int(exclude_draft) if exclude_draft and exclude_draft.isdigit() else -1,
+            "cap": self.candidate_cap,
+        }
+        with self.db.read_engine.connect() as conn:
+            rows = conn.execute(_BY_BANDS, params).all()
         index = BrandIndex()
-        _add(index, rows, bulk=True)
-        cache.index = index
-        cache.complete_from = since.timestamp()
+        _add(index, rows[::-1], bulk=True)  # oldest first: arrival order, as in memory
+        return index.search(
+            sig.minhash, since.timestamp(), min_similarity, exclude_draft, cap=self.candidate_cap
+        )
 
     def _refresh(self, cache: _BrandCache, brand_id: str) -> None:
         """The rows committed since the last read: one indexed query."""
@@ -258,7 +399,14 @@ class DatabaseHistory:
             if conn.dialect.name == "postgresql":
                 rows = conn.execute(
                     _PG_NEWER,
-                    {"brand": brand_id, "floor": cache.floor, "held": list(cache.held)},
+                    {
+                        "brand": brand_id,
+                        "floor": cache.floor,
+                        # rows older than what is held (the horizon may be far back on a busy
+                        # server): a longer window reloads anyway
+                        "since": datetime.fromtimestamp(cache.complete_from, UTC),
+                        "held": list(cache.held),
+                    },
                 ).all()
                 horizon = int(rows[0].horizon)
                 rows = [r for r in rows if r.revision_id is not None]

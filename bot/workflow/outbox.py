@@ -383,3 +383,20 @@ def pending_count(db: Database) -> int:
             )
             or 0
         )
+
+
+def give_up_team(db: Database, team: str | None, error: str) -> int:
+    """Move every pending message of Slack team `team` (None: of every team, the one token of
+    a single workspace) to the dead letter with `error`: the app was uninstalled there or its
+    bot token revoked, so no retry can deliver them. Returns how many; `retry` requeues one
+    once the app is installed again. A message being delivered right now keeps its outcome."""
+    stmt = update(OutboxMessage).where(
+        OutboxMessage.delivered_at.is_(None), OutboxMessage.next_attempt_at.is_not(None)
+    )
+    if team is not None:
+        stmt = stmt.where(OutboxMessage.team_id == team)
+    with db.transaction() as session:
+        result = session.execute(
+            stmt.values(next_attempt_at=None, claim_token=None, last_error=error[:2000])
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

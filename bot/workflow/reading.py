@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from bot.audit.chain import format_time
 from bot.workflow.context import find_draft
@@ -17,6 +17,16 @@ from bot.workflow.states import State
 from models import Decision, Draft, ReviewStage, Revision, StageApprover
 from models import review as rv
 from models.db import Database
+
+
+def _of_team(team: str, foreign_brands: builtins.list[str]) -> ColumnElement[bool]:
+    """Drafts Slack team `team` may see: its own, and those of no team (one workspace, the CLI)
+    unless their brand now lives in another workspace (`foreign_brands`), as
+    `bot.slack.oauth_scope.TeamBackend` decides for a single draft."""
+    unscoped: ColumnElement[bool] = Draft.team_id.is_(None)
+    if foreign_brands:
+        unscoped = and_(unscoped, Draft.brand_id.not_in(foreign_brands))
+    return or_(Draft.team_id == team, unscoped)
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,8 @@ class Reading:
         submitter: str | None = None,
         approver: str | None = None,
         limit: int = 100,
+        team: str | None = None,
+        foreign_brands: builtins.list[str] | None = None,
     ) -> list[dict[str, Any]]:
         if state is not None and state not in set(State):
             raise InvalidRequest(f"unknown state {state!r}; one of: {', '.join(State)}")
@@ -84,6 +96,8 @@ class Reading:
             stmt = stmt.where(Draft.submitter == submitter)
         if approver:
             stmt = stmt.where(Draft.state == State.IN_REVIEW, Draft.id.in_(_waiting_on(approver)))
+        if team is not None:
+            stmt = stmt.where(_of_team(team, foreign_brands or []))
         with self.db.reading() as session:
             return [
                 {
@@ -111,16 +125,20 @@ class Reading:
             return {s: int(n) for s, n in session.execute(stmt).all()}
 
     def latest_decisions(
-        self, brands: builtins.list[str], limit: int = 15
+        self, brands: builtins.list[str], limit: int = 15, team: str | None = None
     ) -> builtins.list[DecisionRecord]:
-        """People's latest decisions on those brands' drafts, newest first."""
+        """People's latest decisions on those brands' drafts, newest first (of `team`'s
+        drafts and drafts of no team, when `team` is given)."""
+        stmt = (
+            select(Decision, Draft.brand_id)
+            .join(Draft, Draft.id == Decision.draft_id)
+            .where(Draft.brand_id.in_(brands))
+        )
+        if team is not None:
+            stmt = stmt.where(_of_team(team, []))
         with self.db.reading() as session:
             rows = session.execute(
-                select(Decision, Draft.brand_id)
-                .join(Draft, Draft.id == Decision.draft_id)
-                .where(Draft.brand_id.in_(brands))
-                .order_by(Decision.created_at.desc(), Decision.id.desc())
-                .limit(limit)
+                stmt.order_by(Decision.created_at.desc(), Decision.id.desc()).limit(limit)
             ).all()
         return [
             DecisionRecord(

@@ -324,19 +324,28 @@ class WorkflowService:
         submitter: str | None = None,
         approver: str | None = None,
         limit: int = 100,
+        team: str | None = None,
+        foreign_brands: builtins.list[str] | None = None,
     ) -> list[dict[str, Any]]:
-        """Newest first. `approver` keeps drafts waiting on that user's decision."""
+        """Newest first. `approver` keeps drafts waiting on that user's decision; `team` keeps
+        that Slack team's drafts and those of no team (except of `foreign_brands`)."""
         return self._reading.list(
-            state=state, brand=brand, submitter=submitter, approver=approver, limit=limit
+            state=state,
+            brand=brand,
+            submitter=submitter,
+            approver=approver,
+            limit=limit,
+            team=team,
+            foreign_brands=foreign_brands,
         )
 
     def counts(self, *, brand: str | None = None) -> dict[str, int]:
         return self._reading.counts(brand=brand)
 
     def latest_decisions(
-        self, brands: builtins.list[str], limit: int = 15
+        self, brands: builtins.list[str], limit: int = 15, team: str | None = None
     ) -> builtins.list[DecisionRecord]:
-        return self._reading.latest_decisions(brands, limit)
+        return self._reading.latest_decisions(brands, limit, team)
 
 
 def run_timers(service: WorkflowService, now: datetime | None = None) -> dict[str, int]:

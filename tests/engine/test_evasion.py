@@ -236,3 +236,20 @@ def test_chunk_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         assert norm_module._PLAIN_CHUNKS <= norm_module._QUIET_CHUNKS
     assert max(sizes) == 5  # filled up to the bound, emptied, filled again
     assert min(sizes[10:]) < 5
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hi, I can help",  # a lone letter before a word: the separated-letters scan, no match
+        "a b c guarantee",  # three lone letters: joined
+        "see you at 10am",  # a digit beside a letter: read as letters
+        "https://t.co/a1b2 thanks",  # digits beside letters inside a link only: left alone
+        "gu4r4nt33d fr@ud",
+        "plain words only.",
+        "tab\tand\x01control",
+    ],
+)
+def test_ascii_substring_pretests_agree_with_the_slow_version(text: str) -> None:
+    # The ASCII path decides with substring scans whether any disguise test must run.
+    assert normalize(text).text == _normalize_without_shortcuts(text)[0]

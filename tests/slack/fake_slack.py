@@ -38,6 +38,9 @@ test instead of passing silently. Each rule and where it comes from (sections of
   or `invalid_code` for an unknown, already used (codes work once) or expired code (10 minutes);
   it hands out a bot token of that team. Every call records the `team` of its token (tokens not
   issued here: the default TEAM_ID), and auth.test answers for the token's team.
+  `uninstall(team)` is a workspace removing the app: its tokens stop working
+  (reference/methods/chat.postMessage "Errors": `account_inactive`, "Authentication token is for
+  a deleted user or workspace when using a bot token"), as every method answers then.
 * message metadata and history (reference/methods/chat.postMessage `metadata`;
   conversations.history / conversations.replies `include_all_metadata`): metadata needs an
   `event_type` string and an `event_payload` object (else `invalid_metadata_format`); history
@@ -260,6 +263,8 @@ class FakeSlack:
         self._oauth_apps: dict[str, str] = {}
         self._codes: dict[str, _Code] = {}
         self._used_codes: set[str] = set()
+        #: tokens of teams that uninstalled the app
+        self.revoked: set[str] = set()
         self._drops: list[_Fault] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -362,6 +367,11 @@ class FakeSlack:
         with self._cond:
             self._codes[code] = _Code(team, team_name or team, user, self.clock())
         return code
+
+    def uninstall(self, team: str) -> None:
+        """`team` removed the app: every token issued to it is dead from now on."""
+        with self._cond:
+            self.revoked |= {token for token, owner in self.tokens.items() if owner == team}
 
     def team_of(self, headers: dict[str, str]) -> str:
         token = headers.get("Authorization", "").removeprefix("Bearer ")
@@ -479,6 +489,8 @@ class FakeSlack:
                 status, body = 200, self._oauth_access(params, headers, now)
             elif not headers.get("Authorization", "").startswith("Bearer xoxb-"):
                 status, body = 200, {"ok": False, "error": "not_authed"}
+            elif headers.get("Authorization", "").removeprefix("Bearer ") in self.revoked:
+                status, body = 200, {"ok": False, "error": "account_inactive"}
             elif (wait := self._rate_limited(method, params, now)) is not None:
                 self.limits_hit += 1
                 status, body = 429, {"ok": False, "error": "ratelimited"}

@@ -215,16 +215,16 @@ class SignedClient:
             **kw,
         )
 
-    def event(self, event: dict[str, Any], **kw: Any) -> Response:
+    def event(self, event: dict[str, Any], *, team: str = TEAM_ID, **kw: Any) -> Response:
         body = {
             "token": "legacy-unused",
-            "team_id": TEAM_ID,
+            "team_id": team,
             "api_app_id": APP_ID,
             "event": event,
             "type": "event_callback",
             "event_id": unique("Ev"),
             "event_time": int(time.time()),
-            "authorizations": [{"team_id": TEAM_ID, "user_id": "UBOTBRAND", "is_bot": True}],
+            "authorizations": [{"team_id": team, "user_id": "UBOTBRAND", "is_bot": True}],
         }
         return self.post(json.dumps(body).encode(), "application/json", **kw)
 
@@ -252,6 +252,8 @@ def fill_view(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
             entry = {"type": kind, "selected_option": option}
         elif kind == "datepicker":  # Slack sends the chosen day as `selected_date`
             entry = {"type": kind, "selected_date": value or element.get("initial_date")}
+        elif kind == "datetimepicker":  # ... a moment as `selected_date_time` (epoch seconds)
+            entry = {"type": kind, "selected_date_time": value or element.get("initial_date_time")}
         elif kind == "users_select":  # ... and the chosen person as `selected_user`
             entry = {"type": kind, "selected_user": value or element.get("initial_user")}
         elif kind == "checkboxes":

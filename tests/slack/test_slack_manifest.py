@@ -22,7 +22,11 @@ def test_manifest_matches_the_listeners() -> None:
     (shortcut,) = features["shortcuts"]
     assert (shortcut["type"], shortcut["callback_id"]) == ("message", ids.SHORTCUT_SUBMIT_MESSAGE)
     assert features["app_home"]["home_tab_enabled"] is True
-    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert settings["event_subscriptions"]["bot_events"] == [
+        "app_home_opened",
+        "app_uninstalled",  # bot/slack/listeners/events/installs.py
+        "tokens_revoked",
+    ]
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["socket_mode_enabled"] is True
     # The fewest scopes that work: commands, posting/updating its own messages, and finding a

@@ -19,7 +19,7 @@ from bot.engine.rules import RULE_TYPES
 from bot.guidelines.loader import GuidelineStore
 from bot.workflow import WorkflowService
 from bot.workflow.duplicate_index import DatabaseHistory
-from models import RevisionSignature
+from models import RevisionSignature, SignatureBand
 from models.db import Database
 
 BRAND = "dup"
@@ -208,6 +208,91 @@ def test_threads_checking_and_submitting_at_once(db: Database, brands: Path) -> 
     assert history.held(BRAND) == threads  # the last reply was checked before it was recorded
 
 
+def _history_rows() -> list[tuple]:
+    """Copies of one reply (some revised, one outside the window), other replies, another brand."""
+    rows: list[tuple] = [
+        (i, i, copy_for(f"N{i}"), T0 - timedelta(hours=50 - i)) for i in range(1, 9)
+    ]
+    rows += [(9, 3, copy_for("N3") + " Sorry again.", T0 - timedelta(hours=1))]  # revision
+    rows += [(10, 10, REPLY_ANNA, T0 - timedelta(days=40))]  # older than the window
+    rows += [(11, 11, GENUINE, T0 - timedelta(hours=2))]
+    rows += [(12, 12, REPLY_ANNA, T0 - timedelta(hours=2), "other")]
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("window", "exclude", "cap"),
+    [
+        (WINDOW, None, 2000),
+        (timedelta(days=60), None, 2000),
+        (WINDOW, "3", 2000),
+        (WINDOW, None, 3),
+    ],
+)
+def test_the_database_lookup_by_band_answers_like_memory(
+    db: Database, window: timedelta, exclude: str | None, cap: int
+) -> None:
+    """A large window is answered from the database by band keys: the same drafts, the same
+    similarities, the same window, exclusion and cap as the in-memory index."""
+    _insert_signatures(db, _history_rows())
+    clock = Clock()
+    in_memory = DatabaseHistory(db, clock, candidate_cap=cap)
+    by_bands = DatabaseHistory(db, clock, candidate_cap=cap, inline_rows=2, background=False)
+    for text_ in (REPLY_MARCO, GENUINE, copy_for("Zed") + " Sorry again."):
+        sig = signature(text_)
+        expected = in_memory.query(BRAND, sig, T0 - window, 0.8, exclude)
+        assert expected  # the case is not empty
+        assert by_bands.query(BRAND, sig, T0 - window, 0.8, exclude) == expected
+    assert in_memory.held(BRAND) > 0
+    assert by_bands.held(BRAND) == 0  # nothing loaded into memory
+
+
+def test_a_large_window_loads_in_the_background_and_misses_nothing(db: Database) -> None:
+    """The first check of a large brand does not wait for its load; what commits while (or
+    after) the background load runs is found by the checks after it."""
+    _insert_signatures(db, _history_rows())
+    clock = Clock()
+    history = DatabaseHistory(db, clock, inline_rows=2)
+    sig = signature(REPLY_MARCO)
+    first = history.query(BRAND, sig, T0 - WINDOW, 0.8)
+    assert sorted(int(s.draft_id) for s in first) == list(range(1, 9))
+    assert history.wait_loaded(BRAND, timeout=60)
+    assert history.held(BRAND) == 10  # the window of the brand: 11 rows but one too old
+    _insert_signatures(db, [(13, 13, copy_for("Late"), T0)])
+    found = history.query(BRAND, sig, T0 - WINDOW, 0.8)
+    assert sorted(int(s.draft_id) for s in found) == [*range(1, 9), 13]
+    assert history.held(BRAND) == 11
+    # a longer window than the one loaded: answered from the database again, then reloaded
+    (old,) = [
+        s for s in history.query(BRAND, sig, T0 - timedelta(days=60), 0.8) if s.draft_id == "10"
+    ]
+    assert old.similarity >= 0.8
+    assert history.wait_loaded(BRAND, timeout=60)
+    assert history.held(BRAND) == 12
+
+
+def test_a_failed_background_load_is_retried(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    _insert_signatures(db, _history_rows())
+    history = DatabaseHistory(db, Clock(), inline_rows=2)
+    real = history._read_window
+    calls: list[str] = []
+
+    def failing_once(brand_id: str, since: object) -> object:
+        calls.append(brand_id)
+        if len(calls) == 1:
+            raise RuntimeError("connection lost")
+        return real(brand_id, since)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(history, "_read_window", failing_once)
+    sig = signature(REPLY_MARCO)
+    assert len(history.query(BRAND, sig, T0 - WINDOW, 0.8)) == 8
+    assert history.wait_loaded(BRAND, timeout=60)
+    assert history.held(BRAND) == 0
+    assert len(history.query(BRAND, sig, T0 - WINDOW, 0.8)) == 8  # by band, and loads again
+    assert history.wait_loaded(BRAND, timeout=60)
+    assert history.held(BRAND) == 10 and len(calls) == 2
+
+
 # ------------------------------------------------------------------ helpers
 
 
@@ -227,6 +312,21 @@ def _write(conn: object, rows: list[tuple]) -> None:
                 "minhash": signature(row[2]).to_bytes(),
             }
             for row in rows
+        ],
+    )
+    # and their band keys, as `record_revision` writes them (the lookup by band reads them)
+    conn.execute(  # type: ignore[attr-defined]
+        insert(SignatureBand),
+        [
+            {
+                "revision_id": row[0],
+                "band": band,
+                "band_key": key,
+                "brand_id": row[4] if len(row) > 4 else BRAND,
+                "created_at": row[3],
+            }
+            for row in rows
+            for band, key in enumerate(signature(row[2]).bands)
         ],
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
@@ -30,7 +32,21 @@ def submission_errors(svc: Services, user: str, view: dict[str, Any]) -> dict[st
         errors[ids.BLOCK_CONTEXT] = (
             "Paste the message this reply answers: replies are checked against it."
         )
+    planned = state_value(view, ids.BLOCK_PUBLISH_AT)
+    if planned is not None and publish_at_of(view) is None:
+        errors[ids.BLOCK_PUBLISH_AT] = "Choose a date and a time."
+    elif planned is not None and int(planned) <= time.time():
+        errors[ids.BLOCK_PUBLISH_AT] = "Choose a time in the future: this one has passed."
     return errors
+
+
+def publish_at_of(view: dict[str, Any]) -> datetime | None:
+    """The form's planned publication (Slack sends seconds since the epoch), None if unset."""
+    planned = state_value(view, ids.BLOCK_PUBLISH_AT)
+    try:
+        return datetime.fromtimestamp(int(planned), UTC) if planned is not None else None
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
 
 
 def ack_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
@@ -56,6 +72,7 @@ def run_submit(
             context=text_value(view, ids.BLOCK_CONTEXT) or None,
             sponsored="sponsored" in sponsored,
             notes=text_value(view, ids.BLOCK_NOTES) or None,
+            publish_at=publish_at_of(view),
             origin=metadata(view).get("origin") or {},
             idempotency_key=view_key(view),
         ),

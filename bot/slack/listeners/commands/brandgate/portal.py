@@ -15,8 +15,9 @@ from bot.slack.services import services_of
 from models import utcnow
 
 NOT_CONFIGURED = (
-    "The portal's address is not configured: ask the operator to set `PORTAL_URL` "
-    "(e.g. https://brandgate.example.com) and run `brandgate serve --http`."
+    "The portal's address is not configured: ask the operator to set "
+    "`BRANDGATE_PUBLIC_URL` (or `PORTAL_URL`) (e.g. https://brandgate.example.com) "
+    "and run `brandgate serve --http`."
 )
 
 
