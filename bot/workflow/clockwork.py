@@ -9,7 +9,6 @@ audit entry and its outbox messages: two runners, or one run twice, fire nothing
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -19,14 +18,17 @@ from sqlalchemy.orm import Session
 from bot.audit import events as ev
 from bot.audit.origin import acting_from, timer_origin
 from bot.guidelines.model import Guidelines, Sla
+from bot.workflow import outbox
 from bot.workflow.away_periods import away_users
-from bot.workflow.banners import overdue_banner, update_requests
+from bot.workflow.banners import overdue_banner, pause_banner, stored_requests, update_requests
 from bot.workflow.context import WorkflowContext, revision_of
 from bot.workflow.deadlines import Duration, stage_clock
 from bot.workflow.payloads import base_payload
+from bot.workflow.review_requests import request_key, request_payload
+from bot.workflow.snapshots import decision_json
 from bot.workflow.states import OPEN, State
 from bot.workflow.unit import UnitOfWork, Units
-from models import AwayPeriod, Decision, Draft, ReviewStage, Revision, StageApprover
+from models import AwayPeriod, BrandPause, Decision, Draft, ReviewStage, Revision, StageApprover
 from models import review as rv
 from models.base import as_utc
 from models.timers import ESCALATE, EXPIRE, REMINDER, WHOLE_DRAFT, Timer
@@ -130,6 +132,23 @@ def stage_deadlines(session: Session, draft_ids: list[int]) -> dict[int, datetim
     return {draft_id: as_utc(due) for draft_id, due in rows}
 
 
+def escalated_deadlines(
+    session: Session, draft_ids: list[int]
+) -> dict[tuple[int, int, int], datetime]:
+    """(draft, round, stage) -> deadline, for the stages whose escalation has fired: the
+    stages that are overdue (a request restored after a pause must say so again)."""
+    if not draft_ids:
+        return {}
+    rows = session.execute(
+        select(Timer.draft_id, Timer.review_round, Timer.stage, Timer.due_at).where(
+            Timer.draft_id.in_(draft_ids),
+            Timer.kind == ESCALATE,
+            Timer.fired_at.is_not(None),
+        )
+    )
+    return {(d, r, s): as_utc(due) for d, r, s, due in rows}
+
+
 class _Batch:
     """What the timers of one claim need, loaded in a handful of queries instead of a handful
     per timer: their drafts (locked, in id order so that two runners cannot deadlock), the
@@ -149,11 +168,12 @@ class _Batch:
             )
         }
         current = {(d.id, d.current_revision) for d in self.drafts.values()}
-        self.revisions = {
-            r.draft_id: r
+        # every revision: a member who joins at escalation is shown the diff from the last one
+        self.all_revisions = {
+            (r.draft_id, r.number): r
             for r in session.scalars(select(Revision).where(Revision.draft_id.in_(ids)))
-            if (r.draft_id, r.number) in current
         }
+        self.revisions = {d: r for (d, n), r in self.all_revisions.items() if (d, n) in current}
         rounds = {(d.id, d.review_round) for d in self.drafts.values()}
         self.stages: dict[int, list[ReviewStage]] = {}
         for stage in session.scalars(
@@ -162,30 +182,34 @@ class _Batch:
             if (stage.draft_id, stage.review_round) in rounds:
                 self.stages.setdefault(stage.draft_id, []).append(stage)
         stage_ids = [s.id for group in self.stages.values() for s in group]
-        self.decided: dict[int, set[str]] = {}
+        self.decisions: dict[int, list[Decision]] = {}
         if stage_ids:
-            for d in session.scalars(select(Decision).where(Decision.stage_id.in_(stage_ids))):
-                self.decided.setdefault(d.stage_id, set()).add(d.actor)
+            for d in session.scalars(
+                select(Decision)
+                .where(Decision.stage_id.in_(stage_ids))
+                .order_by(Decision.created_at, Decision.id)
+            ):
+                self.decisions.setdefault(d.stage_id, []).append(d)
+        self.decided = {sid: {d.actor for d in ds} for sid, ds in self.decisions.items()}
         self.away = away_users(session, uow.now)
+        self.pauses = {p.brand_id: p for p in session.scalars(select(BrandPause))}
         self.deadlines = {
             (t.draft_id, t.review_round, t.stage): t.due_at
             for t in session.scalars(
                 select(Timer).where(Timer.draft_id.in_(ids), Timer.kind == ESCALATE)
             )
         }
-
-
-#: sends review requests to users who joined a stage: (uow, draft, stage, brand name, users)
-AskFn = Callable[[UnitOfWork, Draft, ReviewStage, str, list[str]], None]
+        # the review requests that escalations mark "overdue", one query for the whole batch
+        escalating = {t.draft_id for t in timers if t.kind == ESCALATE}
+        self.requests = stored_requests(session, escalating)
 
 
 class Clockwork:
     """Fires due timers as of a given moment, a claimed batch per transaction."""
 
-    def __init__(self, ctx: WorkflowContext, offers: Any, ask: AskFn | None = None) -> None:
+    def __init__(self, ctx: WorkflowContext, offers: Any) -> None:
         self.ctx = ctx
         self.offers = offers
-        self.ask = ask
 
     def next_due(self) -> datetime | None:
         with self.ctx.db.reading() as session:
@@ -201,7 +225,7 @@ class Clockwork:
     def _fire_due(self, now: datetime) -> dict[str, int]:
         counts = {"reminded": 0, "escalated": 0, "expired": 0}
         units = Units(self.ctx.db, lambda: now, offers=self.offers)
-        run = _Run(self.ctx, self.ask)
+        run = _Run(self.ctx)
         while True:
             with units.begin() as uow:
                 due = list(
@@ -228,9 +252,8 @@ class Clockwork:
 class _Run:
     """Guidelines read once per brand per run (a run fires a thousand timers of a few brands)."""
 
-    def __init__(self, ctx: WorkflowContext, ask: AskFn | None = None) -> None:
+    def __init__(self, ctx: WorkflowContext) -> None:
         self.ctx = ctx
-        self.ask = ask
         self._guidelines: dict[str, Guidelines | None] = {}
 
     def guidelines(self, draft: Draft) -> Guidelines | None:
@@ -303,9 +326,9 @@ class _Firing:
         due = self.batch.deadlines.get((draft.id, timer.review_round, timer.stage))
         deadline = due.isoformat() if due is not None else None
         users = self._waiting_on(stage)
+        told = self._message(draft, stage, {"reminder": timer.n, "deadline": deadline})
         for user in users:
-            payload = self._message(draft, stage, {"reminder": timer.n, "deadline": deadline})
-            self.uow.notify(REMINDER_MESSAGE, user, draft, payload, f"t{timer.id}:{user}")
+            self.uow.notify(REMINDER_MESSAGE, user, draft, dict(told), f"t{timer.id}:{user}")
         self.uow.audit(
             REMINDED,
             "brandgate",
@@ -333,24 +356,29 @@ class _Firing:
                 else:
                     position += 1
                     seat = StageApprover(user_id=user, position=position, active=True)
-                    stage.approvers.append(seat)
+                    stage.approvers.append(seat)  # inserted with the batch's other seats
                     seated[user] = seat
                 added.append(user)
-        self.uow.session.flush()
         waiting = self._waiting_on(stage)
         deadline = timer.due_at.isoformat()
-        # Their original DMs now say "overdue"; the members who joined get the request itself.
-        update_requests(
-            self.uow, draft, stage, [u for u in waiting if u not in added], overdue_banner(deadline)
-        )
-        if added and self.run.ask is not None:
-            self.run.ask(
-                self.uow, draft, stage, g.brand if g is not None else draft.brand_id, added
+        pause = self.batch.pauses.get(draft.brand_id)
+        if pause is None:
+            # Their original DMs now say "overdue". While the brand is paused they keep saying
+            # "paused" (every approver message shows the pause); resuming restores "overdue".
+            update_requests(
+                self.uow,
+                draft,
+                stage,
+                [u for u in waiting if u not in added],
+                overdue_banner(deadline),
+                known=self.batch.requests,
             )
+        if added:  # the members who joined get the request itself
+            self._ask(draft, stage, [seated[u] for u in added], pause)
         extra = {"deadline": deadline, "added": added, "escalate_to": list(groups)}
-        for user in dict.fromkeys([*waiting, draft.submitter]):
-            payload = self._message(draft, stage, extra)
-            self.uow.notify(ESCALATED_MESSAGE, user, draft, payload, f"t{timer.id}:{user}")
+        told = self._message(draft, stage, extra)  # the same news for each (copied: each
+        for user in dict.fromkeys([*waiting, draft.submitter]):  # gets its own `offered`)
+            self.uow.notify(ESCALATED_MESSAGE, user, draft, dict(told), f"t{timer.id}:{user}")
         self.uow.audit(
             ev.ESCALATED,
             "brandgate",
@@ -359,6 +387,37 @@ class _Firing:
             guidelines_sha256=self._sha(draft),
         )
         return "escalated"
+
+    def _ask(
+        self, draft: Draft, stage: ReviewStage, seats: list[StageApprover], pause: BrandPause | None
+    ) -> None:
+        """Review requests for the seats who joined, as bot/workflow/reviews.py sends them,
+        from the batch's facts (no query)."""
+        g = self.run.guidelines(draft)
+        limits = g.platforms.get(draft.platform) if g is not None else None
+        rev = self.batch.revisions[draft.id]
+        previous = self.batch.all_revisions.get((draft.id, rev.number - 1))
+        earlier = [
+            decision_json(d, s)
+            for s in self._stages(draft)
+            if s.number < stage.number
+            for d in self.batch.decisions.get(s.id, [])
+        ]
+        banner = pause_banner(pause) if pause is not None else None
+        for seat in seats:
+            payload = request_payload(
+                draft,
+                rev,
+                g.brand if g is not None else draft.brand_id,
+                stage,
+                seat,
+                previous=previous,
+                earlier=earlier,
+                max_chars=limits.max_chars if limits is not None else None,
+                banner=banner,
+            )
+            key = request_key(stage, rev, seat.user_id)
+            self.uow.notify(outbox.REVIEW_REQUEST, seat.user_id, draft, payload, key)
 
     def _expire(self, draft: Draft, timer: Timer) -> str | None:
         uow = self.uow
@@ -378,9 +437,9 @@ class _Firing:
         uow.move(draft, State.EXPIRED)
         draft.current_stage = None
         extra = {"publish_at": draft.publish_at.isoformat()}
+        news = self._message(draft, None, extra)
         for user in sorted(told):
-            payload = self._message(draft, None, extra)
-            uow.notify(EXPIRED_MESSAGE, user, draft, payload, f"t{timer.id}:{user}")
+            uow.notify(EXPIRED_MESSAGE, user, draft, dict(news), f"t{timer.id}:{user}")
         uow.audit(EXPIRED, "brandgate", draft, extra, guidelines_sha256=self._sha(draft))
         return "expired"
 

@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 from bot.audit import events as ev
 from bot.audit.chain import format_time
 from bot.guidelines.model import Guidelines
-from bot.workflow.banners import pause_banner, update_requests
-from bot.workflow.context import WorkflowContext, required, round_stages, stage_decisions
+from bot.workflow.banners import overdue_banner, pause_banner, stored_requests, update_requests
+from bot.workflow.clockwork import escalated_deadlines
+from bot.workflow.context import WorkflowContext, required
 from bot.workflow.errors import InvalidTransition, NotAllowed
 from bot.workflow.states import OPEN, State
 from bot.workflow.unit import UnitOfWork, Units
-from models import BrandPause, Draft
+from models import BrandPause, Decision, Draft, ReviewStage
 from models import review as rv
 
 PAUSED = ev.PAUSED  # audit event and outbox kind
@@ -86,21 +87,49 @@ class Pausing:
 
     @staticmethod
     def _mark_requests(uow: UnitOfWork, brand: str, banner: dict[str, Any] | None) -> None:
-        """Every open review request of the brand shows the pause (or no longer does)."""
-        drafts = uow.session.scalars(
-            select(Draft)
-            .where(Draft.brand_id == brand, Draft.state == State.IN_REVIEW)
-            .order_by(Draft.id)
-        )
-        for draft in drafts:
-            for stage in round_stages(uow.session, draft):
-                if stage.state != rv.PENDING:
-                    continue
-                decided = {d.actor for d in stage_decisions(uow.session, stage)}
-                users = [
-                    a.user_id for a in stage.approvers if a.active and a.user_id not in decided
-                ]
-                update_requests(uow, draft, stage, users, banner)
+        """Every open review request of the brand shows the pause (banner), or no longer does
+        (None): then a request whose stage is overdue says "overdue" again, as it did before
+        the pause (or would have, had its deadline not passed during it). A handful of queries
+        for the whole brand, not a few per draft."""
+        session = uow.session
+        drafts = {
+            d.id: d
+            for d in session.scalars(
+                select(Draft)
+                .where(Draft.brand_id == brand, Draft.state == State.IN_REVIEW)
+                .order_by(Draft.id)
+            )
+        }
+        if not drafts:
+            return
+        ids = list(drafts)
+        stages = [
+            s
+            for s in session.scalars(
+                select(ReviewStage)
+                .where(ReviewStage.draft_id.in_(ids), ReviewStage.state == rv.PENDING)
+                .order_by(ReviewStage.draft_id, ReviewStage.number)
+            )
+            if s.review_round == drafts[s.draft_id].review_round
+        ]
+        decided: dict[int, set[str]] = {}
+        for stage_id, actor in session.execute(
+            select(Decision.stage_id, Decision.actor).where(
+                Decision.stage_id.in_([s.id for s in stages])
+            )
+        ):
+            decided.setdefault(stage_id, set()).add(actor)
+        overdue = escalated_deadlines(session, ids) if banner is None else {}
+        known = stored_requests(session, ids)
+        for stage in stages:
+            draft = drafts[stage.draft_id]
+            done = decided.get(stage.id, set())
+            users = [a.user_id for a in stage.approvers if a.active and a.user_id not in done]
+            shown = banner
+            due = overdue.get((draft.id, draft.review_round, stage.number))
+            if banner is None and due is not None:
+                shown = overdue_banner(due.isoformat())
+            update_requests(uow, draft, stage, users, shown, known=known)
 
     def _approver_only(self, brand: str, actor: str, what: str) -> Guidelines:
         g = self.ctx.guidelines.get(brand)

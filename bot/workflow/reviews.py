@@ -29,7 +29,7 @@ from bot.workflow.context import (
 )
 from bot.workflow.duplicate_index import record_revision
 from bot.workflow.pausing import pause_of
-from bot.workflow.payloads import base_payload, diff_payload
+from bot.workflow.review_requests import request_key, request_payload
 from bot.workflow.snapshots import build_view, decision_json
 from bot.workflow.states import State
 from bot.workflow.unit import UnitOfWork
@@ -306,16 +306,15 @@ class Reviews:
         for seat in stage.approvers:
             if not seat.active or (only is not None and seat.user_id not in only):
                 continue
-            payload = base_payload(draft, rev, brand_name, max_chars=max_chars)
-            payload.update(
-                stage=stage.number,
-                group=stage.group_name,
-                mode=stage.mode,
-                approvers=[a.user_id for a in stage.approvers if a.active],
-                override_reason=draft.override_reason,
-                diff=diff_payload(previous, rev),
+            payload = request_payload(
+                draft,
+                rev,
+                brand_name,
+                stage,
+                seat,
+                previous=previous,
                 earlier=earlier,
-                delegated_from=seat.delegated_from,
+                max_chars=max_chars,
                 banner=banner,
             )
             uow.notify(
@@ -323,7 +322,7 @@ class Reviews:
                 seat.user_id,
                 draft,
                 payload,
-                f"s{stage.id}:r{rev.number}:{seat.user_id}",
+                request_key(stage, rev, seat.user_id),
             )
 
     @staticmethod

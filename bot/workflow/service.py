@@ -59,13 +59,7 @@ class WorkflowService:
         self._deciding = Deciding(self.ctx, units, reviews)
         self._reading = Reading(db)
         self._pausing = Pausing(self.ctx, units)
-        self._clockwork = Clockwork(
-            self.ctx,
-            self.offered_actions,
-            lambda uow, draft, stage, brand, users: reviews.request_review(
-                uow, draft, stage, brand, only=set(users)
-            ),
-        )
+        self._clockwork = Clockwork(self.ctx, self.offered_actions)
         self._away = Away(self.ctx, units, reviews)
 
     @property

@@ -241,12 +241,16 @@ class Units:
         wanted = dict.fromkeys(m["draft_id"] for m in messages if m["draft_id"] is not None)
         drafts = [session.get(Draft, draft_id) for draft_id in wanted]  # loaded: no query
         views = build_views(session, [d for d in drafts if d is not None])
+        # one answer per recipient and draft: an escalation tells one person several things
+        offered: dict[tuple[int, str], list[str]] = {}
         for message in messages:
             draft_id = message["draft_id"]
             if draft_id is None:
                 continue  # about a brand, not a draft (a pause): nothing to offer
-            offered = self.offers(views[draft_id], message["recipient"])
-            message["payload"]["offered"] = sorted(offered)
+            who = (draft_id, message["recipient"])
+            if who not in offered:
+                offered[who] = sorted(self.offers(views[draft_id], message["recipient"]))
+            message["payload"]["offered"] = list(offered[who])
 
     def run(self, once: Once | None, body: Callable[[UnitOfWork], DraftView]) -> DraftView:
         """Run `body` in a unit of work, once per (actor, key): a repeat returns the first

@@ -136,3 +136,33 @@ def test_pause_shows_on_open_review_requests_while_it_lasts(slack: Harness) -> N
     slack.deliver()
     resumed = _updates(slack, BRAND1)[-1]
     assert "Paused" not in resumed and "needs your review" in resumed
+
+
+def test_reminder_dm_then_resume_restores_overdue(slack: Harness) -> None:
+    """A reminder DM names the draft, the wait and the deadline; an overdue request that the
+    pause marked "paused" says "Overdue" again once the brand resumes."""
+    (slack.settings.guidelines_dir / "timed.yml").write_text(
+        TIMED.replace("reminders: 0", "reminders: 1"), encoding="utf-8"
+    )
+    slack.client.command(ids.CMD_DRAFT, "timed x Dry on every trail.", user=SUBMITTER)
+    slack.deliver()
+    service = slack.runtime.backend.service
+    assert run_timers(service, datetime.now(UTC) + timedelta(hours=2, minutes=1))["reminded"] == 1
+    slack.clock.advance(2 * 3600 + 60)
+    slack.deliver()
+    reminder = next(c.rendered() for c in slack.dms(BRAND1) if "Reminder 1" in c.rendered())
+    assert "your decision is needed by" in reminder and "waiting 2h 01m" in reminder
+    assert "Dry on every trail." in reminder
+    assert run_timers(service, datetime.now(UTC) + timedelta(hours=5))["escalated"] == 1
+    slack.clock.advance(3 * 3600)
+    slack.deliver()
+    assert "Overdue" in _updates(slack, BRAND1)[-1]
+    _run(slack, "pause timed Product recall", BRAND2)
+    slack.deliver()
+    assert "Paused" in _updates(slack, BRAND1)[-1]
+    _run(slack, "resume timed", BRAND2)
+    slack.deliver()
+    for approver in (BRAND1, BRAND2, LEGAL):
+        restored = _updates(slack, approver)[-1]
+        assert "Overdue" in restored and "Paused" not in restored, approver
+        assert "Approve" in restored

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from timerhelpers import T0, TIMED, run_in_process
 from wfhelpers import CLEAN, assert_chain_ok, audit_events, outbox_rows
 
@@ -226,3 +226,84 @@ def test_cli_timers_run(
     assert json.loads(capsys.readouterr().out) == {"reminded": 0, "escalated": 0, "expired": 0}
     assert main(["timers", "run", "--now", "later"]) == 2
     assert "--now: 'later' is not an ISO-8601 time" in capsys.readouterr().err
+
+
+def _latest_banners(db: Database, draft: int) -> dict[str, dict | None]:
+    """Each approver's review request as it now reads: the banner of its latest update."""
+    shown: dict[str, dict | None] = {}
+    for m in outbox_rows(db, draft):
+        if m.kind in ("review_request", "review_update"):
+            shown[m.recipient] = m.payload["banner"]
+    return shown
+
+
+def test_joining_member_gets_the_request_routing_would_send(
+    timed: WorkflowService, db: Database
+) -> None:
+    draft = _submit(timed)
+    run_timers(timed, T0 + 24 * H)
+    requests = {m.recipient: m for m in outbox_rows(db, draft) if m.kind == "review_request"}
+    joined, routed = requests["UBACKUP1"].payload, requests["UBRAND1"].payload
+    assert requests["UBACKUP1"].dedupe_key.startswith("review_request:s")
+    assert joined["approvers"] == ["UBRAND1", "UBRAND2", "UBACKUP1"]
+    assert set(joined) == set(routed)
+    same = set(routed) - {"approvers", "offered", "state"}
+    assert {k: joined[k] for k in same} == {k: routed[k] for k in same}
+    assert "decide" in joined["offered"]  # the buttons: the new member may decide
+
+
+def test_resume_restores_overdue_on_requests_overdue_before_or_during_the_pause(
+    timed: WorkflowService, db: Database, clock: Clock
+) -> None:
+    before = _submit(timed)  # deadline T0+24h: overdue before the pause
+    clock.now = T0 + 10 * H
+    during = _submit(timed)  # deadline T0+34h: passes while the brand is paused
+    clock.now = T0 + 20 * H
+    on_time = _submit(timed)  # deadline T0+44h: not overdue when the pause ends
+    assert run_timers(timed, T0 + 24 * H)["escalated"] == 1
+    overdue = {"kind": "overdue", "deadline": (T0 + 24 * H).isoformat()}
+    assert _latest_banners(db, before)["UBACKUP1"] is None  # joined: asked, not yet late
+    assert _latest_banners(db, before)["UBRAND1"] == overdue
+
+    clock.now = T0 + 25 * H
+    timed.pause("timed", actor="UBRAND1", reason="recall")
+    for draft in (before, during, on_time):
+        assert {b["kind"] for b in _latest_banners(db, draft).values()} == {"paused"}
+    # the deadline passes during the pause: escalated, but the messages keep saying "paused",
+    # and the member who joins is asked with the pause shown
+    assert run_timers(timed, T0 + 35 * H)["escalated"] == 1
+    assert {b["kind"] for b in _latest_banners(db, during).values()} == {"paused"}
+    assert set(_latest_banners(db, during)) == {"UBRAND1", "UBRAND2", "UBACKUP1"}
+
+    clock.now = T0 + 36 * H
+    timed.resume("timed", actor="UBRAND2")
+    assert _latest_banners(db, before) == dict.fromkeys(["UBRAND1", "UBRAND2", "UBACKUP1"], overdue)
+    overdue_during = {"kind": "overdue", "deadline": (T0 + 34 * H).isoformat()}
+    assert _latest_banners(db, during) == dict.fromkeys(
+        ["UBRAND1", "UBRAND2", "UBACKUP1"], overdue_during
+    )
+    assert _latest_banners(db, on_time) == {"UBRAND1": None, "UBRAND2": None}
+    # each update names the request it replaces, and carries it whole
+    update = [m for m in outbox_rows(db, during) if m.kind == "review_update"][-1]
+    assert update.payload["replaces"].startswith("review_request:s")
+    assert update.payload["text"] == CLEAN
+    assert_chain_ok(db)
+
+
+def test_due_work_is_found_through_the_partial_index(db: Database) -> None:
+    """The claim query reads the index on pending due times, not every timer (PostgreSQL
+    would scan these few rows anyway; told not to, it must still find the index usable)."""
+    query = (
+        select(Timer.id)
+        .where(Timer.fired_at.is_(None), Timer.due_at <= T0)
+        .order_by(Timer.due_at, Timer.id)
+        .limit(500)
+    )
+    compiled = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    with db.engine.connect() as conn:
+        if db.is_sqlite:
+            plan = " ".join(str(r) for r in conn.execute(text("EXPLAIN QUERY PLAN " + compiled)))
+        else:
+            conn.execute(text("SET enable_seqscan = off"))
+            plan = " ".join(str(r) for r in conn.execute(text("EXPLAIN " + compiled)))
+    assert "ix_timers_pending_due" in plan, plan
