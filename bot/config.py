@@ -66,7 +66,7 @@ class Settings:
     audit_anchor_channel: str | None = None
     #: where the portal is reached from outside (sign-in links start with it)
     portal_url: str | None = None
-    #: signs the portal's session cookies (unset: derived from SLACK_SIGNING_SECRET)
+    #: signs the portal's session cookies (unset: a random key made once, kept in the database)
     portal_secret: str | None = field(default=None, repr=False)
     #: OAuth install to many workspaces (HTTP mode); all three set or none
     slack_client_id: str | None = None
@@ -109,6 +109,12 @@ class Settings:
     def port(self) -> int:
         """The port of `serve --http`; ConfigError (exit 2) if `PORT` is not a port number."""
         return parse_port(self.port_setting)
+
+    @property
+    def public_url(self) -> str:
+        """`BRANDGATE_PUBLIC_URL`, else `http://localhost:$PORT` (SPEC default): links still work
+        for someone on the machine that serves the portal, and say where it listens."""
+        return self.portal_url or f"http://localhost:{self.port}"
 
     def require(self, *names: str) -> None:
         """Raise ConfigError naming every missing setting (never its value)."""

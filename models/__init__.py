@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from models.drafts import Draft, Revision
     from models.idempotency import IdempotencyKey
     from models.inbox import InboxItem
+    from models.instance_secrets import InstanceSecret
     from models.outbox import OutboxMessage
     from models.pauses import BrandPause
     from models.portal import PortalLink
@@ -44,6 +45,7 @@ _EXPORTS = {
     "Revision": "models.drafts",
     "IdempotencyKey": "models.idempotency",
     "InboxItem": "models.inbox",
+    "InstanceSecret": "models.instance_secrets",
     "OutboxMessage": "models.outbox",
     "BrandPause": "models.pauses",
     "PortalLink": "models.portal",
@@ -70,6 +72,7 @@ __all__ = [
     "Draft",
     "IdempotencyKey",
     "InboxItem",
+    "InstanceSecret",
     "OutboxMessage",
     "PortalLink",
     "ReportDigest",

@@ -37,7 +37,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run_link(args: argparse.Namespace) -> int:
     config = settings()
-    base = args.base_url or config.portal_url or f"http://localhost:{config.port}"
+    base = args.base_url or config.public_url
     db = Database(args.database_url or config.database_url)
     try:
         url = issue_link(db, args.user, base_url=base, now=utcnow())

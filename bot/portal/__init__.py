@@ -2,7 +2,7 @@
 `brandgate serve --http` under `/portal/`, beside Bolt. An adapter like bot.slack and bot.cli:
 it reads the domain core (audit, reports) and the models, never the other adapters."""
 
-from bot.portal.app import PortalConfig, create_portal, derive_secret
+from bot.portal.app import PortalConfig, create_portal
 from bot.portal.links import LINK_TTL, SESSION_TTL, LinkError, issue_link
 
 __all__ = [
@@ -11,6 +11,5 @@ __all__ = [
     "LinkError",
     "PortalConfig",
     "create_portal",
-    "derive_secret",
     "issue_link",
 ]

@@ -55,17 +55,12 @@ SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'
 VERIFY_TTL = 60.0
 
 
-def derive_secret(signing_secret: str) -> str:
-    """The session key when PORTAL_SECRET is unset: bound to, but not equal to, Slack's secret."""
-    return hmac.new(signing_secret.encode(), b"brandgate portal sessions", "sha256").hexdigest()
-
-
 @dataclass
 class PortalConfig:
     db: Database
     guidelines_dir: Path
     secret: str
-    #: the portal's public address (PORTAL_URL): an https one makes cookies Secure
+    #: the portal's public address (BRANDGATE_PUBLIC_URL): an https one makes cookies Secure
     base_url: str | None = None
     clock: Callable[[], datetime] = utcnow
 

@@ -41,7 +41,7 @@ def issue_link(db: Database, user: str, *, base_url: str, now: datetime) -> str:
     if not USER_ID.match(user):
         raise LinkError(f"{user!r} is not a Slack user id (U… or W…, capitals and digits)")
     if not re.match(r"^https?://[^/\s]+", base_url):
-        raise LinkError(f"{base_url!r} is not an http(s) URL (PORTAL_URL or --base-url)")
+        raise LinkError(f"{base_url!r} is not an http(s) URL (BRANDGATE_PUBLIC_URL or --base-url)")
     token = secrets.token_urlsafe(32)
     with db.transaction() as session:
         session.add(

@@ -4,18 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from bot.config import ConfigError, Settings
-from bot.portal.app import PortalConfig, create_portal, derive_secret
+from bot.config import Settings
+from bot.portal.app import PortalConfig, create_portal
+from bot.portal.session_key import session_secret
 from models.db import Database
-
-
-def session_secret(settings: Settings) -> str:
-    """PORTAL_SECRET, else a key derived from SLACK_SIGNING_SECRET (one secret fewer to keep)."""
-    if settings.portal_secret:
-        return settings.portal_secret
-    if settings.slack_signing_secret:
-        return derive_secret(settings.slack_signing_secret)
-    raise ConfigError("the portal needs PORTAL_SECRET or SLACK_SIGNING_SECRET")
 
 
 def portal_from_settings(settings: Settings, db: Database | None = None) -> Flask:
@@ -26,7 +18,7 @@ def portal_from_settings(settings: Settings, db: Database | None = None) -> Flas
         PortalConfig(
             db=db,
             guidelines_dir=settings.guidelines_dir,
-            secret=session_secret(settings),
-            base_url=settings.portal_url,
+            secret=session_secret(settings, db),
+            base_url=settings.public_url,
         )
     )

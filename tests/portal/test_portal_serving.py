@@ -13,9 +13,10 @@ from urllib.parse import urlparse
 import pytest
 
 from bot.cli.main import main
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.portal import PortalConfig, create_portal
-from bot.portal.serving import portal_from_settings, session_secret
+from bot.portal.serving import portal_from_settings
+from bot.portal.session_key import session_secret
 from bot.slack import ids
 from bot.slack.endpoint import SlackEndpoint
 from bot.slack.server import HttpServer
@@ -65,22 +66,32 @@ def test_the_portal_answers_beside_bolt_over_http(served: tuple[World, HttpServe
     assert _request(server, "GET", "/portalx").status == 404
 
 
-def test_session_secret_comes_from_config(tmp_path: Path) -> None:
-    assert session_secret(Settings(portal_secret="p")) == "p"
-    derived = session_secret(Settings(slack_signing_secret="s"))
-    assert derived not in ("s", "") and derived == session_secret(
-        Settings(slack_signing_secret="s")
+def test_session_secret_is_the_configured_key_else_one_kept_in_the_database(
+    tmp_path: Path,
+) -> None:
+    assert (
+        session_secret(Settings(portal_secret="p"), Database(f"sqlite:///{tmp_path}/a.db")) == "p"
     )
-    app = portal_from_settings(
-        Settings(slack_signing_secret="s", database_url=f"sqlite:///{tmp_path}/x.db")
-    )
-    assert app.config["SECRET_KEY"] == derived
+    url = f"sqlite:///{tmp_path}/x.db"
+    first, second = Database(url), Database(url)  # two replicas behind one database
+    kept = session_secret(Settings(), first)
+    assert len(kept) == 64 and kept == session_secret(Settings(), second)
+    assert kept != session_secret(Settings(), Database(f"sqlite:///{tmp_path}/y.db"))
+    # It does not depend on Slack's signing secret, and a restart keeps it.
+    app = portal_from_settings(Settings(slack_signing_secret="s", database_url=url))
+    assert app.config["SECRET_KEY"] == kept
+
+
+def test_an_unmigrated_database_and_no_key_is_a_clear_config_error(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/empty.db"
+    with pytest.raises(ConfigError, match="BRANDGATE_SECRET_KEY is unset"):
+        portal_from_settings(Settings(database_url=url))
 
 
 def test_brandgate_portal_answers_privately_with_a_working_link(
     slack_sqlite: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("PORTAL_URL", "https://portal.example")
+    monkeypatch.setenv("BRANDGATE_PUBLIC_URL", "https://portal.example")
     resp = slack_sqlite.client.command(ids.CMD_BRANDGATE, "portal", user=ACME_AUDITOR)
     assert resp.status == 200
     slack_sqlite.settle()
@@ -105,13 +116,16 @@ def test_brandgate_portal_answers_privately_with_a_working_link(
     assert "`/brandgate portal`" in help_text["text"]
 
 
-def test_brandgate_portal_says_when_the_address_is_not_configured(
+def test_brandgate_portal_links_to_localhost_when_no_address_is_configured(
     slack_sqlite: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("PORTAL_URL", raising=False)
+    for name in ("BRANDGATE_PUBLIC_URL", "PORTAL_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PORT", "8123")
     slack_sqlite.client.command(ids.CMD_BRANDGATE, "portal", user=ACME_AUDITOR)
     slack_sqlite.settle()
-    assert any("PORTAL_URL" in n for n in slack_sqlite.private_notes())
+    notes = [n for n in slack_sqlite.private_notes() if "portal" in n]
+    assert len(notes) == 1 and "<http://localhost:8123/portal/signin/" in notes[0], notes
 
 
 def test_the_cli_prints_a_link_that_works_once(

@@ -8,23 +8,18 @@ anyway).
 
 from __future__ import annotations
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.portal.links import LINK_TTL, LinkError, issue_link
 from bot.slack.listeners.commands.brandgate.registry import Invocation, Subcommand
 from bot.slack.services import services_of
 from models import utcnow
 
-NOT_CONFIGURED = (
-    "The portal's address is not configured: ask the operator to set "
-    "`BRANDGATE_PUBLIC_URL` (or `PORTAL_URL`) (e.g. https://brandgate.example.com) "
-    "and run `brandgate serve --http`."
-)
-
 
 def run_portal(inv: Invocation) -> None:
-    base_url = Settings.from_env(dotenv=False).portal_url
-    if not base_url:
-        inv.respond(response_type="ephemeral", text=NOT_CONFIGURED)
+    try:
+        base_url = Settings.from_env(dotenv=False).public_url
+    except ConfigError as exc:  # an invalid PORT: serve refuses it at start, but say so anyway
+        inv.respond(response_type="ephemeral", text=f"No link: {exc}.")
         return
     backend = services_of(inv.context).backend
     db = backend.service.db  # type: ignore[attr-defined]  # the workflow backend's database
