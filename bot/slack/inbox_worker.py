@@ -14,7 +14,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.audit.origin import set_origin, slack_origin
+from bot.audit.origin import acting_from, slack_origin
 from bot.slack.inbox import KIND_DRAFT_COMMAND, KIND_SUBMIT_VIEW, Inbox, working
 from bot.slack.listeners.commands.draft import process_draft
 from bot.slack.listeners.views.submit import process_submit
@@ -53,9 +53,12 @@ class InboxWorker:
                 continue
             logger.info("inbox %s (%s): redoing work a process left", item.id, item.kind)
             # The audit log records the user who sent the request, as the lazy listener would.
-            set_origin(slack_origin(item.user_id, item.team_id))
+            # Scoped: the ticker thread (or a test calling tick) must not keep this origin after.
             try:
-                with working(self.inbox, item.key):
+                with (
+                    acting_from(slack_origin(item.user_id, item.team_id)),
+                    working(self.inbox, item.key),
+                ):
                     handler(
                         self.services.for_team(item.team_id),
                         self.clients(item.team_id),
