@@ -84,12 +84,13 @@ def _copy(
         dbapi = raw.driver_connection
         assert dbapi is not None
         sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-        with dbapi.cursor() as cur:
-            with cur.copy(sql) as copy:
-                for row in rows:
-                    copy.write_row(row)
-            cur.execute(f"ANALYZE {table}")
+        with dbapi.cursor() as cur, cur.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
         dbapi.commit()
+        # a steady-state server has vacuumed these (index-only scans need the visibility map)
+        dbapi.autocommit = True
+        dbapi.execute(f"VACUUM ANALYZE {table}")
     finally:
         raw.close()
 
