@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.engine.builtins import _link_count
 from bot.engine.checker import Checker
 from bot.engine.findings import CheckResult, Draft, Finding
+from bot.engine.links import URL
 from bot.engine.platforms import weighted_length
 from bot.engine.rules import RULE_TYPES
 from bot.guidelines.loader import load_guidelines
@@ -99,3 +101,18 @@ def test_hard_limit_message_speaks_the_brands_language(tmp_path: Path) -> None:
         "threads ammette 500 caratteri; questa bozza ne ha 636 (136 di troppo). "
         "threads stesso rifiuta post più lunghi: non si può forzare."
     )
+
+
+def test_link_count_bounds_every_links_weight() -> None:
+    """The platform-length rule skips measuring a draft when its length plus 23 per counted
+    link is within the limit: the count must never be below the links X weighs."""
+    texts = [
+        "Thanks. We will help. See example.com. Bye.",
+        "Go to www.example.com/a1.\nThen https://x.co/abc. Done.",
+        "Read https://a.b/c. Then www.. ok",
+        "ends with a link shop.it",
+        "no links at all. none. ",
+        "www.x www.y www.z.",
+    ]
+    for text in texts:
+        assert _link_count(text) >= len(URL.findall(text)), text
