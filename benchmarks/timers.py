@@ -1,7 +1,7 @@
 """Timers benchmark: one `timers run` over 100,000 open drafts with deadlines spread over a week.
 
     .venv/bin/python benchmarks/timers.py [--drafts 100000] [--due 1000] [--reviews 1000]
-        [--pg URL | --no-pg] [--no-sqlite]
+        [--pg URL | --no-pg] [--no-sqlite] [--only expiries|reviews] [--profile FILE]
 
 Bulk-inserts the drafts (each with a revision and an expiry timer, due times spread over a
 week after T0) into a throw-away SQLite file and PostgreSQL schema (--pg, else
@@ -12,11 +12,14 @@ entry and outbox messages), and prints the query plan of the due-work query. Wit
 reminders are due, one when all their stages escalate (target <= 2 s each). Each figure is
 printed with the load average and this process's CPU time (on a loaded machine the wall time
 is mostly waiting for a CPU; the CPU time is what the run itself costs, PostgreSQL's excluded).
+`--only reviews` skips the 100,000-draft fill and expiry runs (setup takes minutes) and
+`--profile FILE` writes a cProfile of the escalation run (read it with `python -m pstats FILE`).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
 import sys
 import tempfile
@@ -121,8 +124,22 @@ def _plan(db: Database, now: datetime) -> str:
     return "\n    ".join(" ".join(str(c) for c in row) for row in rows)
 
 
-def bench(name: str, url: str, brands: Path, drafts: int, due: int, mixed: int = 0) -> None:
+def bench(
+    name: str,
+    url: str,
+    brands: Path,
+    drafts: int,
+    due: int,
+    mixed: int = 0,
+    only: str | None = None,
+    profile: str | None = None,
+) -> None:
     db = Database(url)
+    if only == "reviews":  # skip the slow fill: only the review reminders and escalations
+        print(f"{name}: reviews only, load {_load()}")
+        _bench_reviews(db, brands, mixed, profile)
+        db.dispose()
+        return
     began = time.perf_counter()
     _fill(db, drafts, due)
     if not db.is_sqlite:  # the drafts were given their ids: move the sequence past them
@@ -147,12 +164,12 @@ def bench(name: str, url: str, brands: Path, drafts: int, due: int, mixed: int =
     print(f"  {due:,} due:   {busy_s:.2f} s, this process's CPU {cpu:.2f} s {fired}", end=" ")
     print("(target <= 2 s)")
     print(f"  plan:\n    {_plan(db, many)}")
-    if mixed:
-        _bench_reviews(db, brands, mixed)
+    if mixed and only != "expiries":
+        _bench_reviews(db, brands, mixed, profile)
     db.dispose()
 
 
-def _bench_reviews(db: Database, brands: Path, n: int) -> None:
+def _bench_reviews(db: Database, brands: Path, n: int, profile: str | None = None) -> None:
     """`n` drafts in review (submitted through the service, each a routed stage with two
     approvers): one timers run when all their reminders are due, one when all escalate."""
     moment = [T0 - timedelta(days=30)]  # before every bulk-filled timer
@@ -166,9 +183,16 @@ def _bench_reviews(db: Database, brands: Path, n: int) -> None:
         ("escalations", timedelta(hours=4, minutes=1)),
     ):
         moment[0] = T0 - timedelta(days=30) + after
+        profiler = cProfile.Profile() if profile and label == "escalations" else None
         began, cpu = time.perf_counter(), time.process_time()
+        if profiler is not None:
+            profiler.enable()
         fired = run_timers(service, moment[0])
+        if profiler is not None:
+            profiler.disable()
         took, cpu = time.perf_counter() - began, time.process_time() - cpu
+        if profiler is not None and profile:
+            profiler.dump_stats(profile)
         print(
             f"  {n:,} {label} due: {took:.2f} s, this process's CPU {cpu:.2f} s {fired} "
             f"(target <= 2 s; {n:,} submitted in {submitted:.1f} s; load {_load()})"
@@ -193,6 +217,10 @@ def main() -> None:
         default=1_000,
         help="drafts in review whose reminders, then escalations, are timed (0: skip)",
     )
+    parser.add_argument(
+        "--only", choices=("expiries", "reviews"), help="measure one kind of run, not both"
+    )
+    parser.add_argument("--profile", help="write a cProfile of the escalation run to this file")
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, load average {_load()}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -202,10 +230,28 @@ def main() -> None:
         (brands / "review.yml").write_text(REVIEW_BRAND, encoding="utf-8")
         if not args.no_sqlite:
             with scratch_database_url(None, Path(tmp)) as url:
-                bench("SQLite", url, brands, args.drafts, args.due, args.reviews)
+                bench(
+                    "SQLite",
+                    url,
+                    brands,
+                    args.drafts,
+                    args.due,
+                    args.reviews,
+                    args.only,
+                    args.profile,
+                )
         if args.pg and not args.no_pg:
             with scratch_database_url(args.pg, Path(tmp)) as url:
-                bench("PostgreSQL", url, brands, args.drafts, args.due, args.reviews)
+                bench(
+                    "PostgreSQL",
+                    url,
+                    brands,
+                    args.drafts,
+                    args.due,
+                    args.reviews,
+                    args.only,
+                    args.profile,
+                )
 
 
 if __name__ == "__main__":
