@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, func, insert, select, update
+from sqlalchemy import Table, bindparam, case, func, insert, inspect, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from models import Draft, OutboxMessage, utcnow
 from models.db import Database
@@ -97,15 +98,23 @@ def enqueue_many(session: Session, messages: list[dict[str, Any]], *, now: datet
     """Queue many messages in one statement (a timers run queues thousands)."""
     if not messages:
         return
-    # Each message is delivered in its draft's workspace: the teams of all drafts in one query.
+    # Each message is delivered in its draft's workspace. Drafts this session already holds
+    # (a timers run loaded them all) give their team without a query; the rest in one query.
+    session.flush()  # pending changes first: the Core insert below does not flush
     draft_ids = {m["draft_id"] for m in messages if m.get("draft_id") is not None}
-    teams: dict[int, str | None] = (
-        dict(session.execute(select(Draft.id, Draft.team_id).where(Draft.id.in_(draft_ids))).all())
-        if draft_ids
-        else {}
-    )
+    teams: dict[int, str | None] = {}
+    for draft_id in draft_ids:
+        held = session.identity_map.get(identity_key(Draft, draft_id))
+        # an expired row would lazy-load one by one: leave those to the single query
+        if isinstance(held, Draft) and "team_id" not in inspect(held).unloaded:
+            teams[draft_id] = held.team_id
+    missing = draft_ids - teams.keys()
+    if missing:
+        teams.update(
+            session.execute(select(Draft.id, Draft.team_id).where(Draft.id.in_(missing))).all()
+        )
     # Core insert of the table, not the ORM bulk path: no per-row mapper work for thousands of
-    # rows, still one multi-row INSERT (insertmanyvalues). The team query above autoflushed.
+    # rows, still one multi-row INSERT (insertmanyvalues).
     session.execute(
         insert(cast(Table, OutboxMessage.__table__)),
         [
