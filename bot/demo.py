@@ -98,6 +98,22 @@ def try_commands(service: WorkflowService, states: dict[str, list[int]]) -> list
     return [f"{BIN} {command}" for command in commands]
 
 
+def _print_deadlines(service: WorkflowService, states: dict[str, list[int]]) -> None:
+    """The review deadline (and reminder, escalation times) of each draft left in review, so
+    the brands' `sla:` shows before any timer fires."""
+    from bot.workflow.pending import pending_timers
+    from bot.workflow.states import State
+
+    waiting = states.get(State.IN_REVIEW, [])
+    if not waiting:
+        return
+    print("\nReview deadlines (drafts in review):")
+    for draft_id in waiting:
+        timers = pending_timers(service.db, draft_id)
+        text = ", ".join(f"{t['kind']} {t['due_at']}" for t in timers) or "no deadline (no sla)"
+        print(f"  {draft_id:>4}  {text}")
+
+
 def run_workflow(settings: Settings) -> int:
     # Imported here: the check part of the demo must not need the database layer.
     from bot.audit.verify import verify
@@ -116,6 +132,7 @@ def run_workflow(settings: Settings) -> int:
     states = ids_by_state(service)
     for state, ids in sorted(states.items()):
         print(f"{state:<18} {' '.join(map(str, ids))}")
+    _print_deadlines(service, states)
     commands = try_commands(service, states)
     if commands:
         print("\nTry (the README's examples, true on this database):")

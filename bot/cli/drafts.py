@@ -437,15 +437,21 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
+    from bot.workflow.pending import pending_timers
+
     service = open_service(args, read_only=True)
     try:
         view = service.get(args.draft_id)
+        timers = pending_timers(service.db, view.id)
     finally:
         service.db.dispose()
     if args.format == "json":
-        print_json(view.to_json(full=True))
+        # "timers" is an added field (the contract only grows): deadlines, reminders, escalation
+        print_json({**view.to_json(full=True), "timers": timers})
     else:
         _print_view(view, full=True)
+        for t in timers:
+            print(f"  {t['kind']} at {t['due_at']} (stage {t['stage']})")
     return EXIT_OK
 
 
