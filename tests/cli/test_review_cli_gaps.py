@@ -101,3 +101,26 @@ def test_check_imports_no_database_slack_portal_or_charts(guidelines_dir: Path) 
     loaded = set(eval(ran.stderr.strip().splitlines()[-1]))  # the list printed above
     unneeded = {"sqlalchemy", "psycopg", "alembic", "slack_bolt", "slack_sdk", "flask"}
     assert not loaded & (unneeded | {"matplotlib", "models"})
+
+
+def test_drafts_show_prints_the_review_deadline_and_reminder(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the same brand with an SLA: a stage opened on submit gets a reminder and an escalation
+    from tests.engine.support import EN_GUIDELINES, write_guidelines
+
+    assert "\nsla:" not in EN_GUIDELINES
+    sla = EN_GUIDELINES + "sla:\n  default: 4h\n  reminders: 1\n"
+    write_guidelines(tmp_path, BRAND, sla)
+    monkeypatch.setenv("BRAND_GUIDELINES_DIR", str(tmp_path))
+    ran = cli("drafts", "submit", "--as", AGENCY, "--brand", BRAND, "--platform", "x", "--format",
+              "json", CLEAN)  # fmt: skip
+    assert ran.status == 0, ran
+    draft = json.loads(ran.out.splitlines()[-1])
+    shown = json.loads(cli("drafts", "show", str(draft["id"]), "--format", "json").out)
+    assert shown["id"] == draft["id"] and shown["state"] == draft["state"]  # fields kept
+    kinds = [t["kind"] for t in shown["timers"]]
+    assert draft["state"] == "in_review" and {"reminder", "escalate"} <= set(kinds), shown
+    text = cli("drafts", "show", str(draft["id"])).out
+    for t in shown["timers"]:
+        assert f"  {t['kind']} at {t['due_at']} (stage {t['stage']})" in text.splitlines()
