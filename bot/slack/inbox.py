@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Engine, Table, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -54,6 +54,8 @@ GAVE_UP = "gave up: its work never finished"
 #: (serve's 8, the benchmark's 16), so a burst of acks never opens a connection, and none opened
 #: for a burst is closed again after it (SQLAlchemy closes overflow connections on return)
 ACK_POOL_SIZE = 16
+#: PostgreSQL connections for the inbox's lazy side (done, renew, claim_expired)
+LAZY_POOL_SIZE = 4
 
 KIND_DRAFT_COMMAND = "draft_command"
 KIND_SUBMIT_VIEW = "submit_view"
@@ -85,6 +87,7 @@ class Inbox:
         # holds the write lock: a burst of 16 acks spent up to ~90 ms (p99) asleep in it with
         # the file free most of that time. A Python lock wakes the next writer at once. Other
         # processes sharing the file still meet the busy timeout (rarely: their own acks only).
+        self.ack_engine = _ack_engine(db)
         self._writing: AbstractContextManager[Any] = (
             threading.Lock() if db.is_sqlite else nullcontext()
         )
@@ -123,7 +126,7 @@ class Inbox:
         # A Core connection, not an ORM session: the ack's thread gives up the GIL at every
         # driver call and may wait for it behind lazy workers each time, so the ack path makes
         # as few calls and as little Python work as it can (the same BEGIN/INSERT/COMMIT).
-        with self._writing, self.db.engine.begin() as conn:
+        with self._writing, self.ack_engine.begin() as conn:
             conn.execute(stmt)
         with self._lock:
             self._in_hand.add(key)
@@ -140,6 +143,11 @@ class Inbox:
                     done_at=now or utcnow(), claimed_until=None, claim_token=None, last_error=error
                 )
             )
+
+    def close(self) -> None:
+        """Close the acks' own connections (the inbox database is closed by its owner)."""
+        if self.ack_engine is not self.db.engine:
+            self.ack_engine.dispose()
 
     def in_hand(self) -> int:
         with self._lock:
@@ -202,10 +210,9 @@ def inbox_database(db: Database) -> Database:
     url = make_url(db.url)
     name = url.database
     if db.dialect == "postgresql":
-        # Same database, a pool of its own: an ack never waits for a connection that lazy
-        # submissions or the dispatcher hold; sized for a burst of acks (waitress threads).
-        engine = make_engine(db.url, pool_size=ACK_POOL_SIZE, max_overflow=ACK_POOL_SIZE)
-        _prewarm(engine, ACK_POOL_SIZE)
+        # Same database, a small pool of its own for the lazy side (done, renew, claims); the
+        # acks' INSERTs have theirs (_ack_engine).
+        engine = make_engine(db.url, pool_size=LAZY_POOL_SIZE, max_overflow=LAZY_POOL_SIZE)
         return Database(db.url, upgrade=False, engine=engine)
     if not db.is_sqlite or not name or name == ":memory:" or name.startswith("file:"):
         return db
@@ -215,6 +222,24 @@ def inbox_database(db: Database) -> Database:
     cast(Table, InboxItem.__table__).create(side.engine, checkfirst=True)
     _prewarm(engine, ACK_POOL_SIZE)
     return side
+
+
+def _ack_engine(db: Database) -> Engine:
+    """Where `accept` writes. On PostgreSQL a pool of its own, in autocommit: the INSERT is one
+    statement, atomic and durable on its own, so the ack makes one round trip instead of three
+    (BEGIN, INSERT, COMMIT), each of which could wait for the GIL behind lazy workers; an ack
+    never waits for a connection that lazy submissions or the dispatcher hold. Sized for a burst
+    of acks (waitress threads) and opened up front. On SQLite the inbox file's own engine."""
+    if db.dialect != "postgresql":
+        return db.engine
+    engine = make_engine(
+        db.url,
+        pool_size=ACK_POOL_SIZE,
+        max_overflow=ACK_POOL_SIZE,
+        isolation_level="AUTOCOMMIT",
+    )
+    _prewarm(engine, ACK_POOL_SIZE)
+    return engine
 
 
 def _prewarm(engine: Any, count: int) -> None:

@@ -153,7 +153,7 @@ def test_the_ack_pool_is_open_before_the_first_burst(slack: Harness) -> None:
     the pool keeps them all (overflow connections would be closed again after each burst)."""
     rt = slack.runtime
     assert rt.inbox is not None
-    pool: Any = rt.inbox.db.engine.pool
+    pool: Any = rt.inbox.ack_engine.pool
     assert pool.size() == ACK_POOL_SIZE
     assert pool.checkedin() >= ACK_POOL_SIZE
 
