@@ -250,9 +250,13 @@ def run(
                     fake_conn.recv()
                     PHASES.server.clear()
                     PHASES.inbox.clear()
+                    cpu0, wall0 = time.process_time(), time.monotonic()
                     result = _measure(
                         db_label, server.url, response_base, fake_conn, users, per_user, think
                     )
+                    # the app process's CPU (all its threads) beside the wall time of the run
+                    result["app_cpu_s"] = round(time.process_time() - cpu0, 1)
+                    result["wall_s"] = round(time.monotonic() - wall0, 1)
                     result.update(PHASES.summary())
                     result.update(_drained(runtime, fake_conn))
                     result["slack_limits"] = limits
@@ -396,7 +400,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['duplicate_review_dms']}, undelivered {r['undelivered']}, dead letter "
             f"{r['dead_letter']}; in the app: request p50 {r['server_ms']['p50']} ms, p99 "
             f"{r['server_ms']['p99']} ms, inbox INSERT p50 {r['inbox_insert_ms']['p50']} ms, p99 "
-            f"{r['inbox_insert_ms']['p99']} ms; targets {'met' if meets else 'MISSED'}"
+            f"{r['inbox_insert_ms']['p99']} ms; app CPU {r['app_cpu_s']} s in {r['wall_s']} s; "
+            f"targets {'met' if meets else 'MISSED'}"
         )
     return 0 if ok else 1
 

@@ -844,3 +844,10 @@ def test_a_workspace_that_is_not_a_team_id_is_refused(tmp_path: Path) -> None:
     problem = only_problem(write(tmp_path, MINIMAL + "workspace: acme-corp\n"))
     assert (problem.line, problem.field) == (3, "workspace")
     assert "Slack team id" in problem.message
+
+
+@pytest.mark.parametrize("name", ["northwind-outdoor", "casa-aurora"])
+def test_the_bundled_brands_have_deadlines(name: str) -> None:
+    """`make demo` shows deadlines: every bundled brand has an `sla` (issue 12)."""
+    sla = load_guidelines(EXAMPLES / f"{name}.yml").sla
+    assert sla is not None and sla.default is not None and sla.rules and sla.escalate_to

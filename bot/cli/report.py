@@ -29,6 +29,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="first-pass approval rate, revisions, turnaround, findings and rule precision",
     )
     p.add_argument("--brand", metavar="ID", help="one brand (default: every brand)")
+    p.add_argument(
+        "--team", metavar="T", help="only the drafts of this Slack team (default: every team)"
+    )
     p.add_argument("--since", metavar="DATE", help="first day counted (default: 30 days back)")
     p.add_argument("--until", metavar="DATE", help="first day NOT counted (default: tomorrow)")
     p.add_argument("--by", choices=BY_KEYS, help="also give the metrics per value of this")
@@ -87,10 +90,14 @@ def run_report(args: argparse.Namespace) -> int:
         # A report only reads: it never creates or migrates a database.
         db = Database(url, upgrade=False)
         try:
-            report = build_report(db, period=period, brand=args.brand, by=args.by, rules=rules)
+            report = build_report(
+                db, period=period, brand=args.brand, by=args.by, rules=rules, team=args.team
+            )
             weekly = report
             if fmt is not None and args.by != "week":
-                weekly = build_report(db, period=period, brand=args.brand, by="week", rules=rules)
+                weekly = build_report(
+                    db, period=period, brand=args.brand, by="week", rules=rules, team=args.team
+                )
         finally:
             db.dispose()
     except SQLAlchemyError as exc:

@@ -66,7 +66,14 @@ class _Query:
     SQLite runs them one after another on its single connection.
     """
 
-    def __init__(self, conn: Connection, engine: Engine, period: Period, brand: str | None) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        engine: Engine,
+        period: Period,
+        brand: str | None,
+        team: str | None = None,
+    ) -> None:
         self.conn = conn
         self.engine = engine
         self.dialect = sql.Dialect(conn.dialect.name)
@@ -76,6 +83,8 @@ class _Query:
         }
         if brand is not None:
             self.params["brand"] = brand
+        if team is not None:
+            self.params["team"] = team
         self.snapshot: str | None = None
         if conn.dialect.name == "postgresql":
             snapshot = str(conn.execute(text("SELECT pg_export_snapshot()")).scalar_one())
@@ -127,8 +136,10 @@ def build_report(
     brand: str | None = None,
     by: str | None = None,
     rules: Mapping[str, RuleKind] | None = None,
+    team: str | None = None,
 ) -> Report:
-    """The report of the drafts submitted in `period` (of `brand`, else of every brand).
+    """The report of the drafts submitted in `period` (of `brand`, else of every brand; of the
+    Slack team `team`, else of every team: a brand without `workspace:` has drafts in many).
 
     `rules` (see `rule_catalogue`) tells which rule ids are authenticity checks and the levels
     the advice talks about; without it, rules are known by their ids only.
@@ -146,7 +157,7 @@ def build_report(
             # queries then took longer than running them (EXPLAIN ANALYZE on 1M drafts: 2.7 s of
             # JIT in a 4.0 s turnaround query; benchmarks/report.py). Only for this transaction.
             conn.execute(text(_JIT_OFF))
-        q = _Query(conn, db.read_engine, period, brand)
+        q = _Query(conn, db.read_engine, period, brand, team)
         total = _metrics(q, None, brand is not None, catalogue)[""]
         groups: tuple[Group, ...] = ()
         if by is not None:
@@ -165,7 +176,7 @@ def build_report(
 def _metrics(
     q: _Query, by: str | None, brand: bool, catalogue: Mapping[str, RuleKind]
 ) -> dict[str, Metrics]:
-    cohort = sql.cohort(by, brand, q.dialect)
+    cohort = sql.cohort(by, brand, q.dialect, team="team" in q.params)
     types = {
         t: [rule for rule, spec in catalogue.items() if spec.type == t] or [t]
         for t in AUTHENTICITY_TYPES

@@ -75,12 +75,14 @@ _COLUMNS = (
 )
 
 
-def cohort(by: str | None, brand: bool, dialect: Dialect) -> str:
+def cohort(by: str | None, brand: bool, dialect: Dialect, team: bool = False) -> str:
     """SELECT draft_id, id, state, current_revision, auto_approved_by, k: the period's drafts
-    with their group key."""
+    with their group key; `team`: only the drafts of the Slack team `:team`."""
     where = "d.created_at >= :since AND d.created_at < :until"
     if brand:
         where += " AND d.brand_id = :brand"
+    if team:
+        where += " AND d.team_id = :team"
     if by == "approver":
         # A draft counts for every person who decided on it, and for the policy if it approved.
         return (

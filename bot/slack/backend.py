@@ -87,6 +87,8 @@ class DraftInfo:
     updated_at: datetime | None = None
     #: why nobody was asked (auto-approved by a policy entry, or no eligible approver)
     note: str | None = None
+    #: the planned publication, None if not planned
+    publish_at: datetime | None = None
     #: how the draft sits with the brand's values: {"<value id>": {"signals", "contradictions"}}
     values: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     #: the brand's character limit for the platform (None: the platform's published default)
@@ -203,7 +205,15 @@ class Backend(Protocol):
 
     def override(self, draft_id: str, *, actor: str, reason: str, key: str) -> DraftInfo: ...
 
-    def revise(self, draft_id: str, *, actor: str, text: str, key: str) -> DraftInfo: ...
+    def revise(
+        self,
+        draft_id: str,
+        *,
+        actor: str,
+        text: str,
+        key: str,
+        publish_at: datetime | None = None,
+    ) -> DraftInfo: ...
 
     def withdraw(self, draft_id: str, *, actor: str) -> DraftInfo: ...
 

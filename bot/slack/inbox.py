@@ -26,12 +26,12 @@ import logging
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Engine, Table, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -50,8 +50,12 @@ RENEW_SECONDS = 5.0
 MAX_ATTEMPTS = 5
 GAVE_UP = "gave up: its work never finished"
 
-#: connections kept for acks on PostgreSQL (its own pool, see inbox_database)
-ACK_POOL_SIZE = 8
+#: connections kept open for acks (its own pool, see inbox_database): at least the HTTP threads
+#: (serve's 8, the benchmark's 16), so a burst of acks never opens a connection, and none opened
+#: for a burst is closed again after it (SQLAlchemy closes overflow connections on return)
+ACK_POOL_SIZE = 16
+#: PostgreSQL connections for the inbox's lazy side (done, renew, claim_expired)
+LAZY_POOL_SIZE = 4
 
 KIND_DRAFT_COMMAND = "draft_command"
 KIND_SUBMIT_VIEW = "submit_view"
@@ -78,6 +82,15 @@ class Inbox:
         self.token = uuid.uuid4().hex
         self._lock = threading.Lock()
         self._in_hand: set[str] = set()
+        # SQLite: this process's writers take turns here rather than in SQLite's busy handler,
+        # which sleeps 1, 2, 5, 10, 15, 20, 25... ms between tries while another connection
+        # holds the write lock: a burst of 16 acks spent up to ~90 ms (p99) asleep in it with
+        # the file free most of that time. A Python lock wakes the next writer at once. Other
+        # processes sharing the file still meet the busy timeout (rarely: their own acks only).
+        self.ack_engine = _ack_engine(db)
+        self._writing: AbstractContextManager[Any] = (
+            threading.Lock() if db.is_sqlite else nullcontext()
+        )
 
     def _insert(self) -> Any:
         return (pg_insert if self.db.dialect == "postgresql" else sqlite_insert)(InboxItem)
@@ -110,8 +123,11 @@ class Inbox:
             )
             .on_conflict_do_nothing(index_elements=["key"])
         )
-        with self.db.transaction() as session:
-            session.execute(stmt)
+        # A Core connection, not an ORM session: the ack's thread gives up the GIL at every
+        # driver call and may wait for it behind lazy workers each time, so the ack path makes
+        # as few calls and as little Python work as it can (the same BEGIN/INSERT/COMMIT).
+        with self._writing, self.ack_engine.begin() as conn:
+            conn.execute(stmt)
         with self._lock:
             self._in_hand.add(key)
 
@@ -119,7 +135,7 @@ class Inbox:
         """The work ran (or failed in a way the user was told about): never run it again."""
         with self._lock:
             self._in_hand.discard(key)
-        with self.db.transaction() as session:
+        with self._writing, self.db.transaction() as session:
             session.execute(
                 update(InboxItem)
                 .where(InboxItem.key == key, InboxItem.done_at.is_(None))
@@ -127,6 +143,11 @@ class Inbox:
                     done_at=now or utcnow(), claimed_until=None, claim_token=None, last_error=error
                 )
             )
+
+    def close(self) -> None:
+        """Close the acks' own connections (the inbox database is closed by its owner)."""
+        if self.ack_engine is not self.db.engine:
+            self.ack_engine.dispose()
 
     def in_hand(self) -> int:
         with self._lock:
@@ -137,7 +158,7 @@ class Inbox:
         if not self.in_hand():
             return 0
         now = now or utcnow()
-        with self.db.transaction() as session:
+        with self._writing, self.db.transaction() as session:
             result = session.execute(
                 update(InboxItem)
                 .where(InboxItem.claim_token == self.token, InboxItem.done_at.is_(None))
@@ -149,7 +170,7 @@ class Inbox:
         """Claim rows whose lease ran out (their process died); rows started MAX_ATTEMPTS times
         are given up instead, so one whose work kills its process cannot loop for ever."""
         now = now or utcnow()
-        with self.db.transaction() as session:
+        with self._writing, self.db.transaction() as session:
             rows = session.scalars(
                 select(InboxItem)
                 .where(InboxItem.done_at.is_(None), InboxItem.claimed_until <= now)
@@ -189,15 +210,51 @@ def inbox_database(db: Database) -> Database:
     url = make_url(db.url)
     name = url.database
     if db.dialect == "postgresql":
-        # Same database, a pool of its own: an ack never waits for a connection that lazy
-        # submissions or the dispatcher hold; sized for a burst of acks (waitress threads).
-        engine = make_engine(db.url, pool_size=ACK_POOL_SIZE, max_overflow=ACK_POOL_SIZE)
+        # Same database, a small pool of its own for the lazy side (done, renew, claims); the
+        # acks' INSERTs have theirs (_ack_engine).
+        engine = make_engine(db.url, pool_size=LAZY_POOL_SIZE, max_overflow=LAZY_POOL_SIZE)
         return Database(db.url, upgrade=False, engine=engine)
     if not db.is_sqlite or not name or name == ":memory:" or name.startswith("file:"):
         return db
-    side = Database(url.set(database=name + "-inbox").render_as_string(False), upgrade=False)
+    side_url = url.set(database=name + "-inbox").render_as_string(False)
+    engine = make_engine(side_url, pool_size=ACK_POOL_SIZE, max_overflow=ACK_POOL_SIZE)
+    side = Database(side_url, upgrade=False, engine=engine)
     cast(Table, InboxItem.__table__).create(side.engine, checkfirst=True)
+    _prewarm(engine, ACK_POOL_SIZE)
     return side
+
+
+def _ack_engine(db: Database) -> Engine:
+    """Where `accept` writes. On PostgreSQL a pool of its own, in autocommit: the INSERT is one
+    statement, atomic and durable on its own, so the ack makes one round trip instead of three
+    (BEGIN, INSERT, COMMIT), each of which could wait for the GIL behind lazy workers; an ack
+    never waits for a connection that lazy submissions or the dispatcher hold. Sized for a burst
+    of acks (waitress threads) and opened up front. On SQLite the inbox file's own engine."""
+    if db.dialect != "postgresql":
+        return db.engine
+    engine = make_engine(
+        db.url,
+        pool_size=ACK_POOL_SIZE,
+        max_overflow=ACK_POOL_SIZE,
+        isolation_level="AUTOCOMMIT",
+    )
+    _prewarm(engine, ACK_POOL_SIZE)
+    return engine
+
+
+def _prewarm(engine: Any, count: int) -> None:
+    """Open `count` connections now: the first burst of acks then finds them in the pool instead
+    of each paying a connect (a PostgreSQL login, or SQLite's PRAGMAs) inside Slack's 3 s. A
+    database not answering yet is no error here; the first ack then connects as before."""
+    conns = []
+    try:
+        for _ in range(count):
+            conns.append(engine.connect())
+    except Exception as err:
+        logger.warning("inbox: could not open its connections yet: %s", type(err).__name__)
+    finally:
+        for conn in conns:
+            conn.close()
 
 
 def pending_count(db: Database) -> int:

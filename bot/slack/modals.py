@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from bot.guidelines.model import KINDS, PLATFORMS
@@ -93,6 +94,21 @@ def _modal(
     }
 
 
+def publish_at_input(current: datetime | None) -> dict[str, Any]:
+    """The planned-publication field of the /draft and Revise forms, prefilled with `current`."""
+    picker: dict[str, Any] = {"type": "datetimepicker"}
+    if current is not None:
+        picker["initial_date_time"] = int(current.timestamp())
+    return _input(
+        ids.BLOCK_PUBLISH_AT,
+        "Planned publication",
+        picker,
+        optional=True,
+        hint="Approvers see it; a review deadline never falls after it, and a draft "
+        "still undecided then expires.",
+    )
+
+
 def submit_modal(
     brands: Sequence[BrandChoice],
     *,
@@ -164,14 +180,7 @@ def submit_modal(
             },
             optional=True,
         ),
-        _input(
-            ids.BLOCK_PUBLISH_AT,
-            "Planned publication",
-            {"type": "datetimepicker"},
-            optional=True,
-            hint="Approvers see it; a review deadline never falls after it, and a draft "
-            "still undecided then expires.",
-        ),
+        publish_at_input(None),
         _input(
             ids.BLOCK_NOTES, "Notes for the approver", _text_input(max_length=1000), optional=True
         ),
@@ -252,6 +261,9 @@ def revise_modal(draft: DraftInfo) -> View:
         blocks = [_too_long("This draft", draft.text, how), *blocks, *_draft_summary(draft)]
         return _read_only(ids.VIEW_REVISE, title, blocks[:VIEW_BLOCKS], meta)
     blocks.append(_input(ids.BLOCK_TEXT, "Revised text", _text_input(draft.text)))
+    blocks.append(publish_at_input(draft.publish_at))
+    if draft.publish_at is not None:  # to tell a kept value from a changed one on submit
+        meta["publish_at"] = int(draft.publish_at.timestamp())
     return _modal(ids.VIEW_REVISE, title, "Resubmit", blocks, meta)
 
 

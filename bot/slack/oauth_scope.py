@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from bot.slack.backend import (
@@ -149,9 +150,17 @@ class TeamBackend:
         self._guard(draft_id)
         return self.inner.override(draft_id, actor=actor, reason=reason, key=key)
 
-    def revise(self, draft_id: str, *, actor: str, text: str, key: str) -> DraftInfo:
+    def revise(
+        self,
+        draft_id: str,
+        *,
+        actor: str,
+        text: str,
+        key: str,
+        publish_at: datetime | None = None,
+    ) -> DraftInfo:
         self._guard(draft_id)
-        return self.inner.revise(draft_id, actor=actor, text=text, key=key)
+        return self.inner.revise(draft_id, actor=actor, text=text, key=key, publish_at=publish_at)
 
     def withdraw(self, draft_id: str, *, actor: str) -> DraftInfo:
         self._guard(draft_id)

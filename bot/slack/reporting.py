@@ -102,10 +102,17 @@ class ReportDesk:
     def _report(self, g: Guidelines, who: Audience, user: str, period: Any) -> BrandReport:
         rules = rule_catalogue([g])
         if who is Audience.WHOLE:
-            report = build_report(self.db, period=period, brand=g.brand_id, rules=rules)
+            report = build_report(
+                self.db, period=period, brand=g.brand_id, rules=rules, team=self.team
+            )
         else:
             grouped = build_report(
-                self.db, period=period, brand=g.brand_id, by="submitter", rules=rules
+                self.db,
+                period=period,
+                brand=g.brand_id,
+                by="submitter",
+                rules=rules,
+                team=self.team,
             )
             own = next((x.metrics for x in grouped.groups if x.key == user), None)
             report = Report(
@@ -121,7 +128,12 @@ class ReportDesk:
         """The same report grouped by week, for the chart."""
         period = resolve_period(report.since, report.until)
         return build_report(
-            self.db, period=period, brand=g.brand_id, by="week", rules=rule_catalogue([g])
+            self.db,
+            period=period,
+            brand=g.brand_id,
+            by="week",
+            rules=rule_catalogue([g]),
+            team=self.team,
         )
 
     # -- the digest ----------------------------------------------------------------------------

@@ -135,6 +135,7 @@ class Runtime:
                 )
             except (BoltError, OSError) as err:  # Slack went away between the probe and Bolt's
                 dispatcher.close()
+                inbox.close()
                 raise Unavailable("slack", f"auth.test failed ({type(err).__name__})") from None
         except BaseException:
             if own_db:
@@ -222,6 +223,8 @@ class Runtime:
         self.dispatcher.close()
         if self.forms is not None:
             self.forms.shutdown(wait=False)
+        if self.inbox is not None:
+            self.inbox.close()
         if self.inbox is not None and self.inbox.db.engine is not self.db.engine:
             self.inbox.db.dispose()
         self.db.dispose()

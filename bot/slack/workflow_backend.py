@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.audit import verify
+from bot.audit.chain import parse_time
 from bot.guidelines.errors import GuidelineError, UnknownBrand
 from bot.guidelines.loader import GuidelineStore
 from bot.guidelines.model import Guidelines
@@ -97,6 +98,7 @@ def to_info(v: DraftView, offered: frozenset[str] = frozenset()) -> DraftInfo:
         origin=v.origin or {},
         override_reason=v.override_reason,
         note=v.problem,
+        publish_at=parse_time(v.publish_at) if v.publish_at else None,
         offered=tuple(sorted(offered)),
     )
 
@@ -194,10 +196,23 @@ class WorkflowBackend:
             )
         return self._offered(view, actor)
 
-    def revise(self, draft_id: str, *, actor: str, text: str, key: str) -> DraftInfo:
+    def revise(
+        self,
+        draft_id: str,
+        *,
+        actor: str,
+        text: str,
+        key: str,
+        publish_at: datetime | None = None,
+    ) -> DraftInfo:
+        """`publish_at` None keeps the draft's planned publication as it is."""
         with translated():
             view = self.service.revise(
-                self._id(draft_id), actor=actor, text=text, idempotency_key=key or None
+                self._id(draft_id),
+                actor=actor,
+                text=text,
+                idempotency_key=key or None,
+                publish_at=publish_at,
             )
         return self._offered(view, actor)
 

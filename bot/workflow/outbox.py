@@ -104,8 +104,10 @@ def enqueue_many(session: Session, messages: list[dict[str, Any]], *, now: datet
         if draft_ids
         else {}
     )
+    # Core insert of the table, not the ORM bulk path: no per-row mapper work for thousands of
+    # rows, still one multi-row INSERT (insertmanyvalues). The team query above autoflushed.
     session.execute(
-        insert(OutboxMessage),
+        insert(cast(Table, OutboxMessage.__table__)),
         [
             dict(
                 team_id=teams.get(m["draft_id"]) if m.get("draft_id") is not None else None,

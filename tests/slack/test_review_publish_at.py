@@ -63,3 +63,70 @@ def test_a_planned_publication_in_the_past_is_refused_in_the_form(slack_sqlite: 
     }
     slack_sqlite.settle()
     assert slack_sqlite.review_requests(BRAND1) == []
+
+
+def _revise_form(slack: Harness, planned: int | None) -> tuple[dict, dict]:
+    """A draft (planned at `planned`) sent back for changes, and its Revise form opened."""
+    values: dict = {ids.BLOCK_TEXT: CLEAN}
+    if planned is not None:
+        values[ids.BLOCK_PUBLISH_AT] = planned
+    assert slack.submit_modal(SUBMITTER, values).body == b""
+    slack.deliver()
+    draft = slack.latest_draft(SUBMITTER)
+    slack.decide_with_modal(
+        BRAND1, ids.ACTION_CHANGES, draft["id"], 1, {ids.BLOCK_COMMENT: "Later, please."}
+    )
+    slack.deliver()
+    slack.click(SUBMITTER, ids.ACTION_REVISE, draft["id"], 1)
+    slack.settle()
+    return draft, slack.opened_view(callback_id=ids.VIEW_REVISE)
+
+
+def _iso(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+
+
+def test_the_revise_form_shows_and_changes_the_planned_publication(slack: Harness) -> None:
+    planned = int(time.time()) + 3 * 86400
+    draft, view = _revise_form(slack, planned)
+    field = _field(view)
+    assert field["element"]["type"] == "datetimepicker"
+    assert field["element"]["initial_date_time"] == planned
+    assert field["optional"] is True
+    later = planned + 86400
+    resp = slack.client.view_submission(
+        user=SUBMITTER,
+        view=view,
+        values={ids.BLOCK_TEXT: CLEAN + " Soon.", ids.BLOCK_PUBLISH_AT: later},
+    )
+    assert resp.status == 200 and resp.body == b""
+    slack.deliver()
+    revised = slack.draft(draft["id"])
+    assert (revised.revision, revised.publish_at) == (2, _iso(later))
+    slack.assert_slack_accepted_everything()
+
+
+def test_the_revise_form_keeps_or_plans_a_publication(slack_sqlite: Harness) -> None:
+    draft, view = _revise_form(slack_sqlite, None)
+    assert "initial_date_time" not in _field(view)["element"]
+    resp = slack_sqlite.client.view_submission(
+        user=SUBMITTER, view=view, values={ids.BLOCK_TEXT: CLEAN + " Soon."}
+    )
+    assert resp.body == b""
+    slack_sqlite.deliver()
+    assert slack_sqlite.draft(draft["id"]).publish_at is None
+    assert slack_sqlite.draft(draft["id"]).revision == 2
+
+
+def test_the_revise_form_refuses_a_past_planned_publication(slack_sqlite: Harness) -> None:
+    draft, view = _revise_form(slack_sqlite, int(time.time()) + 86400)
+    past = int(time.time()) - 3600
+    resp = slack_sqlite.client.view_submission(
+        user=SUBMITTER, view=view, values={ids.BLOCK_TEXT: CLEAN, ids.BLOCK_PUBLISH_AT: past}
+    )
+    assert resp.json() == {
+        "response_action": "errors",
+        "errors": {ids.BLOCK_PUBLISH_AT: "Choose a time in the future: this one has passed."},
+    }
+    slack_sqlite.settle()
+    assert slack_sqlite.draft(draft["id"]).revision == 1

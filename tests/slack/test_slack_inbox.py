@@ -8,19 +8,21 @@ with its own token, as a restarted replica has) then finds the row once its leas
 from __future__ import annotations
 
 import contextvars
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot.slack import ids
-from bot.slack.inbox import MAX_ATTEMPTS, Inbox
+from bot.slack.inbox import ACK_POOL_SIZE, KIND_DRAFT_COMMAND, MAX_ATTEMPTS, Inbox, inbox_database
 from bot.slack.inbox_worker import InboxWorker
 from bot.slack.listeners.commands.draft import process_draft
 from bot.slack.services import Services
 from models import Draft, InboxItem
 from models.base import utcnow
+from models.db import Database
 from tests.slack.brands import BRAND1, SUBMITTER
 from tests.slack.harness import Harness
 
@@ -144,3 +146,43 @@ def test_the_inbox_never_shares_the_workflows_write_lock_or_pool(slack: Harness)
         assert rt.inbox.db.url != rt.db.url and rt.inbox.db.url.endswith("-inbox")
     else:
         assert rt.inbox.db.url == rt.db.url
+
+
+def test_the_ack_pool_is_open_before_the_first_burst(slack: Harness) -> None:
+    """Every connection a burst of acks needs is open already: none is made inside an ack, and
+    the pool keeps them all (overflow connections would be closed again after each burst)."""
+    rt = slack.runtime
+    assert rt.inbox is not None
+    pool: Any = rt.inbox.ack_engine.pool
+    assert pool.size() == ACK_POOL_SIZE
+    assert pool.checkedin() >= ACK_POOL_SIZE
+
+
+def test_a_burst_of_acks_on_sqlite_never_waits_in_sqlites_busy_handler(tmp_path: Any) -> None:
+    """The writers of one process take turns on the inbox's own lock. With SQLite's busy
+    timeout at 0, a writer that found the file locked would fail at once; none does."""
+    db = inbox_database(Database(f"sqlite:///{tmp_path / 'app.db'}", upgrade=False))
+
+    @event.listens_for(db.engine, "connect")
+    def _no_busy_wait(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute("PRAGMA busy_timeout = 0")
+
+    db.engine.dispose()  # the pre-opened connections had the 60 s timeout
+    inbox = Inbox(db)
+    threads, per_thread = 16, 15
+
+    def acks(t: int) -> None:
+        for i in range(per_thread):
+            key = f"cmd:T{t}-{i}"
+            inbox.accept(key, KIND_DRAFT_COMMAND, user="U1", team=None, payload={"i": i})
+            inbox.done(key)
+            inbox.renew()
+
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(acks, range(threads)))  # re-raises a "database is locked"
+    with db.reading() as s:
+        done = s.scalar(
+            select(func.count()).select_from(InboxItem).where(InboxItem.done_at.isnot(None))
+        )
+    assert done == threads * per_thread
+    db.dispose()
