@@ -246,6 +246,7 @@ def reconcile(
     now: datetime | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    file_name: str | None = None,
 ) -> list[dict[str, Any]]:
     """One result per published row (`row` is its place in the file), then the approved drafts
     never seen; logs a `reconciled` entry with the file's sha256 and the counts.
@@ -330,6 +331,8 @@ def reconcile(
                         "counts": counts,
                         "period": period_json,
                         "origin": current_origin(),
+                        # the file's own name (not its path, which may say whose folder)
+                        **({} if file_name is None else {"file_name": file_name}),
                     },
                 )
             ],

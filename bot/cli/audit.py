@@ -215,6 +215,7 @@ def run_reconcile(args: argparse.Namespace) -> int:
             actor=actor,
             since=since,
             until=until,
+            file_name=Path(args.file).name,
         )
     finally:
         db.dispose()

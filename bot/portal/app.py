@@ -37,6 +37,8 @@ from bot.portal.queries import (
     stream_export,
 )
 from bot.portal.reading import reading
+from bot.portal.reconciliations import EVENT as RECONCILED
+from bot.portal.reconciliations import latest_reconciliations
 from bot.portal.roles import Roles
 from bot.reports import PeriodError, build_report, resolve_period
 from bot.reports.catalogue import CatalogueError, catalogue
@@ -284,7 +286,8 @@ def create_portal(cfg: PortalConfig) -> Flask:
             period = resolve_period(_arg("since"), _arg("until"))
         except PeriodError as exc:
             abort(400, str(exc))
-        brands = []
+        brands: list[dict[str, Any]] = []
+        reconciled = latest_reconciliations(db, v)
         for brand in sorted(v.report_brands):
             try:
                 rules = catalogue(cfg.guidelines_dir, brand)
@@ -300,6 +303,10 @@ def create_portal(cfg: PortalConfig) -> Flask:
                     f"&until={period.until_label}",
                 }
             )
+            if v.sees_audit_of(brand):
+                # an audit entry: its auditors only; None says "never reconciled"
+                brands[-1]["reconciliation"] = reconciled.get(brand)
+                brands[-1]["reconciliations"] = f"{PREFIX}/audit?brand={brand}&event={RECONCILED}"
         data = {
             "user": v.user,
             "roles": {
