@@ -16,7 +16,8 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, func, select
+from sqlalchemy import BigInteger, ColumnElement, Connection, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from bot.audit.chain import format_time
 from bot.audit.events import AuditEvent
@@ -170,6 +171,19 @@ class _Near:
                 )
         return self._memory
 
+    @property
+    def _postgresql(self) -> bool:
+        return self.connection.dialect.name == "postgresql"
+
+    def _among(self, column: Any, values: list[int]) -> ColumnElement[bool]:
+        """`column IN values`. On PostgreSQL one array parameter (`= ANY(:values)`): a single
+        statement for any number of keys, an index scan all the same, and no SQL text of
+        thousands of placeholders to render and parse; SQLite caps a statement's parameters,
+        so there the callers send chunks."""
+        if self._postgresql:
+            return column == any_(bindparam(None, values, type_=ARRAY(BigInteger)))
+        return column.in_(values)
+
     def closest(self, texts: list[str]) -> list[tuple[_Approved, float] | None]:
         sigs = [signature(t) for t in texts]
         wanted: dict[int, set[int]] = {}  # band key -> rows asking for it
@@ -178,11 +192,13 @@ class _Near:
                 wanted.setdefault(key, set()).add(i)
         candidates: dict[int, set[int]] = {}  # row -> revision ids sharing a band with it
         keys = list(wanted)
-        for start in range(0, len(keys), BAND_CHUNK):
-            chunk = keys[start : start + BAND_CHUNK]
+        step = (len(keys) or 1) if self._postgresql else BAND_CHUNK
+        for start in range(0, len(keys), step):
+            chunk = keys[start : start + step]
             found = self.connection.execute(
                 select(SignatureBand.revision_id, SignatureBand.band_key).where(
-                    SignatureBand.brand_id == self.brand, SignatureBand.band_key.in_(chunk)
+                    SignatureBand.brand_id == self.brand,
+                    self._among(SignatureBand.band_key, chunk),
                 )
             )
             for revision_id, key in found:
@@ -209,10 +225,11 @@ class _Near:
     def _minhashes(self, revision_ids: set[int]) -> dict[int, np.ndarray]:
         found: dict[int, np.ndarray] = {}
         ids = sorted(revision_ids)
-        for start in range(0, len(ids), LOOKUP_CHUNK):
+        step = (len(ids) or 1) if self._postgresql else LOOKUP_CHUNK
+        for start in range(0, len(ids), step):
             rows = self.connection.execute(
                 select(RevisionSignature.revision_id, RevisionSignature.minhash).where(
-                    RevisionSignature.revision_id.in_(ids[start : start + LOOKUP_CHUNK]),
+                    self._among(RevisionSignature.revision_id, ids[start : start + step]),
                     RevisionSignature.version == SIGNATURE_VERSION,
                 )
             )
