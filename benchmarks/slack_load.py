@@ -7,8 +7,10 @@ outbox dispatcher runs in the background exactly as in `brandgate serve`. Measur
 * ack latency: from sending the signed request to the HTTP answer (Slack allows 3 s);
 * submission → approver DM: from sending the request to the fake Slack receiving the approver's
   review request for that draft;
-* forms: every 5th submission is preceded by `/draft` alone, whose ack opens the form
-  (views.open) before answering, within the trigger's 3 s; their acks are also shown apart;
+* forms: every 5th submission is preceded by `/draft` alone, and every 5th (others) by the
+  approver's Reject click on the warm-up draft (the workflow's permission check, then the
+  Reject form); both forms open just after the ack, on the form opener, within the trigger's
+  3 s. Their acks are also shown apart (`/draft` forms, click forms);
 * with Slack's rate limits on (the default; `--no-slack-limits` to lift them): the strict fake
   answers 429 with Retry-After past each method's tier and past about one message a second per
   channel, as Slack does. Reported: 429s received (by method), trigger ids that expired before
@@ -53,6 +55,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
 from bot.config import Settings  # noqa: E402
+from bot.slack import ids  # noqa: E402
 from bot.slack.runtime import Runtime  # noqa: E402
 from models.testing import scratch_database_url  # noqa: E402
 from tests.slack.brands import ACME, BRAND1  # noqa: E402
@@ -68,6 +71,8 @@ SWITCH_INTERVAL = os.environ.get("BENCH_SWITCH_INTERVAL")
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 MARK = re.compile(r"load-(\d+)-(\d+)")
 TEXT = "Trail report load-{u}-{i}: our new tent weighs 900 g and is cheap to carry."
+#: the warm-up submission is the first draft of the fresh database
+WARM_DRAFT = "1"
 
 
 class Phases:
@@ -176,6 +181,7 @@ def _clients_process(
     sent: dict[tuple[int, int], float] = {}
     acks: list[float] = []
     form_acks: list[float] = []
+    click_acks: list[float] = []
     failures: list[str] = []
     lock = threading.Lock()
     gate = threading.Barrier(users)
@@ -188,6 +194,17 @@ def _clients_process(
                 with lock:
                     acks.append(form.seconds)
                     form_acks.append(form.seconds)
+            if i % 5 == 2:  # the approver opens a Reject form (only opens it: nothing changes)
+                click = client.action(
+                    user=BRAND1,
+                    action_id=ids.ACTION_REJECT,
+                    value=ids.button_value(WARM_DRAFT, 1),
+                )
+                with lock:
+                    acks.append(click.seconds)
+                    click_acks.append(click.seconds)
+                    if click.status != 200:
+                        failures.append(f"click {(u, i)}: HTTP {click.status}")
             t0 = time.monotonic()
             resp = client.command("/draft", "acme x " + TEXT.format(u=u, i=i), user=f"ULOAD{u:03d}")
             with lock:
@@ -201,7 +218,15 @@ def _clients_process(
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=users) as pool:
         list(pool.map(agency_user, range(users)))
-    conn.send((sent, acks, form_acks, failures, started))
+    conn.send((sent, acks, form_acks, click_acks, failures, started))
+
+
+def _ms(values: list[float]) -> dict[str, float | None]:
+    return {
+        "p50": round(statistics.median(values) * 1000, 1) if values else None,
+        "p99": round(percentile(values, 99) * 1000, 1) if values else None,
+        "max": round(max(values) * 1000, 1) if values else None,
+    }
 
 
 def run(
@@ -259,6 +284,7 @@ def run(
                     result["wall_s"] = round(time.monotonic() - wall0, 1)
                     result.update(PHASES.summary())
                     result.update(_drained(runtime, fake_conn))
+                    result["forms_not_opened"] = _forms_not_opened(runtime)
                     result["slack_limits"] = limits
                     return result
                 finally:
@@ -267,6 +293,15 @@ def run(
     finally:
         fake_conn.send("stop")
         fake_proc.join(10)
+
+
+def _forms_not_opened(runtime: Runtime) -> dict[str, int] | None:
+    """The form opener's own count of forms it could not open, by reason (None: no opener)."""
+    counts = getattr(runtime.forms, "counts", None)
+    if counts is None:
+        return None
+    reasons = ("refused", "stale", "expired", "rate_limited", "failed")
+    return {r: getattr(counts, r) for r in reasons if getattr(counts, r)}
 
 
 def _drained(runtime: Runtime, fake_conn: Connection, timeout: float = 900) -> dict[str, Any]:
@@ -297,7 +332,7 @@ def _measure(
         target=_clients_process, args=(url, response_base, users, per_user, think, child)
     )
     proc.start()
-    sent, acks, form_acks, failures, started = parent.recv()
+    sent, acks, form_acks, click_acks, failures, started = parent.recv()
     proc.join(30)
     total = users * per_user
     deadline = time.monotonic() + 900
@@ -323,17 +358,16 @@ def _measure(
             "p99": round(percentile(acks, 99) * 1000, 1),
             "max": round(max(acks) * 1000, 1),
         },
-        # `/draft` alone: the form is opened (views.open) before the ack, so these include it
-        "form_ack_ms": {
-            "p50": round(statistics.median(form_acks) * 1000, 1) if form_acks else None,
-            "p99": round(percentile(form_acks, 99) * 1000, 1) if form_acks else None,
-        },
+        # `/draft` alone, and the approver's Reject clicks: acks of requests that open a form
+        "form_ack_ms": _ms(form_acks),
+        "click_form_ack_ms": _ms(click_acks),
         "dm_ms": {
             "p50": round(statistics.median(dm) * 1000, 1),
             "p95": round(percentile(dm, 95) * 1000, 1),
             "max": round(max(dm) * 1000, 1),
         },
         "over_3s": sum(1 for a in acks if a > 3.0),
+        "forms_asked": len(form_acks) + len(click_acks),
         "submissions_per_s": round(total / (last - started), 1),
     }
 
@@ -390,13 +424,17 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['db']:<10} load {r['load']}; GIL switch interval {r['switch_interval_ms']} ms; "
             f"{r['users']} users x {r['submissions'] // r['users']}: "
             f"ack p50 {r['ack_ms']['p50']} ms, p99 {r['ack_ms']['p99']} ms "
-            f"(max {r['ack_ms']['max']} ms, over 3 s: {r['over_3s']}; forms (opened just after "
-            f"the ack): p50 {r['form_ack_ms']['p50']} ms, p99 {r['form_ack_ms']['p99']} ms); "
+            f"(max {r['ack_ms']['max']} ms, over 3 s: {r['over_3s']}; /draft forms: p50 "
+            f"{r['form_ack_ms']['p50']} ms, p99 {r['form_ack_ms']['p99']} ms, max "
+            f"{r['form_ack_ms']['max']} ms; Reject clicks: p50 {r['click_form_ack_ms']['p50']} "
+            f"ms, p99 {r['click_form_ack_ms']['p99']} ms, max "
+            f"{r['click_form_ack_ms']['max']} ms); "
             f"submission->DM p50 {r['dm_ms']['p50']} ms, p95 {r['dm_ms']['p95']} ms "
             f"(max {r['dm_ms']['max']} ms); {r['submissions_per_s']} submissions/s; "
             f"failures: {len(r['failures'])}; Slack limits {'on' if r['slack_limits'] else 'off'}: "
             f"429s {r['429s']} {r['429s_by_method']}, trigger expiries {r['trigger_expiries']} "
-            f"(of {r['modals_opened']} modals), duplicate review DMs "
+            f"(of {r['modals_opened']} modals opened, {r['forms_asked']} asked; not opened: "
+            f"{r['forms_not_opened']}), duplicate review DMs "
             f"{r['duplicate_review_dms']}, undelivered {r['undelivered']}, dead letter "
             f"{r['dead_letter']}; in the app: request p50 {r['server_ms']['p50']} ms, p99 "
             f"{r['server_ms']['p99']} ms, inbox INSERT p50 {r['inbox_insert_ms']['p50']} ms, p99 "

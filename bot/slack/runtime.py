@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,7 @@ from bot.guidelines.loader import GuidelineStore
 from bot.slack.app import build_client, create_app
 from bot.slack.dispatcher import Dispatcher
 from bot.slack.endpoint import SlackEndpoint
+from bot.slack.form_opening import FormOpener
 from bot.slack.inbox import RENEW_SECONDS, Inbox, inbox_database
 from bot.slack.inbox_worker import InboxWorker
 from bot.slack.oauth import TeamClients, Uninstalls, check_mode, oauth_settings
@@ -58,8 +59,6 @@ DIGEST_INTERVAL_SECONDS = 300.0
 #: back from a lazy worker checking drafts or the dispatcher rendering messages, several
 #: times per request; CPU-bound threads only switch a little more often.
 SWITCH_INTERVAL_SECONDS = 0.0005
-#: threads that only open modals after their ack (a views.open each, a few at once at most)
-FORM_WORKERS = 2
 
 
 @dataclass
@@ -73,8 +72,8 @@ class Runtime:
     tickers: list[Ticker] = field(default_factory=list)
     #: acked requests not yet processed (inbox.py)
     inbox: Inbox | None = None
-    #: the threads that open forms just after their ack
-    forms: Executor | None = None
+    #: opens forms just after their ack (form_opening.py)
+    forms: FormOpener | None = None
 
     @classmethod
     def build(
@@ -118,9 +117,7 @@ class Runtime:
                 clients=clients if oauth is not None else None,
             )
             inbox = Inbox(inbox_database(db))
-            forms = forms_executor or ThreadPoolExecutor(
-                max_workers=FORM_WORKERS, thread_name_prefix="brandgate-forms"
-            )
+            forms = FormOpener(forms_executor)
             try:
                 app = create_app(
                     settings,
@@ -218,11 +215,12 @@ class Runtime:
         return HttpServer(self.endpoint(), host=host, port=port, threads=threads, limits=limits)
 
     def close(self) -> None:
+        # Forms first: those queued still check the database and tell their users.
+        if self.forms is not None:
+            self.forms.close()
         for ticker in self.tickers:
             ticker.stop()
         self.dispatcher.close()
-        if self.forms is not None:
-            self.forms.shutdown(wait=False)
         if self.inbox is not None:
             self.inbox.close()
         if self.inbox is not None and self.inbox.db.engine is not self.db.engine:
