@@ -285,6 +285,7 @@ def run(
                     result.update(PHASES.summary())
                     result.update(_drained(runtime, fake_conn))
                     result["forms_not_opened"] = _forms_not_opened(runtime)
+                    result["form_open_ms"] = _form_open_ms(runtime)
                     result["slack_limits"] = limits
                     return result
                 finally:
@@ -302,6 +303,12 @@ def _forms_not_opened(runtime: Runtime) -> dict[str, int] | None:
         return None
     reasons = ("refused", "stale", "expired", "rate_limited", "failed")
     return {r: getattr(counts, r) for r in reasons if getattr(counts, r)}
+
+
+def _form_open_ms(runtime: Runtime) -> dict[str, float | None] | None:
+    """Ack to views.open answered, as the form opener measured it (None: no opener)."""
+    counts = getattr(runtime.forms, "counts", None)
+    return None if counts is None else _ms(list(counts.open_seconds))
 
 
 def _drained(runtime: Runtime, fake_conn: Connection, timeout: float = 900) -> dict[str, Any]:
@@ -434,7 +441,8 @@ def main(argv: list[str] | None = None) -> int:
             f"failures: {len(r['failures'])}; Slack limits {'on' if r['slack_limits'] else 'off'}: "
             f"429s {r['429s']} {r['429s_by_method']}, trigger expiries {r['trigger_expiries']} "
             f"(of {r['modals_opened']} modals opened, {r['forms_asked']} asked; not opened: "
-            f"{r['forms_not_opened']}), duplicate review DMs "
+            f"{r['forms_not_opened']}; ack to views.open answered {r['form_open_ms']}), "
+            f"duplicate review DMs "
             f"{r['duplicate_review_dms']}, undelivered {r['undelivered']}, dead letter "
             f"{r['dead_letter']}; in the app: request p50 {r['server_ms']['p50']} ms, p99 "
             f"{r['server_ms']['p99']} ms, inbox INSERT p50 {r['inbox_insert_ms']['p50']} ms, p99 "

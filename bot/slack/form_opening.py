@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ from bot.slack.replies import tell_privately
 logger = logging.getLogger("brandgate.slack.forms")
 
 #: threads that open forms (one views.open each at a time; a burst of clicks shares them)
-FORM_WORKERS = 4
+FORM_WORKERS = 8
 #: Slack: "trigger_id ... expires after 3 seconds" (docs/interactivity/handling-user-interaction)
 TRIGGER_SECONDS = 3.0
 
@@ -86,6 +87,8 @@ class FormCounts:
     expired: int = 0
     rate_limited: int = 0
     failed: int = 0
+    #: seconds from the ack to Slack's answer to views.open, of the latest forms opened
+    open_seconds: deque[float] = field(default_factory=lambda: deque(maxlen=10_000))
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, what: str) -> None:
@@ -190,6 +193,7 @@ class FormOpener:
             self._slack_refused(request, err)
             return
         self.counts.add("opened")
+        self.counts.open_seconds.append(self.clock() - request.received)
 
     def _too_late(self, request: FormRequest) -> bool:
         waited = self.clock() - request.received

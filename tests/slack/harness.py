@@ -109,7 +109,7 @@ class Harness:
         )
         self.executor = TrackingExecutor(workers)
         # the threads that open forms just after their ack (bot/slack/form_opening.py)
-        self.forms = TrackingExecutor(4)
+        self.forms = TrackingExecutor(8)
         self.clock = Clock()
         self.runtime = Runtime.build(
             self.settings, executor=self.executor, forms_executor=self.forms
