@@ -41,7 +41,11 @@ from bot.slack.replies import tell_privately
 
 logger = logging.getLogger("brandgate.slack.forms")
 
-#: threads that open forms (one views.open each at a time; a burst of clicks shares them)
+#: threads that open forms (a check and a views.open each; mostly waiting on I/O). A burst of
+#: 20 clicks at once on a loaded 2-core machine needs more than 4: with 4, 3 of 80 triggers
+#: expired on PostgreSQL in benchmarks/slack_load.py (load ~10); with 8, none (max 0.85 s from
+#: the ack to Slack's answer). A trigger older than 3 s is not even tried (see _too_late), so a
+#: backlog drains at the speed of one private note each.
 FORM_WORKERS = 8
 #: Slack: "trigger_id ... expires after 3 seconds" (docs/interactivity/handling-user-interaction)
 TRIGGER_SECONDS = 3.0
