@@ -38,7 +38,7 @@ TEAMLESS = ""
 
 
 def _only_installed_team() -> str | None:
-    teams = (
+    teams: list[object] = list(
         op.get_bind()
         .execute(sa.text("SELECT DISTINCT team_id FROM slack_bots WHERE team_id IS NOT NULL"))
         .scalars()
@@ -85,7 +85,7 @@ def _rebuild_sqlite(table: str, with_team: bool) -> None:
 
 def _set_primary_key(table: str, columns: list[str]) -> None:
     old = sa.inspect(op.get_bind()).get_pk_constraint(table)["name"]
-    op.drop_constraint(old, table, type_="primary")
+    op.drop_constraint(str(old), table, type_="primary")
     op.create_primary_key(f"pk_{table}", table, columns)
 
 
