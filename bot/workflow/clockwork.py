@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.audit import events as ev
@@ -25,10 +25,10 @@ from bot.workflow.context import WorkflowContext, revision_of
 from bot.workflow.deadlines import Duration, stage_clock
 from bot.workflow.payloads import base_payload
 from bot.workflow.review_requests import request_key, request_payload
-from bot.workflow.snapshots import decision_json
+from bot.workflow.snapshots import DraftFacts, decision_json
 from bot.workflow.states import OPEN, State
 from bot.workflow.unit import UnitOfWork, Units
-from models import AwayPeriod, BrandPause, Decision, Draft, ReviewStage, Revision, StageApprover
+from models import AwayPeriod, BrandPause, Decision, Draft, ReviewStage, StageApprover
 from models import review as rv
 from models.base import as_utc
 from models.timers import ESCALATE, EXPIRE, REMINDER, WHOLE_DRAFT, Timer
@@ -168,10 +168,10 @@ class _Batch:
             )
         }
         current = {(d.id, d.current_revision) for d in self.drafts.values()}
-        # every revision: a member who joins at escalation is shown the diff from the last one
+        # every revision (a member who joins at escalation is shown the diff from the last one),
+        # as the drafts' select-in load brought them: no second query
         self.all_revisions = {
-            (r.draft_id, r.number): r
-            for r in session.scalars(select(Revision).where(Revision.draft_id.in_(ids)))
+            (r.draft_id, r.number): r for d in self.drafts.values() for r in d.revisions
         }
         self.revisions = {d: r for (d, n), r in self.all_revisions.items() if (d, n) in current}
         rounds = {(d.id, d.review_round) for d in self.drafts.values()}
@@ -194,14 +194,31 @@ class _Batch:
         self.away = away_users(session, uow.now)
         self.pauses = {p.brand_id: p for p in session.scalars(select(BrandPause))}
         self.deadlines = {
-            (t.draft_id, t.review_round, t.stage): t.due_at
-            for t in session.scalars(
-                select(Timer).where(Timer.draft_id.in_(ids), Timer.kind == ESCALATE)
+            (draft_id, review_round, stage): due
+            for draft_id, review_round, stage, due in session.execute(
+                select(Timer.draft_id, Timer.review_round, Timer.stage, Timer.due_at).where(
+                    Timer.draft_id.in_(ids), Timer.kind == ESCALATE
+                )
             )
         }
         # the review requests that escalations mark "overdue", one query for the whole batch
         escalating = {t.draft_id for t in timers if t.kind == ESCALATE}
         self.requests = stored_requests(session, escalating)
+        # the firings change these objects in place (seats, stage and draft states), so the
+        # unit builds the views of its messages' `offered` from them instead of reloading
+        uow.known.update(
+            (
+                d.id,
+                DraftFacts(
+                    revisions=list(d.revisions),
+                    stages=self.stages.get(d.id, []),
+                    decisions=[
+                        x for s in self.stages.get(d.id, []) for x in self.decisions.get(s.id, [])
+                    ],
+                ),
+            )
+            for d in self.drafts.values()
+        )
 
 
 class Clockwork:
@@ -238,10 +255,13 @@ class Clockwork:
                     )
                 )
                 if due:
+                    # marked fired in one statement (not one UPDATE per timer at the flush)
+                    uow.session.execute(
+                        update(Timer).where(Timer.id.in_([t.id for t in due])).values(fired_at=now)
+                    )
                     batch = _Batch(uow, due)
                     shas: dict[str, str] = {}
                     for timer in due:
-                        timer.fired_at = now
                         fired = _Firing(run, uow, batch, shas).fire(timer)
                         if fired:
                             counts[fired] += 1
