@@ -10,10 +10,11 @@ audit entry and its outbox messages: two runners, or one run twice, fire nothing
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.audit import events as ev
 from bot.audit.origin import acting_from, timer_origin
@@ -42,6 +43,7 @@ EXPIRED_MESSAGE = "expired"
 #: the `reason` of an SLA escalation's audit entry; routing's fallback to `routing.default`
 #: (bot/workflow/reviews.py) logs `escalated` too, with reason "no_eligible_approver"
 SLA_REASON = "sla"
+SEATS = cast(Table, StageApprover.__table__)
 #: due rows claimed per transaction: small enough to keep locks short
 BATCH = 500
 
@@ -204,6 +206,8 @@ class _Batch:
         # the review requests that escalations mark "overdue", one query for the whole batch
         escalating = {t.draft_id for t in timers if t.kind == ESCALATE}
         self.requests = stored_requests(session, escalating)
+        #: seats that escalations add, not in the session: `write_new_seats` inserts them
+        self.new_seats: list[StageApprover] = []
         # the firings change these objects in place (seats, stage and draft states), so the
         # unit builds the views of its messages' `offered` from them instead of reloading
         uow.known.update(
@@ -219,6 +223,22 @@ class _Batch:
             )
             for d in self.drafts.values()
         )
+
+    def write_new_seats(self, session: Session) -> None:
+        if self.new_seats:
+            session.execute(
+                insert(SEATS),
+                [
+                    dict(
+                        stage_id=seat.stage_id,
+                        user_id=seat.user_id,
+                        position=seat.position,
+                        delegated_from=seat.delegated_from,
+                        active=seat.active,
+                    )
+                    for seat in self.new_seats
+                ],
+            )
 
 
 class Clockwork:
@@ -265,6 +285,7 @@ class Clockwork:
                         fired = _Firing(run, uow, batch, shas).fire(timer)
                         if fired:
                             counts[fired] += 1
+                    batch.write_new_seats(uow.session)
             if len(due) < BATCH:
                 return counts
 
@@ -375,8 +396,14 @@ class _Firing:
                     seat.active = True
                 else:
                     position += 1
-                    seat = StageApprover(user_id=user, position=position, active=True)
-                    stage.approvers.append(seat)  # inserted with the batch's other seats
+                    seat = StageApprover(
+                        stage_id=stage.id, user_id=user, position=position, active=True
+                    )
+                    # Shown in the stage at once, written with the batch's other new seats in
+                    # one INSERT (the ORM's unit of work would spend more on a thousand than
+                    # everything else an escalation does)
+                    set_committed_value(stage, "approvers", [*stage.approvers, seat])
+                    self.batch.new_seats.append(seat)
                     seated[user] = seat
                 added.append(user)
         waiting = self._waiting_on(stage)
