@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, case, func, insert, inspect, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -153,11 +154,16 @@ def _copy(session: Session, rows: list[dict[str, Any]]) -> None:
     dbapi = cast(psycopg.Connection[Any], session.connection().connection.dbapi_connection)
     names = ", ".join(f'"{c}"' for c in columns)
     statement = f'COPY "{OUTBOX.name}" ({names}) FROM STDIN'
-    with dbapi.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            row["payload"] = Json(row["payload"])
-            row["created_at"] = row["next_attempt_at"] = as_utc(row["created_at"])
-            copy.write_row([row[c] for c in columns])
+    try:
+        with dbapi.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                row["payload"] = Json(row["payload"])
+                row["created_at"] = row["next_attempt_at"] = as_utc(row["created_at"])
+                copy.write_row([row[c] for c in columns])
+    except psycopg.Error as exc:
+        # raised as SQLAlchemy raises the INSERT's errors (a duplicate dedupe key is an
+        # IntegrityError to the callers that catch one), the transaction rolled back as usual
+        raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
 
 
 def _item(row: OutboxMessage) -> OutboxItem:
