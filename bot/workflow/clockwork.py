@@ -24,6 +24,7 @@ from bot.workflow.away_periods import away_users
 from bot.workflow.banners import overdue_banner, pause_banner, stored_requests, update_requests
 from bot.workflow.context import WorkflowContext, revision_of
 from bot.workflow.deadlines import Duration, stage_clock
+from bot.workflow.id_lists import among
 from bot.workflow.payloads import base_payload
 from bot.workflow.review_requests import request_key, request_payload
 from bot.workflow.snapshots import DraftFacts, decision_json
@@ -125,7 +126,7 @@ def stage_deadlines(session: Session, draft_ids: list[int]) -> dict[int, datetim
         select(Timer.draft_id, Timer.due_at)
         .join(Draft, Draft.id == Timer.draft_id)
         .where(
-            Timer.draft_id.in_(draft_ids),
+            among(Timer.draft_id, draft_ids),
             Timer.kind == ESCALATE,
             Timer.review_round == Draft.review_round,
             Timer.stage == Draft.current_stage,
@@ -143,7 +144,7 @@ def escalated_deadlines(
         return {}
     rows = session.execute(
         select(Timer.draft_id, Timer.review_round, Timer.stage, Timer.due_at).where(
-            Timer.draft_id.in_(draft_ids),
+            among(Timer.draft_id, draft_ids),
             Timer.kind == ESCALATE,
             Timer.fired_at.is_not(None),
         )
@@ -163,7 +164,7 @@ class _Batch:
             d.id: d
             for d in session.scalars(
                 select(Draft)
-                .where(Draft.id.in_(ids))
+                .where(among(Draft.id, ids))
                 .order_by(Draft.id)
                 .with_for_update()
                 .execution_options(populate_existing=True)
@@ -179,7 +180,7 @@ class _Batch:
         rounds = {(d.id, d.review_round) for d in self.drafts.values()}
         self.stages: dict[int, list[ReviewStage]] = {}
         for stage in session.scalars(
-            select(ReviewStage).where(ReviewStage.draft_id.in_(ids)).order_by(ReviewStage.number)
+            select(ReviewStage).where(among(ReviewStage.draft_id, ids)).order_by(ReviewStage.number)
         ):
             if (stage.draft_id, stage.review_round) in rounds:
                 self.stages.setdefault(stage.draft_id, []).append(stage)
@@ -188,7 +189,7 @@ class _Batch:
         if stage_ids:
             for d in session.scalars(
                 select(Decision)
-                .where(Decision.stage_id.in_(stage_ids))
+                .where(among(Decision.stage_id, stage_ids))
                 .order_by(Decision.created_at, Decision.id)
             ):
                 self.decisions.setdefault(d.stage_id, []).append(d)
@@ -199,7 +200,7 @@ class _Batch:
             (draft_id, review_round, stage): due
             for draft_id, review_round, stage, due in session.execute(
                 select(Timer.draft_id, Timer.review_round, Timer.stage, Timer.due_at).where(
-                    Timer.draft_id.in_(ids), Timer.kind == ESCALATE
+                    among(Timer.draft_id, ids), Timer.kind == ESCALATE
                 )
             )
         }
@@ -277,7 +278,9 @@ class Clockwork:
                 if due:
                     # marked fired in one statement (not one UPDATE per timer at the flush)
                     uow.session.execute(
-                        update(Timer).where(Timer.id.in_([t.id for t in due])).values(fired_at=now)
+                        update(Timer)
+                        .where(among(Timer.id, [t.id for t in due]))
+                        .values(fired_at=now)
                     )
                     batch = _Batch(uow, due)
                     shas: dict[str, str] = {}
