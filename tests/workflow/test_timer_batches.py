@@ -65,6 +65,9 @@ def _story(db: Database, brands: Path) -> tuple[list[dict[str, int]], tuple[int,
     half = submit()
     service.approve(half, actor="UBRAND1")  # any-of stage: decided, so nothing fires
     submit(publish_at=T0 + 30 * H)  # escalates, then expires
+    revised = submit()  # a second round: who joins at escalation is shown the diff
+    service.request_changes(revised, actor="UBRAND2", comment="Say where.")
+    service.revise(revised, actor="UAGENCY1", text="Our new jacket keeps you dry on the coast.")
     # findings in the payloads: an error overridden at submission
     submit(text="We guarantee a dry walk.", override_reason="Legal cleared the claim.")
     before = (max(m.id for m in outbox_rows(db)), max(e.seq for e in audit_events(db)))
@@ -110,11 +113,13 @@ def test_a_batch_writes_what_one_timer_at_a_time_writes(
     one_by_one, other_before = _story(other_db, guidelines_dir)
 
     assert batched == one_by_one
-    assert sum(c["escalated"] for c in batched) == 5
+    assert sum(c["escalated"] for c in batched) == 6
     assert sum(c["expired"] for c in batched) == 1
     assert sum(c["reminded"] for c in batched) >= 4
     messages, entries = _written(db, before)
     assert {m[0] for m in messages} >= {"reminder", "escalated", "review_update", "expired"}
+    joined = [m[-1] for m in messages if m[0] == "review_request" and m[1] == "UBACKUP1"]
+    assert any(p["diff"] is not None for p in joined)
     assert (messages, entries) == _written(other_db, other_before)
     assert_chain_ok(db)
     assert_chain_ok(other_db)
