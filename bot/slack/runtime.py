@@ -26,7 +26,13 @@ from bot.slack.dispatcher import Dispatcher
 from bot.slack.endpoint import SlackEndpoint
 from bot.slack.inbox import RENEW_SECONDS, Inbox, inbox_database
 from bot.slack.inbox_worker import InboxWorker
-from bot.slack.oauth import TeamClients, Uninstalls, check_mode, oauth_settings
+from bot.slack.oauth import (
+    TeamClients,
+    Uninstalls,
+    check_mode,
+    installed_teams,
+    oauth_settings,
+)
 from bot.slack.outbox_store import WorkflowOutbox, outbox_health
 from bot.slack.reporting import ReportDesk
 from bot.slack.server import HttpServer, Limits
@@ -60,6 +66,11 @@ DIGEST_INTERVAL_SECONDS = 300.0
 SWITCH_INTERVAL_SECONDS = 0.0005
 #: threads that only open modals after their ack (a views.open each, a few at once at most)
 FORM_WORKERS = 2
+
+
+def digest_desk(db: Database, backend: WorkflowBackend, *, many: bool) -> ReportDesk:
+    """The weekly digest's sender: with many workspaces, one digest per installed team."""
+    return ReportDesk(db, backend, teams=(lambda: installed_teams(db)) if many else None)
 
 
 @dataclass
@@ -169,7 +180,7 @@ class Runtime:
             # The weekly report digest (bot/reports/digest.py): claimed per brand and week, so
             # every serve may try; checked every few minutes, it goes out soon after 09:00.
             Ticker(
-                lambda: ReportDesk(db, backend).send_digests().brands,
+                lambda: digest_desk(db, backend, many=oauth is not None).send_digests().brands,
                 DIGEST_INTERVAL_SECONDS,
                 name="brandgate-digest",
                 after=dispatcher.notify,
@@ -186,6 +197,10 @@ class Runtime:
         self.dispatcher.start()
         for ticker in self.tickers:
             ticker.start()
+
+    def digest_desk(self) -> ReportDesk:
+        """What the digest ticker sends with (tests call it with a settable `now`)."""
+        return digest_desk(self.db, self.backend, many=self.settings.oauth)
 
     def health_details(self) -> dict[str, Any]:
         """What an operator watches: messages waiting and dead letters (`brandgate outbox`)."""

@@ -20,7 +20,7 @@ from bot.audit import events as ev
 from bot.audit.origin import acting_from, timer_origin
 from bot.guidelines.model import Guidelines, Sla
 from bot.workflow import outbox
-from bot.workflow.away_periods import away_users
+from bot.workflow.away_periods import away_now
 from bot.workflow.banners import overdue_banner, pause_banner, stored_requests, update_requests
 from bot.workflow.context import WorkflowContext, revision_of
 from bot.workflow.deadlines import Duration, stage_clock
@@ -194,7 +194,7 @@ class _Batch:
             ):
                 self.decisions.setdefault(d.stage_id, []).append(d)
         self.decided = {sid: {d.actor for d in ds} for sid, ds in self.decisions.items()}
-        self.away = away_users(session, uow.now)
+        self.away = away_now(session, uow.now)
         self.pauses = {p.brand_id: p for p in session.scalars(select(BrandPause))}
         self.deadlines = {
             (draft_id, review_round, stage): due
@@ -393,7 +393,7 @@ class _Firing:
                 seat = seated.get(user)
                 if user == draft.submitter or user in added or (seat and seat.active):
                     continue  # never the submitter; an eligible approver already is one
-                if user in self.batch.away:
+                if user in self.batch.away.of(draft.team_id):
                     continue  # away: not given new stages
                 if seat is not None:
                     seat.active = True
