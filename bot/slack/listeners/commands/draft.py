@@ -85,6 +85,8 @@ def run_draft(
     svc = services_of(context)
     if not command_text(command):
         return  # the form was opened by the ack
+    if svc.inbox is not None and svc.inbox.handed_over(command_key(command)):
+        return  # stored for the worker process, which does the work (worker_process.py)
     with working(svc.inbox, command_key(command)):
         process_draft(svc, client, command)
 
