@@ -89,6 +89,8 @@ class Harness:
         paced: bool = False,
         oauth: bool = False,
         workers: int = 16,
+        handover: bool = False,
+        notify: Callable[[], None] | None = None,
     ) -> None:
         self.fake = fake
         if oauth:  # many workspaces: no bot token, installs through /slack/install
@@ -107,8 +109,14 @@ class Harness:
         # the threads that open forms just after their ack (bot/slack/runtime.py FORM_WORKERS)
         self.forms = TrackingExecutor(2)
         self.clock = Clock()
+        # handover: the HTTP process of `serve --http` (worker_process.py); `notify` wakes
+        # the worker process that does the work
         self.runtime = Runtime.build(
-            self.settings, executor=self.executor, forms_executor=self.forms
+            self.settings,
+            executor=self.executor,
+            forms_executor=self.forms,
+            handover=handover,
+            notify=notify,
         )
         self.runtime.dispatcher.clock = self.clock
         if not paced:  # one message a second per channel: only for the tests about pacing
