@@ -239,7 +239,7 @@ def run(
     think: float,
     limits: bool = True,
     floor: bool = False,
-    split: bool = True,
+    split: bool = False,
 ) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
     fake_conn, child_conn = ctx.Pipe()
@@ -477,10 +477,10 @@ def main(argv: list[str] | None = None) -> int:
         help="lift Slack's rate limits in the fake (tiers, one message a second per channel)",
     )
     parser.add_argument(
-        "--single-process",
+        "--worker-process",
         dest="split",
-        action="store_false",
-        help="the slow work in the app process too (`serve --http --single-process`)",
+        action="store_true",
+        help="the slow work in a worker process (`serve --http --worker-process`)",
     )
     parser.add_argument(
         "--floor",
