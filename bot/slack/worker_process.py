@@ -7,7 +7,9 @@ socket and database call and may wait to get it back behind them.
 So `serve --http --worker-process` (opt-in) runs two processes. Measured so far on the shared
 2-core machine (load 6-17), benchmarks/slack_load.py: the HTTP process's CPU fell from ~50 s
 to ~2 s per run, but ack p99 did not fall measurably (it is dominated by waits for the inbox
-INSERT's commit and for a CPU), and the spawned-worker end-to-end test is not written yet. The HTTP process (`Runtime.build(handover=True)`) only
+INSERT's commit and for a CPU), and the spawned-worker end-to-end test is not written yet.
+
+The HTTP process (`Runtime.build(handover=True)`) only
 verifies each request, stores its inbox row and answers; this one claims the row at once
 (inbox.py "Hand-over"), does the work, and runs the outbox dispatcher and the timers. The HTTP
 process wakes it through a multiprocessing Event after each stored row and each message its
