@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,6 +86,11 @@ class Runtime:
     inbox: Inbox | None = None
     #: opens forms just after their ack (form_opening.py)
     forms: FormOpener | None = None
+    #: does the inbox rows' work (recovered rows, and in a worker process the handed-over ones)
+    inbox_worker: InboxWorker | None = None
+    #: `serve --http`'s HTTP process: whether the worker process (worker_process.py), which
+    #: runs the dispatcher and timers instead of this process, is alive (for /healthz)
+    background_alive: Callable[[], bool] | None = None
 
     @classmethod
     def build(
@@ -97,7 +103,12 @@ class Runtime:
         executor: Executor | None = None,
         delivery_workers: int = 2,
         forms_executor: Executor | None = None,
+        handover: bool = False,
+        notify: Callable[[], None] | None = None,
     ) -> Runtime:
+        """`handover`: the HTTP process of `serve --http` (worker_process.py): acks leave their
+        inbox rows to the worker process, and `notify` (waking that process) replaces this
+        process's dispatcher, which is then never started."""
         check_mode(settings, socket_mode=socket_mode)
         sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
         own_db = db is None
@@ -127,14 +138,15 @@ class Runtime:
                 workers=delivery_workers,
                 clients=clients if oauth is not None else None,
             )
-            inbox = Inbox(inbox_database(db))
+            wake = notify or dispatcher.notify
+            inbox = Inbox(inbox_database(db), handover=handover, wake=wake)
             forms = FormOpener(forms_executor)
             try:
                 app = create_app(
                     settings,
                     backend,
                     socket_mode=socket_mode,
-                    notify_outbox=dispatcher.notify,
+                    notify_outbox=wake,
                     executor=executor,
                     oauth_settings=oauth,
                     inbox=inbox,
@@ -157,7 +169,7 @@ class Runtime:
         )
         worker = InboxWorker(
             inbox,
-            Services(backend=backend, notify=dispatcher.notify, inbox=inbox),
+            Services(backend=backend, notify=wake, inbox=inbox),
             listener_clients,
         )
         tickers = [
@@ -187,7 +199,7 @@ class Runtime:
         tickers.append(
             Ticker(worker.tick, RENEW_SECONDS, name="brandgate-inbox", after=dispatcher.notify)
         )
-        return cls(settings, db, backend, dispatcher, app, tickers, inbox, forms)
+        return cls(settings, db, backend, dispatcher, app, tickers, inbox, forms, worker)
 
     def start_background(self) -> None:
         """The dispatcher and the periodic jobs (what `serve` runs beside the Slack listeners)."""
@@ -210,7 +222,10 @@ class Runtime:
                 conn.execute(text("SELECT 1"))
         except Exception as err:
             return False, f"database: {type(err).__name__}"
-        if not self.dispatcher.running:
+        if self.background_alive is not None:
+            if not self.background_alive():
+                return False, "worker process stopped"
+        elif not self.dispatcher.running:
             return False, "dispatcher stopped"
         return True, "ok"
 

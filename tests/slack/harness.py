@@ -93,6 +93,8 @@ class Harness:
         paced: bool = False,
         oauth: bool = False,
         workers: int = 16,
+        handover: bool = False,
+        notify: Callable[[], None] | None = None,
     ) -> None:
         self.fake = fake
         if oauth:  # many workspaces: no bot token, installs through /slack/install
@@ -111,8 +113,14 @@ class Harness:
         # the threads that open forms just after their ack (bot/slack/form_opening.py)
         self.forms = TrackingExecutor(8)
         self.clock = Clock()
+        # handover: the HTTP process of `serve --http` (worker_process.py); `notify` wakes
+        # the worker process that does the work
         self.runtime = Runtime.build(
-            self.settings, executor=self.executor, forms_executor=self.forms
+            self.settings,
+            executor=self.executor,
+            forms_executor=self.forms,
+            handover=handover,
+            notify=notify,
         )
         self.runtime.dispatcher.clock = self.clock
         # the form opener measures a trigger's age on it too (form_opening.TRIGGER_SECONDS)

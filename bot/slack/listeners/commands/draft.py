@@ -72,6 +72,8 @@ def run_draft(
     svc = services_of(context)
     if not command_text(command):
         return  # the form opener opened the form
+    if svc.inbox is not None and svc.inbox.handed_over(command_key(command)):
+        return  # stored for the worker process, which does the work (worker_process.py)
     with working(svc.inbox, command_key(command)):
         process_draft(svc, client, command)
 
