@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import hashlib
+import json
 import os
 import sys
 import tempfile
@@ -29,12 +31,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import func, insert, select, text
 
+from bot.audit.verify import verify
 from bot.engine.rules import RULE_TYPES
 from bot.guidelines.loader import GuidelineStore
 from bot.workflow import WorkflowService, run_timers
-from models import Draft, Revision, Timer
+from models import AuditEntry, Draft, OutboxMessage, Revision, Timer
 from models.db import Database
 from models.testing import scratch_database_url
 
@@ -178,6 +181,7 @@ def _bench_reviews(db: Database, brands: Path, n: int, profile: str | None = Non
     for i in range(n):
         service.submit(submitter="UAGENCY1", brand="review", platform="x", text=f"Trail news {i}.")
     submitted = time.perf_counter() - began
+    before = _marks(db)
     for label, after in (
         ("reminders", timedelta(hours=2, minutes=1)),
         ("escalations", timedelta(hours=4, minutes=1)),
@@ -197,6 +201,52 @@ def _bench_reviews(db: Database, brands: Path, n: int, profile: str | None = Non
             f"  {n:,} {label} due: {took:.2f} s, this process's CPU {cpu:.2f} s {fired} "
             f"(target <= 2 s; {n:,} submitted in {submitted:.1f} s; load {_load()})"
         )
+    print(f"  written by the runs: {_digest(db, before)}; audit chain: {verify(db)}")
+
+
+def _marks(db: Database) -> tuple[int, int]:
+    """The last outbox id and audit seq: what the timer runs write comes after."""
+    with db.engine.connect() as conn:
+        outbox = conn.scalar(select(func.coalesce(func.max(OutboxMessage.id), 0)))
+        audit = conn.scalar(select(func.coalesce(func.max(AuditEntry.seq), 0)))
+    return int(outbox or 0), int(audit or 0)
+
+
+def _digest(db: Database, before: tuple[int, int]) -> str:
+    """A fingerprint of the messages and audit entries the runs wrote, in order, leaving out
+    what depends on the wall clock (the entries' timestamps and so their hashes): the runs
+    use a fixed clock, so two versions of the code that write the same thing print the same
+    fingerprint (compare before and after a change)."""
+    with db.engine.connect() as conn:
+        messages = conn.execute(
+            select(
+                OutboxMessage.kind,
+                OutboxMessage.recipient,
+                OutboxMessage.draft_id,
+                OutboxMessage.revision,
+                OutboxMessage.team_id,
+                OutboxMessage.dedupe_key,
+                OutboxMessage.payload,
+            )
+            .where(OutboxMessage.id > before[0])
+            .order_by(OutboxMessage.id)
+        ).all()
+        entries = conn.execute(
+            select(
+                AuditEntry.event,
+                AuditEntry.actor,
+                AuditEntry.brand_id,
+                AuditEntry.draft_id,
+                AuditEntry.revision,
+                AuditEntry.guidelines_sha256,
+                AuditEntry.payload,
+            )
+            .where(AuditEntry.seq > before[1])
+            .order_by(AuditEntry.seq)
+        ).all()
+    rows = [list(m) for m in messages] + [[*e[:-1], json.loads(e[-1])] for e in entries]
+    digest = hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()[:16]
+    return f"{len(messages):,} messages and {len(entries):,} audit entries, sha256 {digest}"
 
 
 def _load() -> str:

@@ -22,9 +22,11 @@ class AuditEntry(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     event: Mapped[str] = mapped_column(String(40))
     actor: Mapped[str] = mapped_column(String(100))
-    brand_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    # Indexed by (brand_id, seq) (models/portal.py) and (draft_id, event) (above): a separate
+    # index on either column alone only cost every append (migration 0012_audit_indexes).
+    brand_id: Mapped[str | None] = mapped_column(String(100))
     # No foreign key: the log outlives and stands apart from the tables it describes.
-    draft_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    draft_id: Mapped[int | None] = mapped_column(Integer)
     revision: Mapped[int | None] = mapped_column(Integer)
     guidelines_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     # Canonical JSON text, hashed exactly as stored (no re-serialisation drift across databases).

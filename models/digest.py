@@ -11,6 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from models.away import TEAMLESS
 from models.base import Base, UTCDateTime
 
 
@@ -25,9 +26,15 @@ class ReportDigest(Base):
 
 
 class DigestOptOut(Base):
-    """A person who switched the digest off for themselves (App Home); no row: they get it."""
+    """A person who switched the digest off for themselves (App Home); no row: they get it.
+
+    Keyed by (team, user) like `AwayPeriod`: `team_id` "" (models.away.TEAMLESS) is a row of no
+    team, the user id's in every team."""
 
     __tablename__ = "report_digest_optouts"
 
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team_id: Mapped[str] = mapped_column(
+        String(32), primary_key=True, default=TEAMLESS, server_default=TEAMLESS
+    )
     since: Mapped[datetime] = mapped_column(UTCDateTime())

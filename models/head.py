@@ -9,4 +9,4 @@ added and this is not updated.
 
 from __future__ import annotations
 
-HEAD_REVISION = "0011_spec"
+HEAD_REVISION = "0012_audit_indexes"

@@ -68,6 +68,8 @@ _FIELDS = (
 # database and several schemas may each hold a log.
 PG_SEAL_LOCK = 0x61756474
 SEAL_BATCH = 2000
+# Built once: an append runs it on every workflow transaction (PostgreSQL).
+_INSERT_PENDING = insert(PENDING).returning(PENDING.c.id)
 # Connection.info key: the newest pending id the open transaction wrote (PostgreSQL).
 _SEAL_UPTO = "brandgate_audit_seal_upto"
 
@@ -169,11 +171,7 @@ def append(
         # Stamped under the lock, so timestamps never go backwards along the chain.
         _write_chained(conn, _items(events, now or utcnow()))
         return len(events)
-    ids: list[int] = list(
-        conn.execute(
-            insert(PENDING).returning(PENDING.c.id), _items(events, now or utcnow())
-        ).scalars()
-    )
+    ids: list[int] = list(conn.execute(_INSERT_PENDING, _items(events, now or utcnow())).scalars())
     upto = max(ids)
     if not seal_on_commit:
         return len(events)
@@ -256,8 +254,9 @@ def seal(
 
     With `wait` (the after-commit hook), every entry committed before the call is chained when
     it returns. `wait=False` returns at once if another process is sealing; then that sealer
-    is the one to chain them. `upto` (PostgreSQL): the caller only needs the entries up to
-    this pending id chained, and returns as soon as they are, whoever chained them.
+    is the one to chain them. `upto` (PostgreSQL): the caller's newest pending id; it returns
+    as soon as that entry is chained, whoever chained it (a transaction's entries are visible
+    together and sealed in id order, so then all of them are: migration 0012_audit_indexes).
     """
     engine = bind.engine if isinstance(bind, Database | Connection) else bind
     if engine.dialect.name != "postgresql":

@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.config import ConfigError, Settings
 from bot.slack import logs, redact
 from bot.slack.backend import Backend
+from bot.slack.form_opening import FormOpener
 from bot.slack.inbox import Inbox
 from bot.slack.listeners import register_listeners
 from bot.slack.oauth import check_mode
@@ -90,7 +91,7 @@ def create_app(
     executor: Executor | None = None,
     oauth_settings: OAuthSettings | None = None,
     inbox: Inbox | None = None,
-    forms: Executor | None = None,
+    forms: FormOpener | None = None,
     on_uninstalled: Callable[[str | None], int] | None = None,
 ) -> App:
     """Return a Bolt App with every brandgate listener registered.
@@ -101,7 +102,8 @@ def create_app(
     with its team's installation instead of `SLACK_BOT_TOKEN`. `on_uninstalled(team)` is called
     once the installation of a team that uninstalled the app was deleted (oauth.Uninstalls).
     `inbox` (inbox.py): where acked submissions are stored before the answer, so a process that
-    dies does not lose them. `forms`: threads that open `/draft`'s modal just after the ack.
+    dies does not lose them. `forms` (form_opening.py): opens every modal just after its ack, on
+    threads of its own (default: a new opener; the caller shuts it down with `forms.close()`).
     """
     check_mode(settings, socket_mode=socket_mode)
     if oauth_settings is None and not settings.slack_bot_token:
@@ -127,9 +129,9 @@ def create_app(
         client=client or build_client(settings),
         signing_secret=settings.slack_signing_secret or "",
         # Run the ack part before answering (in the request's own thread, HTTP or Socket Mode)
-        # so view_submission errors reach the response and forms open within their trigger's
-        # 3 s; otherwise Socket Mode runs it on the executor, queued behind slow lazy work.
-        # Slow work is in lazy listeners, which Bolt runs on the executor after the ack.
+        # so view_submission errors reach the response; otherwise Socket Mode runs it on the
+        # executor, queued behind slow lazy work. Slow work is in lazy listeners, which Bolt
+        # runs on the executor after the ack; forms open on the form opener after theirs.
         process_before_response=True,
         # Socket Mode connections are authenticated by the app token, not request signatures.
         request_verification_enabled=not socket_mode,
@@ -145,7 +147,10 @@ def create_app(
     app.middleware(_ignore_bot_events)
 
     services = Services(
-        backend=backend, notify=notify_outbox or (lambda: None), inbox=inbox, forms=forms
+        backend=backend,
+        notify=notify_outbox or (lambda: None),
+        inbox=inbox,
+        forms=forms or FormOpener(),
     )
     if on_uninstalled is not None:
         services.uninstalled = on_uninstalled

@@ -260,15 +260,23 @@ class Backend(Protocol):
     def resume(self, brand_id: str, *, actor: str) -> Mapping[str, Any]: ...
 
     def away_set(
-        self, user: str, *, until: str, delegate: str | None, reason: str | None
+        self,
+        user: str,
+        *,
+        until: str,
+        delegate: str | None,
+        reason: str | None,
+        team: str | None = None,
     ) -> Mapping[str, Any]:
-        """`until`: a date or an ISO-8601 time, as typed (the workflow parses it)."""
+        """`until`: a date or an ISO-8601 time, as typed (the workflow parses it); `team`: the
+        Slack team of `user` (user ids are unique only within one)."""
         ...
 
-    def away_clear(self, user: str) -> Mapping[str, Any]: ...
+    def away_clear(self, user: str, *, team: str | None = None) -> Mapping[str, Any]: ...
 
-    def away_list(self) -> Sequence[Mapping[str, Any]]: ...
+    def away_list(self, *, team: str | None = None) -> Sequence[Mapping[str, Any]]: ...
 
-    def away_delegates(self, user: str) -> list[str]:
-        """Who `user` may name as delegate: approvers of their brands, not themselves."""
+    def away_delegates(self, user: str, *, team: str | None = None) -> list[str]:
+        """Who `user` may name as delegate: approvers of their brands (offered in `team`), not
+        themselves."""
         ...

@@ -18,6 +18,12 @@ Claims are leases like the outbox's: each process claims with its own token; whi
 rows in hand it renews their lease (`renew`), so only the rows of a process that died (or
 stalled for a whole lease) come back. Doing a row's work twice is harmless: the row's key is
 the submission's idempotency key, so the second run finds the draft the first one stored.
+
+Hand-over (`handover=True`, the HTTP process of `serve --http`, see worker_process.py): the ack
+stores the row unclaimed (its lease already over, no attempt counted) and this process does not
+run the work; the worker process claims it at once (`claim_expired`, woken by the HTTP
+process), exactly as it would claim the row of a process that died. The HTTP process then only
+verifies, stores and answers, and the slow work never holds its GIL.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -75,13 +81,26 @@ class Claimed:
 class Inbox:
     """The inbox of one process (`token` names its claims)."""
 
-    def __init__(self, db: Database, *, lease_seconds: float = LEASE_SECONDS) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        lease_seconds: float = LEASE_SECONDS,
+        handover: bool = False,
+        wake: Callable[[], None] = lambda: None,
+    ) -> None:
         #: the inbox's database (inbox_database: on SQLite not the workflow's)
         self.db = db
         self.lease_seconds = lease_seconds
+        #: acks leave their rows to another process (the module docstring's "Hand-over")
+        self.handover = handover
+        #: with `handover`, called once a row is stored: wakes the process that picks it up
+        self.wake = wake
         self.token = uuid.uuid4().hex
         self._lock = threading.Lock()
         self._in_hand: set[str] = set()
+        #: keys stored unclaimed by `accept` whose lazy listener has not yet asked (handed_over)
+        self._handed_over: set[str] = set()
         # SQLite: this process's writers take turns here rather than in SQLite's busy handler,
         # which sleeps 1, 2, 5, 10, 15, 20, 25... ms between tries while another connection
         # holds the write lock: a burst of 16 acks spent up to ~90 ms (p99) asleep in it with
@@ -105,9 +124,19 @@ class Inbox:
         payload: dict[str, Any],
         now: datetime | None = None,
     ) -> None:
-        """Store a request's work in the ack phase, claimed by this process. A request Slack
-        retried (same key) leaves the first row as it is."""
+        """Store a request's work in the ack phase, claimed by this process (with `handover`:
+        unclaimed, for the worker process). A request Slack retried (same key) leaves the first
+        row as it is."""
         now = now or utcnow()
+        claim = (
+            {"attempts": 0, "claimed_until": now, "claim_token": None}
+            if self.handover
+            else {
+                "attempts": 1,
+                "claimed_until": now + timedelta(seconds=self.lease_seconds),
+                "claim_token": self.token,
+            }
+        )
         stmt = (
             self._insert()
             .values(
@@ -117,9 +146,7 @@ class Inbox:
                 team_id=team,
                 payload=payload,
                 created_at=now,
-                attempts=1,
-                claimed_until=now + timedelta(seconds=self.lease_seconds),
-                claim_token=self.token,
+                **claim,
             )
             .on_conflict_do_nothing(index_elements=["key"])
         )
@@ -129,7 +156,18 @@ class Inbox:
         with self._writing, self.ack_engine.begin() as conn:
             conn.execute(stmt)
         with self._lock:
-            self._in_hand.add(key)
+            (self._handed_over if self.handover else self._in_hand).add(key)
+        if self.handover:
+            self.wake()
+
+    def handed_over(self, key: str) -> bool:
+        """True once for a key `accept` left to the worker process: its lazy listener then does
+        nothing. False when the row was not stored (the listener runs the work itself)."""
+        with self._lock:
+            if key in self._handed_over:
+                self._handed_over.discard(key)
+                return True
+            return False
 
     def done(self, key: str, *, error: str | None = None, now: datetime | None = None) -> None:
         """The work ran (or failed in a way the user was told about): never run it again."""

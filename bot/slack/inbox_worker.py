@@ -4,6 +4,8 @@ Each tick renews the leases of the rows this process still works on, then claims
 lease ran out and runs each with the handler of its kind, on the tick's own thread (they are
 rare: only what a dead process had acknowledged). A ticker runs it at start, so a replica that
 comes back picks up what it had in hand once the lease ends, and every RENEW_SECONDS after.
+In `serve --http`'s worker process the same tick also picks up the rows the HTTP process
+handed over (inbox.py "Hand-over"), woken as soon as each is stored (worker_process.py).
 """
 
 from __future__ import annotations
@@ -51,7 +53,8 @@ class InboxWorker:
             if handler is None:
                 self.inbox.done(item.key, error=f"no handler for {item.kind}")
                 continue
-            logger.info("inbox %s (%s): redoing work a process left", item.id, item.kind)
+            if item.attempts > 1:  # a first attempt is a row handed over, not one left behind
+                logger.info("inbox %s (%s): redoing work a process left", item.id, item.kind)
             # The audit log records the user who sent the request, as the lazy listener would.
             # Scoped: the ticker thread (or a test calling tick) must not keep this origin after.
             try:
@@ -68,3 +71,10 @@ class InboxWorker:
                 logger.exception("inbox %s (%s) failed", item.id, item.kind)
             recovered += 1
         return recovered
+
+    def drain(self) -> int:
+        """Tick until no row is left to claim (a burst may be more than one tick's batch)."""
+        total = 0
+        while done := self.tick():
+            total += done
+        return total

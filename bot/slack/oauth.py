@@ -35,10 +35,11 @@ from slack_sdk.oauth.installation_store import InstallationStore
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store import OAuthStateStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from bot.config import ConfigError, Settings
 from bot.workflow import outbox
+from models import slack_bots
 from models.db import Database
 
 logger = logging.getLogger("brandgate.slack.oauth")
@@ -117,6 +118,19 @@ def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings:
         state_store=state_store,
         state_expiration_seconds=STATE_SECONDS,
     )
+
+
+def installed_teams(db: Database) -> list[str]:
+    """The Slack teams brandgate is installed in now (an uninstall deletes the team's rows)."""
+    with db.read_engine.connect() as conn:
+        rows = conn.execute(
+            select(slack_bots.c.team_id)
+            .where(slack_bots.c.team_id.is_not(None))
+            .distinct()
+            .order_by(slack_bots.c.team_id)
+        )
+        found: list[object] = list(rows.scalars())
+        return [str(t) for t in found]
 
 
 class NotInstalled(Exception):

@@ -8,12 +8,14 @@ another team; a user of one team never decides, revises, overrides or withdraws 
 another (Slack user ids are only meaningful within their workspace), and their App Home lists
 only their team's drafts, reviews, decisions and pauses (`WorkflowBackend.home(team=...)`).
 A draft's team is the team it was submitted from, else its brand's workspace; a draft with
-neither (one workspace) is anyone's, as before.
+neither (one workspace) is anyone's, as before. Absences (`away_*`) and the digest switch are
+the acting user's in this team (the argument is ignored, like `home`'s): U123 away in one team
+is not away in another.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -200,6 +202,31 @@ class TeamBackend:
             raise NotPermitted(NOT_HERE.format(brand=brand_id))
         result: Mapping[str, Any] = self.inner.resume(brand_id, actor=actor)
         return result
+
+    # -- people: a user id means the person of this team (absences are kept per team) -----------
+    def away_set(
+        self,
+        user: str,
+        *,
+        until: str,
+        delegate: str | None,
+        reason: str | None,
+        team: str | None = None,
+    ) -> Mapping[str, Any]:
+        result: Mapping[str, Any] = self.inner.away_set(
+            user, until=until, delegate=delegate, reason=reason, team=self.team
+        )
+        return result
+
+    def away_clear(self, user: str, *, team: str | None = None) -> Mapping[str, Any]:
+        result: Mapping[str, Any] = self.inner.away_clear(user, team=self.team)
+        return result
+
+    def away_list(self, *, team: str | None = None) -> Sequence[Mapping[str, Any]]:
+        return self.inner.away_list(team=self.team)
+
+    def away_delegates(self, user: str, *, team: str | None = None) -> list[str]:
+        return self.inner.away_delegates(user, team=self.team)
 
     def home(self, user: str, team: str | None = None) -> HomeData:
         # the tab of the team the user opened it in, never another's (the argument is ignored:

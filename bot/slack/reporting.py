@@ -8,6 +8,7 @@ The report needs the database and the guidelines, which the Slack layer reaches 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,11 +40,20 @@ class BrandReport:
 
 
 class ReportDesk:
-    def __init__(self, db: Database, backend: WorkflowBackend, team: str | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        backend: WorkflowBackend,
+        team: str | None = None,
+        *,
+        teams: Callable[[], Sequence[str]] | None = None,
+    ) -> None:
         self.db = db
         self.backend = backend
         #: the Slack team asking (None: every brand); a brand of another workspace is not shown
         self.team = team
+        #: many workspaces: the teams installed, each getting its own digest (None: one)
+        self.teams = teams
 
     @classmethod
     def of(cls, backend: Backend) -> ReportDesk:
@@ -138,16 +148,18 @@ class ReportDesk:
 
     # -- the digest ----------------------------------------------------------------------------
     def send_digests(self, now: datetime | None = None) -> DigestRun:
-        return send_digests(self.db, self.brands(), now=now or self.now())
+        teams = list(self.teams()) if self.teams is not None else None
+        return send_digests(self.db, self.brands(), now=now or self.now(), teams=teams)
 
     def is_approver(self, user: str) -> bool:
         return any(user in approvers_of(g) for g in self.brands())
 
     def digest_enabled(self, user: str) -> bool:
-        return digest_enabled(self.db, user)
+        return digest_enabled(self.db, user, self.team)
 
     def set_digest(self, user: str, *, enabled: bool) -> None:
-        set_digest(self.db, user, enabled=enabled, now=self.now())
+        """`user` of the asking team (a user id means that team's person)."""
+        set_digest(self.db, user, enabled=enabled, team=self.team, now=self.now())
 
 
 def digest_state(backend: Backend, user: str) -> bool | None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from concurrent.futures import Executor, ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,9 +25,16 @@ from bot.guidelines.loader import GuidelineStore
 from bot.slack.app import build_client, create_app
 from bot.slack.dispatcher import Dispatcher
 from bot.slack.endpoint import SlackEndpoint
+from bot.slack.form_opening import FormOpener
 from bot.slack.inbox import RENEW_SECONDS, Inbox, inbox_database
 from bot.slack.inbox_worker import InboxWorker
-from bot.slack.oauth import TeamClients, Uninstalls, check_mode, oauth_settings
+from bot.slack.oauth import (
+    TeamClients,
+    Uninstalls,
+    check_mode,
+    installed_teams,
+    oauth_settings,
+)
 from bot.slack.outbox_store import WorkflowOutbox, outbox_health
 from bot.slack.reporting import ReportDesk
 from bot.slack.server import HttpServer, Limits
@@ -58,8 +66,11 @@ DIGEST_INTERVAL_SECONDS = 300.0
 #: back from a lazy worker checking drafts or the dispatcher rendering messages, several
 #: times per request; CPU-bound threads only switch a little more often.
 SWITCH_INTERVAL_SECONDS = 0.0005
-#: threads that only open modals after their ack (a views.open each, a few at once at most)
-FORM_WORKERS = 2
+
+
+def digest_desk(db: Database, backend: WorkflowBackend, *, many: bool) -> ReportDesk:
+    """The weekly digest's sender: with many workspaces, one digest per installed team."""
+    return ReportDesk(db, backend, teams=(lambda: installed_teams(db)) if many else None)
 
 
 @dataclass
@@ -73,8 +84,13 @@ class Runtime:
     tickers: list[Ticker] = field(default_factory=list)
     #: acked requests not yet processed (inbox.py)
     inbox: Inbox | None = None
-    #: the threads that open forms just after their ack
-    forms: Executor | None = None
+    #: opens forms just after their ack (form_opening.py)
+    forms: FormOpener | None = None
+    #: does the inbox rows' work (recovered rows, and in a worker process the handed-over ones)
+    inbox_worker: InboxWorker | None = None
+    #: `serve --http`'s HTTP process: whether the worker process (worker_process.py), which
+    #: runs the dispatcher and timers instead of this process, is alive (for /healthz)
+    background_alive: Callable[[], bool] | None = None
 
     @classmethod
     def build(
@@ -87,7 +103,12 @@ class Runtime:
         executor: Executor | None = None,
         delivery_workers: int = 2,
         forms_executor: Executor | None = None,
+        handover: bool = False,
+        notify: Callable[[], None] | None = None,
     ) -> Runtime:
+        """`handover`: the HTTP process of `serve --http` (worker_process.py): acks leave their
+        inbox rows to the worker process, and `notify` (waking that process) replaces this
+        process's dispatcher, which is then never started."""
         check_mode(settings, socket_mode=socket_mode)
         sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
         own_db = db is None
@@ -117,16 +138,15 @@ class Runtime:
                 workers=delivery_workers,
                 clients=clients if oauth is not None else None,
             )
-            inbox = Inbox(inbox_database(db))
-            forms = forms_executor or ThreadPoolExecutor(
-                max_workers=FORM_WORKERS, thread_name_prefix="brandgate-forms"
-            )
+            wake = notify or dispatcher.notify
+            inbox = Inbox(inbox_database(db), handover=handover, wake=wake)
+            forms = FormOpener(forms_executor)
             try:
                 app = create_app(
                     settings,
                     backend,
                     socket_mode=socket_mode,
-                    notify_outbox=dispatcher.notify,
+                    notify_outbox=wake,
                     executor=executor,
                     oauth_settings=oauth,
                     inbox=inbox,
@@ -149,7 +169,7 @@ class Runtime:
         )
         worker = InboxWorker(
             inbox,
-            Services(backend=backend, notify=dispatcher.notify, inbox=inbox),
+            Services(backend=backend, notify=wake, inbox=inbox),
             listener_clients,
         )
         tickers = [
@@ -169,7 +189,7 @@ class Runtime:
             # The weekly report digest (bot/reports/digest.py): claimed per brand and week, so
             # every serve may try; checked every few minutes, it goes out soon after 09:00.
             Ticker(
-                lambda: ReportDesk(db, backend).send_digests().brands,
+                lambda: digest_desk(db, backend, many=oauth is not None).send_digests().brands,
                 DIGEST_INTERVAL_SECONDS,
                 name="brandgate-digest",
                 after=dispatcher.notify,
@@ -179,13 +199,17 @@ class Runtime:
         tickers.append(
             Ticker(worker.tick, RENEW_SECONDS, name="brandgate-inbox", after=dispatcher.notify)
         )
-        return cls(settings, db, backend, dispatcher, app, tickers, inbox, forms)
+        return cls(settings, db, backend, dispatcher, app, tickers, inbox, forms, worker)
 
     def start_background(self) -> None:
         """The dispatcher and the periodic jobs (what `serve` runs beside the Slack listeners)."""
         self.dispatcher.start()
         for ticker in self.tickers:
             ticker.start()
+
+    def digest_desk(self) -> ReportDesk:
+        """What the digest ticker sends with (tests call it with a settable `now`)."""
+        return digest_desk(self.db, self.backend, many=self.settings.oauth)
 
     def health_details(self) -> dict[str, Any]:
         """What an operator watches: messages waiting and dead letters (`brandgate outbox`)."""
@@ -198,7 +222,10 @@ class Runtime:
                 conn.execute(text("SELECT 1"))
         except Exception as err:
             return False, f"database: {type(err).__name__}"
-        if not self.dispatcher.running:
+        if self.background_alive is not None:
+            if not self.background_alive():
+                return False, "worker process stopped"
+        elif not self.dispatcher.running:
             return False, "dispatcher stopped"
         return True, "ok"
 
@@ -218,11 +245,12 @@ class Runtime:
         return HttpServer(self.endpoint(), host=host, port=port, threads=threads, limits=limits)
 
     def close(self) -> None:
+        # Forms first: those queued still check the database and tell their users.
+        if self.forms is not None:
+            self.forms.close()
         for ticker in self.tickers:
             ticker.stop()
         self.dispatcher.close()
-        if self.forms is not None:
-            self.forms.shutdown(wait=False)
         if self.inbox is not None:
             self.inbox.close()
         if self.inbox is not None and self.inbox.db.engine is not self.db.engine:

@@ -9,14 +9,15 @@ shared, never duplicated per request.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
 
 from bot.audit.origin import set_origin, slack_origin
 from bot.slack.backend import Backend
+from bot.slack.form_opening import INLINE, FormOpener, Prepare
 from bot.slack.inbox import Inbox
 from bot.slack.oauth_scope import TeamBackend, acting_team
 
@@ -30,9 +31,9 @@ class Services:
     notify: Callable[[], None] = lambda: None
     #: where acked requests are stored before their answer (inbox.py); None: not stored
     inbox: Inbox | None = None
-    #: threads that open modals right after the ack (never busy with submissions); None: the
-    #: listener opens its modal before acking
-    forms: Executor | None = None
+    #: opens modals right after the ack on threads never busy with submissions (form_opening.py);
+    #: None: on the listener's thread
+    forms: FormOpener | None = None
     #: the app was uninstalled from a team, or its bot token revoked (oauth.Uninstalls): stop
     #: delivering there; returns how many queued messages were given up
     uninstalled: Callable[[str | None], int] = lambda team: 0
@@ -46,6 +47,24 @@ class Services:
             inbox=self.inbox,
             forms=self.forms,
             uninstalled=self.uninstalled,
+        )
+
+    def open_form(
+        self,
+        context: Mapping[str, Any],
+        client: WebClient,
+        body: Mapping[str, Any],
+        prepare: Prepare,
+    ) -> None:
+        """What a listener calls right after `ack()`: `prepare` (the permission check, then
+        the view) and views.open run on the form opener, never in the request's thread."""
+        (self.forms or INLINE).open(
+            client,
+            body,
+            self.backend,
+            prepare,
+            user=context.get("user_id"),
+            team=context.get("team_id"),
         )
 
     def __copy__(self) -> Services:

@@ -303,19 +303,27 @@ class WorkflowBackend:
             return self.service.resume(brand_id, actor=actor)
 
     def away_set(
-        self, user: str, *, until: str, delegate: str | None, reason: str | None
+        self,
+        user: str,
+        *,
+        until: str,
+        delegate: str | None,
+        reason: str | None,
+        team: str | None = None,
     ) -> dict[str, Any]:
         with translated():
             moment = parse_until(until, "the date")
-            return self.service.away_set(user, until=moment, delegate=delegate, reason=reason)
+            return self.service.away_set(
+                user, until=moment, delegate=delegate, reason=reason, team=team
+            )
 
-    def away_clear(self, user: str) -> dict[str, Any]:
+    def away_clear(self, user: str, *, team: str | None = None) -> dict[str, Any]:
         with translated():
-            return self.service.away_clear(user)
+            return self.service.away_clear(user, team=team)
 
-    def away_list(self) -> list[dict[str, Any]]:
+    def away_list(self, *, team: str | None = None) -> list[dict[str, Any]]:
         with translated():
-            return self.service.away_list()
+            return self.service.away_list(team=team)
 
     # -- App Home --------------------------------------------------------------------------------
     def _summary(self, row: dict[str, Any]) -> DraftInfo:
@@ -345,7 +353,7 @@ class WorkflowBackend:
         mine = [self._summary(r) for r in self.service.list(submitter=user, limit=20, **scope)]
         pending = [self._summary(r) for r in self.service.list(approver=user, limit=20, **scope)]
         audited = [g.brand_id for g in brands if user in g.auditors]
-        time = self._home_time(user, brands, mine, pending)
+        time = self._home_time(user, brands, mine, pending, team)
         if not audited:
             return HomeData(my_drafts=tuple(mine), pending=tuple(pending), **time)
         return HomeData(
@@ -362,13 +370,14 @@ class WorkflowBackend:
         brands: list[Guidelines],
         mine: list[DraftInfo],
         pending: list[DraftInfo],
+        team: str | None = None,
     ) -> dict[str, Any]:
         """Deadlines, pauses and the user's absence, for the Home tab."""
         deadlines = self.service.deadlines([int(d.id) for d in pending])
         concerned = {d.brand_id for d in [*mine, *pending]} | {
             g.brand_id for g in brands if user in brand_approvers(g) or g.may_submit(user)
         }
-        away = self.service.away_of(user)
+        away = self.service.away_of(user, team=team)
         return {
             "deadlines": {str(k): v for k, v in deadlines.items()},
             "paused": tuple(
@@ -385,8 +394,12 @@ class WorkflowBackend:
             "now": self.service.ctx.clock(),
         }
 
-    def away_delegates(self, user: str) -> list[str]:
-        mine = [g for g in self._brands() if user in brand_approvers(g)]
+    def away_delegates(self, user: str, *, team: str | None = None) -> list[str]:
+        mine = [
+            g
+            for g in self._brands()
+            if user in brand_approvers(g) and (team is None or g.workspace in (None, team))
+        ]
         people = (u for g in mine for u in sorted(brand_approvers(g)))
         return [u for u in dict.fromkeys(people) if u != user]
 

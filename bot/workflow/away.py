@@ -6,6 +6,14 @@ approver of that brand; never the draft's submitter), else to the rest of the se
 else to the brand's `routing.default`, each move a `delegated` entry with reason `away`. A
 seat nobody else can take stays where it is (a draft must not lose its last approver). The
 away row is the return timer: `return_due` ends every absence whose `until` has passed, once.
+
+Many workspaces: Slack user ids are unique only within a team, so an absence is of a user in a
+team (`team`; None: no team, the CLI in one workspace). It concerns the brands offered in that
+team (no `workspace:`, or that team's) and the drafts of that team (and of no team); the
+delegate is a person of the same team and an approver of one of those brands; who counts as
+away for a draft follows bot/workflow/away_periods.py. An absence set or cleared in a team
+supersedes the user id's absence of no team; set or cleared without a team, it replaces or
+ends the user id's absences in every team (one workspace: they are the same person).
 """
 
 from __future__ import annotations
@@ -14,11 +22,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from bot.audit import events as ev
 from bot.guidelines.model import Guidelines
-from bot.workflow.away_periods import away_users
+from bot.workflow.away_periods import away_now, away_users, holds_in, team_key
 from bot.workflow.context import WorkflowContext, required, round_stages, stage_decisions
 from bot.workflow.errors import InvalidRequest, InvalidTransition, NotAllowed
 from bot.workflow.guards import brand_approvers
@@ -27,6 +35,7 @@ from bot.workflow.states import State
 from bot.workflow.unit import UnitOfWork, Units
 from models import AwayPeriod, Draft, ReviewStage, StageApprover
 from models import review as rv
+from models.away import TEAMLESS
 
 AWAY_REASON = "away"  # the `reason` of the `delegated` entries an absence causes
 #: absences ended per transaction by a timers run
@@ -73,6 +82,7 @@ class Move:
 def period_json(row: AwayPeriod) -> dict[str, Any]:
     return {
         "user": row.user_id,
+        "team": row.team_id or None,
         "until": row.until.isoformat(),
         "delegate": row.delegate,
         "reason": row.reason,
@@ -99,22 +109,47 @@ class Away:
                 continue
         return brands
 
-    def _brands_of(self, user: str) -> list[Guidelines]:
-        return [g for g in self._brands() if user in brand_approvers(g)]
+    def _brands_of(self, user: str, team: str | None) -> list[Guidelines]:
+        """The brands `user` approves that are offered in `team` (None: every brand)."""
+        return [
+            g
+            for g in self._brands()
+            if user in brand_approvers(g) and (not team or g.workspace in (None, team))
+        ]
+
+    @staticmethod
+    def _rows_of(uow: UnitOfWork, user: str, team: str | None) -> list[AwayPeriod]:
+        """The user's rows an absence set or cleared in `team` replaces (locked): the team's
+        and the one of no team; without a team, all of the user id's."""
+        stmt = select(AwayPeriod).where(AwayPeriod.user_id == user)
+        if team:
+            stmt = stmt.where(or_(AwayPeriod.team_id == team, AwayPeriod.team_id == TEAMLESS))
+        stmt = stmt.order_by(AwayPeriod.until.desc(), AwayPeriod.team_id).with_for_update()
+        return list(uow.session.scalars(stmt))
 
     # ------------------------------------------------------------------ set / clear / list
 
     def set(
-        self, user: str, until: datetime, delegate: str | None, reason: str | None
+        self,
+        user: str,
+        until: datetime,
+        delegate: str | None,
+        reason: str | None,
+        *,
+        team: str | None = None,
     ) -> dict[str, Any]:
         user = required(user, "the user who is away (--as)")
         delegate = delegate.strip() if delegate and delegate.strip() else None
         reason = reason.strip() if reason and reason.strip() else None
         if until.tzinfo is None:
             raise InvalidRequest(f"{until.isoformat()} has no time zone: give one, e.g. Z")
-        brands = self._brands_of(user)
+        team = team or None
+        brands = self._brands_of(user, team)
         if not brands:
-            raise NotAllowed(f"{user} is not an approver of any brand: there is nothing to hand on")
+            where = f" offered in workspace {team}" if team else ""
+            raise NotAllowed(
+                f"{user} is not an approver of any brand{where}: there is nothing to hand on"
+            )
         if delegate is not None:
             self._check_delegate(user, delegate, brands)
         with self.units.begin() as uow:
@@ -122,11 +157,17 @@ class Away:
                 raise InvalidRequest(
                     f"--until {until.isoformat()} has passed: an absence ends in the future"
                 )
-            if delegate is not None and delegate in away_users(uow.session, uow.now):
+            if delegate is not None and delegate in away_users(uow.session, uow.now, team):
                 raise NotAllowed(f"{delegate} is away too: choose a delegate who is here")
-            row = uow.session.get(AwayPeriod, user, with_for_update=True)
+            key = team_key(team)
+            row = None
+            for old in self._rows_of(uow, user, team):
+                if old.team_id == key:
+                    row = old
+                else:
+                    uow.session.delete(old)  # superseded (see the module's docstring)
             if row is None:
-                row = AwayPeriod(user_id=user)
+                row = AwayPeriod(user_id=user, team_id=key)
                 uow.session.add(row)
             row.until, row.delegate, row.reason, row.since = until, delegate, reason, uow.now
             uow.session.flush()
@@ -140,7 +181,7 @@ class Away:
                     guidelines_sha256=uow.note_guidelines(g),
                     brand_id=g.brand_id,
                 )
-            moves = self._move_seats(uow, user, delegate)
+            moves = self._move_seats(uow, user, delegate, team)
         return {**result, "moved": [m.to_json() for m in moves]}
 
     @staticmethod
@@ -156,23 +197,35 @@ class Away:
                 "a seat passes only to an approver of the same brand"
             )
 
-    def clear(self, user: str) -> dict[str, Any]:
+    def clear(self, user: str, *, team: str | None = None) -> dict[str, Any]:
         user = required(user, "the user who is back (--as)")
         with self.units.begin() as uow:
-            row = uow.session.get(AwayPeriod, user, with_for_update=True)
-            if row is None:
-                raise InvalidTransition(f"{user} is not away")
-            result = self._end(uow, row, "cleared")
-        return result
+            rows = self._rows_of(uow, user, team or None)
+            if not rows:
+                where = f" in workspace {team}" if team else ""
+                raise InvalidTransition(f"{user} is not away{where}")
+            results = [self._end(uow, row, "cleared") for row in rows]
+        return results[0]
 
-    def periods(self) -> list[dict[str, Any]]:
+    def periods(self, *, team: str | None = None) -> list[dict[str, Any]]:
+        """Every absence (of `team`: those that hold there, see away_periods.py)."""
         with self.ctx.db.reading() as session:
-            rows = session.scalars(select(AwayPeriod).order_by(AwayPeriod.until))
+            rows = session.scalars(
+                select(AwayPeriod)
+                .where(holds_in(team))
+                .order_by(AwayPeriod.until, AwayPeriod.user_id, AwayPeriod.team_id)
+            )
             return [period_json(r) for r in rows]
 
-    def of(self, user: str) -> dict[str, Any] | None:
+    def of(self, user: str, *, team: str | None = None) -> dict[str, Any] | None:
+        """`user`'s absence that holds in `team` (the one that ends last)."""
         with self.ctx.db.reading() as session:
-            row = session.get(AwayPeriod, user)
+            row = session.scalars(
+                select(AwayPeriod)
+                .where(AwayPeriod.user_id == user, holds_in(team))
+                .order_by(AwayPeriod.until.desc(), AwayPeriod.team_id.desc())
+                .limit(1)
+            ).first()
             return period_json(row) if row is not None else None
 
     # ------------------------------------------------------------------ returns
@@ -188,7 +241,7 @@ class Away:
                     uow.session.scalars(
                         select(AwayPeriod)
                         .where(AwayPeriod.until <= now)
-                        .order_by(AwayPeriod.until, AwayPeriod.user_id)
+                        .order_by(AwayPeriod.until, AwayPeriod.user_id, AwayPeriod.team_id)
                         .limit(BATCH)
                         .with_for_update(skip_locked=True)
                     )
@@ -201,7 +254,7 @@ class Away:
 
     def _end(self, uow: UnitOfWork, row: AwayPeriod, how: str) -> dict[str, Any]:
         result = {**period_json(row), "how": how, "at": uow.now.isoformat()}
-        for g in self._brands_of(row.user_id):
+        for g in self._brands_of(row.user_id, row.team_id or None):
             uow.audit(
                 ev.BACK,
                 row.user_id if how == "cleared" else "brandgate",
@@ -216,23 +269,25 @@ class Away:
 
     # ------------------------------------------------------------------ seats
 
-    def _move_seats(self, uow: UnitOfWork, user: str, delegate: str | None) -> list[Move]:
-        draft_ids = sorted(
-            set(
-                uow.session.scalars(
-                    select(ReviewStage.draft_id)
-                    .join(StageApprover, StageApprover.stage_id == ReviewStage.id)
-                    .join(Draft, Draft.id == ReviewStage.draft_id)
-                    .where(
-                        StageApprover.user_id == user,
-                        StageApprover.active.is_(True),
-                        ReviewStage.state.in_((rv.PENDING, rv.WAITING)),
-                        Draft.state == State.IN_REVIEW,
-                    )
-                )
+    def _move_seats(
+        self, uow: UnitOfWork, user: str, delegate: str | None, team: str | None
+    ) -> list[Move]:
+        """The open seats of `user` on drafts of `team` (and of no team; None: every draft)."""
+        stmt = (
+            select(ReviewStage.draft_id)
+            .join(StageApprover, StageApprover.stage_id == ReviewStage.id)
+            .join(Draft, Draft.id == ReviewStage.draft_id)
+            .where(
+                StageApprover.user_id == user,
+                StageApprover.active.is_(True),
+                ReviewStage.state.in_((rv.PENDING, rv.WAITING)),
+                Draft.state == State.IN_REVIEW,
             )
         )
-        away = away_users(uow.session, uow.now)
+        if team:
+            stmt = stmt.where(or_(Draft.team_id == team, Draft.team_id.is_(None)))
+        draft_ids = sorted(set(uow.session.scalars(stmt)))
+        away = away_now(uow.session, uow.now)
         moves: list[Move] = []
         for draft_id in draft_ids:  # in id order: never a lock cycle with another mover
             draft = uow.lock(draft_id)
@@ -249,7 +304,9 @@ class Away:
                         f"{delegate} submitted draft {draft.id}, where {user} approves: "
                         "a seat never passes to the draft's submitter"
                     )
-                moves.append(self._move(uow, g, draft, stages, stage, seat, delegate, away))
+                moves.append(
+                    self._move(uow, g, draft, stages, stage, seat, delegate, away.of(draft.team_id))
+                )
         return moves
 
     def _move(

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.workflow import outbox
+from bot.workflow.id_lists import among
 from bot.workflow.review_requests import request_prefix
 from bot.workflow.unit import UnitOfWork
 from models import BrandPause, Draft, OutboxMessage, ReviewStage
@@ -49,7 +50,7 @@ def stored_requests(session: Session, draft_ids: Collection[int]) -> Requests:
     rows = session.execute(
         select(OutboxMessage.recipient, OutboxMessage.dedupe_key, OutboxMessage.payload)
         .where(
-            OutboxMessage.draft_id.in_(sorted(draft_ids)),
+            among(OutboxMessage.draft_id, sorted(draft_ids)),
             OutboxMessage.kind == outbox.REVIEW_REQUEST,
         )
         .order_by(OutboxMessage.id)

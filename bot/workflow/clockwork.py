@@ -10,25 +10,27 @@ audit entry and its outbox messages: two runners, or one run twice, fire nothing
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.audit import events as ev
 from bot.audit.origin import acting_from, timer_origin
 from bot.guidelines.model import Guidelines, Sla
 from bot.workflow import outbox
-from bot.workflow.away_periods import away_users
+from bot.workflow.away_periods import away_now
 from bot.workflow.banners import overdue_banner, pause_banner, stored_requests, update_requests
 from bot.workflow.context import WorkflowContext, revision_of
 from bot.workflow.deadlines import Duration, stage_clock
+from bot.workflow.id_lists import among
 from bot.workflow.payloads import base_payload
 from bot.workflow.review_requests import request_key, request_payload
-from bot.workflow.snapshots import decision_json
+from bot.workflow.snapshots import DraftFacts, decision_json
 from bot.workflow.states import OPEN, State
 from bot.workflow.unit import UnitOfWork, Units
-from models import AwayPeriod, BrandPause, Decision, Draft, ReviewStage, Revision, StageApprover
+from models import AwayPeriod, BrandPause, Decision, Draft, ReviewStage, StageApprover
 from models import review as rv
 from models.base import as_utc
 from models.timers import ESCALATE, EXPIRE, REMINDER, WHOLE_DRAFT, Timer
@@ -42,6 +44,7 @@ EXPIRED_MESSAGE = "expired"
 #: the `reason` of an SLA escalation's audit entry; routing's fallback to `routing.default`
 #: (bot/workflow/reviews.py) logs `escalated` too, with reason "no_eligible_approver"
 SLA_REASON = "sla"
+SEATS = cast(Table, StageApprover.__table__)
 #: due rows claimed per transaction: small enough to keep locks short
 BATCH = 500
 
@@ -123,7 +126,7 @@ def stage_deadlines(session: Session, draft_ids: list[int]) -> dict[int, datetim
         select(Timer.draft_id, Timer.due_at)
         .join(Draft, Draft.id == Timer.draft_id)
         .where(
-            Timer.draft_id.in_(draft_ids),
+            among(Timer.draft_id, draft_ids),
             Timer.kind == ESCALATE,
             Timer.review_round == Draft.review_round,
             Timer.stage == Draft.current_stage,
@@ -141,7 +144,7 @@ def escalated_deadlines(
         return {}
     rows = session.execute(
         select(Timer.draft_id, Timer.review_round, Timer.stage, Timer.due_at).where(
-            Timer.draft_id.in_(draft_ids),
+            among(Timer.draft_id, draft_ids),
             Timer.kind == ESCALATE,
             Timer.fired_at.is_not(None),
         )
@@ -161,23 +164,23 @@ class _Batch:
             d.id: d
             for d in session.scalars(
                 select(Draft)
-                .where(Draft.id.in_(ids))
+                .where(among(Draft.id, ids))
                 .order_by(Draft.id)
                 .with_for_update()
                 .execution_options(populate_existing=True)
             )
         }
         current = {(d.id, d.current_revision) for d in self.drafts.values()}
-        # every revision: a member who joins at escalation is shown the diff from the last one
+        # every revision (a member who joins at escalation is shown the diff from the last one),
+        # as the drafts' select-in load brought them: no second query
         self.all_revisions = {
-            (r.draft_id, r.number): r
-            for r in session.scalars(select(Revision).where(Revision.draft_id.in_(ids)))
+            (r.draft_id, r.number): r for d in self.drafts.values() for r in d.revisions
         }
         self.revisions = {d: r for (d, n), r in self.all_revisions.items() if (d, n) in current}
         rounds = {(d.id, d.review_round) for d in self.drafts.values()}
         self.stages: dict[int, list[ReviewStage]] = {}
         for stage in session.scalars(
-            select(ReviewStage).where(ReviewStage.draft_id.in_(ids)).order_by(ReviewStage.number)
+            select(ReviewStage).where(among(ReviewStage.draft_id, ids)).order_by(ReviewStage.number)
         ):
             if (stage.draft_id, stage.review_round) in rounds:
                 self.stages.setdefault(stage.draft_id, []).append(stage)
@@ -186,22 +189,57 @@ class _Batch:
         if stage_ids:
             for d in session.scalars(
                 select(Decision)
-                .where(Decision.stage_id.in_(stage_ids))
+                .where(among(Decision.stage_id, stage_ids))
                 .order_by(Decision.created_at, Decision.id)
             ):
                 self.decisions.setdefault(d.stage_id, []).append(d)
         self.decided = {sid: {d.actor for d in ds} for sid, ds in self.decisions.items()}
-        self.away = away_users(session, uow.now)
+        self.away = away_now(session, uow.now)
         self.pauses = {p.brand_id: p for p in session.scalars(select(BrandPause))}
         self.deadlines = {
-            (t.draft_id, t.review_round, t.stage): t.due_at
-            for t in session.scalars(
-                select(Timer).where(Timer.draft_id.in_(ids), Timer.kind == ESCALATE)
+            (draft_id, review_round, stage): due
+            for draft_id, review_round, stage, due in session.execute(
+                select(Timer.draft_id, Timer.review_round, Timer.stage, Timer.due_at).where(
+                    among(Timer.draft_id, ids), Timer.kind == ESCALATE
+                )
             )
         }
         # the review requests that escalations mark "overdue", one query for the whole batch
         escalating = {t.draft_id for t in timers if t.kind == ESCALATE}
         self.requests = stored_requests(session, escalating)
+        #: seats that escalations add, not in the session: `write_new_seats` inserts them
+        self.new_seats: list[StageApprover] = []
+        # the firings change these objects in place (seats, stage and draft states), so the
+        # unit builds the views of its messages' `offered` from them instead of reloading
+        uow.known.update(
+            (
+                d.id,
+                DraftFacts(
+                    revisions=list(d.revisions),
+                    stages=self.stages.get(d.id, []),
+                    decisions=[
+                        x for s in self.stages.get(d.id, []) for x in self.decisions.get(s.id, [])
+                    ],
+                ),
+            )
+            for d in self.drafts.values()
+        )
+
+    def write_new_seats(self, session: Session) -> None:
+        if self.new_seats:
+            session.execute(
+                insert(SEATS),
+                [
+                    dict(
+                        stage_id=seat.stage_id,
+                        user_id=seat.user_id,
+                        position=seat.position,
+                        delegated_from=seat.delegated_from,
+                        active=seat.active,
+                    )
+                    for seat in self.new_seats
+                ],
+            )
 
 
 class Clockwork:
@@ -238,13 +276,19 @@ class Clockwork:
                     )
                 )
                 if due:
+                    # marked fired in one statement (not one UPDATE per timer at the flush)
+                    uow.session.execute(
+                        update(Timer)
+                        .where(among(Timer.id, [t.id for t in due]))
+                        .values(fired_at=now)
+                    )
                     batch = _Batch(uow, due)
                     shas: dict[str, str] = {}
                     for timer in due:
-                        timer.fired_at = now
                         fired = _Firing(run, uow, batch, shas).fire(timer)
                         if fired:
                             counts[fired] += 1
+                    batch.write_new_seats(uow.session)
             if len(due) < BATCH:
                 return counts
 
@@ -349,14 +393,20 @@ class _Firing:
                 seat = seated.get(user)
                 if user == draft.submitter or user in added or (seat and seat.active):
                     continue  # never the submitter; an eligible approver already is one
-                if user in self.batch.away:
+                if user in self.batch.away.of(draft.team_id):
                     continue  # away: not given new stages
                 if seat is not None:
                     seat.active = True
                 else:
                     position += 1
-                    seat = StageApprover(user_id=user, position=position, active=True)
-                    stage.approvers.append(seat)  # inserted with the batch's other seats
+                    seat = StageApprover(
+                        stage_id=stage.id, user_id=user, position=position, active=True
+                    )
+                    # Shown in the stage at once, written with the batch's other new seats in
+                    # one INSERT (the ORM's unit of work would spend more on a thousand than
+                    # everything else an escalation does)
+                    set_committed_value(stage, "approvers", [*stage.approvers, seat])
+                    self.batch.new_seats.append(seat)
                     seated[user] = seat
                 added.append(user)
         waiting = self._waiting_on(stage)

@@ -173,7 +173,7 @@ class Reviews:
         paused = pause_of(uow.session, draft.brand_id) is not None
         rules = replace(g, auto_approve=()) if overridden or paused else g
         checked = engine_draft(draft, rev.text)
-        away = away_users(uow.session, uow.now)
+        away = away_users(uow.session, uow.now, draft.team_id)
         plan = plan_route(rules, result, checked, draft.submitter, away)
         draft.review_round += 1
         draft.current_stage = None

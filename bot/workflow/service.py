@@ -165,20 +165,22 @@ class WorkflowService:
         until: datetime,
         delegate: str | None = None,
         reason: str | None = None,
+        team: str | None = None,
     ) -> dict[str, Any]:
-        """Mark `user` away until `until`: no new stages for them, and their open seats pass to
-        `delegate` (an approver of each of their brands), else their group, else the default;
-        returns the absence with `moved` (one entry per seat)."""
-        return self._away.set(user, until, delegate, reason)
+        """Mark `user` (of Slack team `team`; None: no team, one workspace) away until `until`:
+        no new stages for them, and their open seats pass to `delegate` (an approver of each of
+        their brands), else their group, else the default; returns the absence with `moved`
+        (one entry per seat)."""
+        return self._away.set(user, until, delegate, reason, team=team)
 
-    def away_clear(self, user: str) -> dict[str, Any]:
-        return self._away.clear(user)
+    def away_clear(self, user: str, *, team: str | None = None) -> dict[str, Any]:
+        return self._away.clear(user, team=team)
 
-    def away_list(self) -> builtins.list[dict[str, Any]]:
-        return self._away.periods()
+    def away_list(self, *, team: str | None = None) -> builtins.list[dict[str, Any]]:
+        return self._away.periods(team=team)
 
-    def away_of(self, user: str) -> dict[str, Any] | None:
-        return self._away.of(user)
+    def away_of(self, user: str, *, team: str | None = None) -> dict[str, Any] | None:
+        return self._away.of(user, team=team)
 
     def deadlines(self, draft_ids: builtins.list[int]) -> dict[int, datetime]:
         """The deadline of each draft's open stage (none: the brand has no `sla`)."""

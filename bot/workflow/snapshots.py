@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -191,11 +192,31 @@ def build_view(
     )
 
 
-def build_views(session: Session, drafts: list[Draft]) -> dict[int, DraftView]:
+@dataclass(frozen=True)
+class DraftFacts:
+    """What a view is built from, already loaded (and kept current) by a unit of work: the
+    draft's revisions, the stages of its current round (approvers loaded), their decisions."""
+
+    revisions: list[Revision]
+    stages: list[ReviewStage]
+    decisions: list[Decision]
+
+
+def build_views(
+    session: Session, drafts: list[Draft], known: Mapping[int, DraftFacts] | None = None
+) -> dict[int, DraftView]:
     """The views of many drafts in three queries (one use case touching a thousand drafts, such
-    as a timers run, must not pay three round trips per draft)."""
+    as a timers run, must not pay three round trips per draft); none for the drafts whose facts
+    are `known`."""
+    known = known or {}
+    views = {
+        d.id: _view(d, facts.revisions, facts.stages, facts.decisions)
+        for d in drafts
+        if (facts := known.get(d.id)) is not None
+    }
+    drafts = [d for d in drafts if d.id not in views]
     if not drafts:
-        return {}
+        return views
     ids = [d.id for d in drafts]
     current = {(d.id, d.current_revision) for d in drafts}
     rounds = {(d.id, d.review_round) for d in drafts}
@@ -218,10 +239,11 @@ def build_views(session: Session, drafts: list[Draft]) -> dict[int, DraftView]:
             .order_by(Decision.created_at, Decision.id)
         ):
             decisions.setdefault(d.draft_id, []).append(d)
-    return {
-        d.id: _view(d, revisions[d.id], stages.get(d.id, []), decisions.get(d.id, []))
+    views.update(
+        (d.id, _view(d, revisions[d.id], stages.get(d.id, []), decisions.get(d.id, [])))
         for d in drafts
-    }
+    )
+    return views
 
 
 def _view(

@@ -10,7 +10,7 @@ transaction as the change: a repeat, even one racing the first call, returns the
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,7 +29,14 @@ from bot.guidelines.model import Guidelines
 from bot.workflow import outbox
 from bot.workflow.context import SYSTEM_ACTOR, WorkflowContext, revision_of
 from bot.workflow.errors import IdempotencyConflict, InvalidTransition, UnknownDraft
-from bot.workflow.snapshots import DraftView, build_view, build_views, decision_json
+from bot.workflow.offers import offer_key
+from bot.workflow.snapshots import (
+    DraftFacts,
+    DraftView,
+    build_view,
+    build_views,
+    decision_json,
+)
 from bot.workflow.states import State, can_move, move_refusal
 from models import AuditEntry, Decision, Draft, IdempotencyKey, ReviewStage
 from models.audit import AuditPending
@@ -80,6 +87,9 @@ class UnitOfWork:
         default_factory=dict, repr=False
     )
     _noted_guidelines: set[str] = field(default_factory=set, repr=False)
+    #: drafts whose revisions, stages and decisions the use case loaded and keeps current (a
+    #: timers batch): their views for `offered` are built from these, without a query
+    known: dict[int, DraftFacts] = field(default_factory=dict, repr=False)
 
     def lock(self, draft_id: int, *, once: Once | None = None) -> Draft:
         """The draft row, locked; then the idempotency claim, first of all, so that a twin
@@ -228,28 +238,40 @@ class Units:
             uow = UnitOfWork(session=session, now=self.clock())
             yield uow
             session.flush()
-            self._add_offers(session, uow.messages)
+            self._add_offers(session, uow.messages, uow.known)
             outbox.enqueue_many(session, uow.messages, now=uow.now)
             session.flush()
             audit_append(session, uow.events)
 
-    def _add_offers(self, session: Session, messages: list[dict[str, Any]]) -> None:
+    def _add_offers(
+        self,
+        session: Session,
+        messages: list[dict[str, Any]],
+        known: Mapping[int, DraftFacts] | None = None,
+    ) -> None:
         """Each message says what its recipient may do once this unit commits (`offered`), so
         that a message's buttons come from the workflow's rules, not from a copy of them."""
         if self.offers is None:
             return
         wanted = dict.fromkeys(m["draft_id"] for m in messages if m["draft_id"] is not None)
         drafts = [session.get(Draft, draft_id) for draft_id in wanted]  # loaded: no query
-        views = build_views(session, [d for d in drafts if d is not None])
-        # one answer per recipient and draft: an escalation tells one person several things
+        views = build_views(session, [d for d in drafts if d is not None], known)
+        # one answer per recipient and draft (an escalation tells one person several things),
+        # worked out once per distinct case (a timers run tells a thousand alike drafts)
         offered: dict[tuple[int, str], list[str]] = {}
+        cases: dict[tuple[object, ...], list[str]] = {}
         for message in messages:
             draft_id = message["draft_id"]
             if draft_id is None:
                 continue  # about a brand, not a draft (a pause): nothing to offer
-            who = (draft_id, message["recipient"])
+            recipient = message["recipient"]
+            who = (draft_id, recipient)
             if who not in offered:
-                offered[who] = sorted(self.offers(views[draft_id], message["recipient"]))
+                view = views[draft_id]
+                case = offer_key(view, recipient)
+                if case not in cases:
+                    cases[case] = sorted(self.offers(view, recipient))
+                offered[who] = cases[case]
             message["payload"]["offered"] = list(offered[who])
 
     def run(self, once: Once | None, body: Callable[[UnitOfWork], DraftView]) -> DraftView:

@@ -406,6 +406,27 @@ def test_entries_left_pending_by_a_crash_are_sealed_later(db: Database) -> None:
     assert seal(db) == 0
 
 
+def test_the_next_append_chains_entries_a_dead_writer_left_pending(db: Database) -> None:
+    """The seal looks only at the caller's own newest entry to know it is done (migration
+    0012_audit_indexes), but a seal that runs still chains everything pending before it."""
+    from sqlalchemy.orm import Session
+
+    with Session(db.engine) as session, session.begin():
+        append(
+            session,
+            [AuditEvent("submitted", "UCRASH", "acme")] * 2,
+            deferred=True,
+            seal_on_commit=False,
+        )
+    with db.transaction() as session:
+        append(session, [AuditEvent("checked", "ULATER", "acme")] * 3, deferred=True)
+    result = verify(db)
+    assert result.ok and result.count == 5 and result.pending == 0
+    with db.reading() as session:
+        actors = session.scalars(select(AuditEntry.actor).order_by(AuditEntry.seq)).all()
+    assert actors == ["UCRASH"] * 2 + ["ULATER"] * 3
+
+
 def test_deferred_appends_are_sealed_after_commit(db: Database) -> None:
     for i in range(3):
         with db.transaction() as session:

@@ -49,6 +49,9 @@ test instead of passing silently. Each rule and where it comes from (sections of
 * misbehaviour on demand: `fail_next(n, status=..., retry_after=..., method=...)`, and
   `drop_next(n, method=...)`: Slack does the call but the answer never arrives (the connection
   is closed), as when a response is lost to a timeout or a reset.
+* a slow Slack on demand: `hold(method)` returns a `Gate`; calls of `method` wait at it (their
+  `reached` event set) until the test sets `release`, then Slack handles them at that moment
+  (so a trigger id ages while held). Lets a test prove what happened before an answer.
 
 Time is `clock()` (seconds, `time.time` unless a test injects another), so no test sleeps.
 """
@@ -182,6 +185,17 @@ class Call:
 
 
 @dataclass
+class Gate:
+    """Calls of `method` wait here until `release` is set; `reached` tells a call is waiting."""
+
+    method: str
+    reached: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+    #: a bound, not a pause: a test that forgot to release fails instead of hanging
+    timeout: float = 30.0
+
+
+@dataclass
 class _Fault:
     remaining: int
     status: int
@@ -266,6 +280,7 @@ class FakeSlack:
         #: tokens of teams that uninstalled the app
         self.revoked: set[str] = set()
         self._drops: list[_Fault] = []
+        self._gates: dict[str, Gate] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -348,6 +363,13 @@ class FakeSlack:
         """Do the next `n` calls (of `method`, or any) but never answer them."""
         with self._cond:
             self._drops.append(_Fault(n, 0, None, method))
+
+    def hold(self, method: str) -> Gate:
+        """Hold every call of `method` until the returned gate's `release` is set."""
+        gate = Gate(method)
+        with self._cond:
+            self._gates[method] = gate
+        return gate
 
     def _take_drop(self, method: str) -> bool:
         for drop in self._drops:
@@ -470,6 +492,11 @@ class FakeSlack:
                 params.update({k: v[0] for k, v in parse_qs(raw).items()})
         headers = {k: v for k, v in req.headers.items()}
         method = parsed.path.removeprefix("/api/")
+        with self._cond:
+            gate = self._gates.get(method)
+        if gate is not None:
+            gate.reached.set()
+            gate.release.wait(gate.timeout)
 
         with self._cond:
             now = self.clock()

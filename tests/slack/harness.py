@@ -44,9 +44,6 @@ class TrackingExecutor(ThreadPoolExecutor):
         self.errors: list[BaseException] = []
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        with self._cond:
-            self._running += 1
-
         def run() -> Any:
             try:
                 return fn(*args, **kwargs)
@@ -58,7 +55,14 @@ class TrackingExecutor(ThreadPoolExecutor):
                     self._running -= 1
                     self._cond.notify_all()
 
-        return super().submit(run)
+        with self._cond:
+            self._running += 1
+        try:
+            return super().submit(run)
+        except RuntimeError:  # shut down: nothing will run
+            with self._cond:
+                self._running -= 1
+            raise
 
     def wait_idle(self, timeout: float = 15.0) -> None:
         with self._cond:
@@ -89,6 +93,8 @@ class Harness:
         paced: bool = False,
         oauth: bool = False,
         workers: int = 16,
+        handover: bool = False,
+        notify: Callable[[], None] | None = None,
     ) -> None:
         self.fake = fake
         if oauth:  # many workspaces: no bot token, installs through /slack/install
@@ -104,13 +110,22 @@ class Harness:
             slack_state_secret=STATE_SECRET if oauth else None,
         )
         self.executor = TrackingExecutor(workers)
-        # the threads that open forms just after their ack (bot/slack/runtime.py FORM_WORKERS)
-        self.forms = TrackingExecutor(2)
+        # the threads that open forms just after their ack (bot/slack/form_opening.py)
+        self.forms = TrackingExecutor(8)
         self.clock = Clock()
+        # handover: the HTTP process of `serve --http` (worker_process.py); `notify` wakes
+        # the worker process that does the work
         self.runtime = Runtime.build(
-            self.settings, executor=self.executor, forms_executor=self.forms
+            self.settings,
+            executor=self.executor,
+            forms_executor=self.forms,
+            handover=handover,
+            notify=notify,
         )
         self.runtime.dispatcher.clock = self.clock
+        # the form opener measures a trigger's age on it too (form_opening.TRIGGER_SECONDS)
+        assert self.runtime.forms is not None
+        self.runtime.forms.clock = lambda: self.clock().timestamp()
         if not paced:  # one message a second per channel: only for the tests about pacing
             self.runtime.dispatcher.pacer.gap = timedelta(0)
         self.server: HttpServer = self.runtime.http_server(host="127.0.0.1", port=0).start()
@@ -135,6 +150,11 @@ class Harness:
         assert not self.executor.errors, self.executor.errors
         assert not self.forms.errors, self.forms.errors
         self.assert_slack_accepted_everything()
+
+    def wait_forms(self) -> None:
+        """Wait until every form asked for so far was opened, or its user told why not."""
+        self.forms.wait_idle()
+        assert not self.forms.errors, self.forms.errors
 
     def assert_slack_accepted_everything(self) -> None:
         refused = [(c.method, c.response) for c in self.fake.refused() if _content_error(c)]
@@ -166,7 +186,9 @@ class Harness:
     def opened_view(
         self, user: str | None = None, callback_id: str | None = None
     ) -> dict[str, Any]:
-        """The last modal the app opened (optionally with this callback id)."""
+        """The last modal the app opened (optionally with this callback id), once the form
+        opener has nothing left to do (forms open just after their ack)."""
+        self.wait_forms()
         for call in reversed(self.fake.calls_to("views.open")):
             view = call.params["view"]
             view = json.loads(view) if isinstance(view, str) else view

@@ -75,6 +75,23 @@ def poll(what: str, check: Callable[[], Any], timeout: float) -> Any:
         time.sleep(0.05)  # polling interval, not a wait for time to pass
 
 
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")  # an orphan nobody reaps stays a zombie: it is gone
+
+
+def poll_until_gone(pids: list[int], timeout: float) -> list[int]:
+    deadline = time.monotonic() + timeout
+    alive = [p for p in pids if _running(p)]
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.1)  # polling a process's exit, not waiting for time to pass
+        alive = [p for p in alive if _running(p)]
+    return alive
+
+
 def brandgate_exe() -> list[str]:
     exe = Path(sys.executable).with_name("brandgate")
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "bot.cli.main"]
@@ -85,6 +102,7 @@ class Replica:
     port: int
     env: dict[str, str]
     log: Path
+    serve_args: tuple[str, ...] = ()
     proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -102,6 +120,7 @@ class Replica:
                     "127.0.0.1",
                     "--port",
                     str(self.port),
+                    *self.serve_args,
                 ],
                 env=self.env,
                 stdout=out,
@@ -121,10 +140,22 @@ class Replica:
         except (urllib.error.URLError, OSError):
             return False
 
-    def kill(self) -> None:
+    def children(self) -> list[int]:
         assert self.proc is not None
+        pid = self.proc.pid
+        try:
+            listed = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+        except OSError:
+            return []
+        return [int(child) for child in listed.split()]
+
+    def kill(self) -> list[int]:
+        """SIGKILL; returns the pids of the children (a worker process) still running after it."""
+        assert self.proc is not None
+        children = self.children()
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(30)
+        return poll_until_gone(children, timeout=30)
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -192,7 +223,13 @@ def _stored(db: Database) -> int:
 
 
 def run(
-    db_url: str, fake: FakeSlack, workdir: Path, drafts: int = 12, *, in_flight: bool = False
+    db_url: str,
+    fake: FakeSlack,
+    workdir: Path,
+    drafts: int = 12,
+    *,
+    in_flight: bool = False,
+    serve_args: tuple[str, ...] = (),
 ) -> Report:
     """The scenario of the module docstring. `in_flight`: kill replica 0 right after its acks,
     while the submissions it acknowledged may still be running in its lazy listeners; otherwise
@@ -200,7 +237,9 @@ def run(
     brands = write_brand(workdir / "brands")
     env = _env(db_url, fake, brands)
     db = Database(db_url)  # migrated here, so the replicas start on a current schema
-    replicas = [Replica(free_port(), env, workdir / f"replica{n}.log") for n in range(2)]
+    replicas = [
+        Replica(free_port(), env, workdir / f"replica{n}.log", serve_args) for n in range(2)
+    ]
     report = Report(drafts=drafts, seconds=0.0)
     started = time.monotonic()
     try:
@@ -224,7 +263,8 @@ def run(
         if not in_flight:
             poll(f"{half} drafts stored", lambda: _stored(db) >= half, 60)
         # Kill replica 0, then start it again on the same port.
-        replicas[0].kill()
+        orphans = replicas[0].kill()
+        report.problems += [f"process {pid} outlived its killed serve" for pid in orphans]
         with ThreadPoolExecutor(4) as pool:
             list(pool.map(lambda i: submit(i) if i % 2 else None, range(half, drafts)))
         replicas[0].start()

@@ -17,12 +17,14 @@ from tests.slack.fake_slack import FakeSlack
 from tests.slack.replicas import Report, run
 
 
-def _run(fake: FakeSlack, tmp_path: Path, *, in_flight: bool) -> Report:
+def _run(
+    fake: FakeSlack, tmp_path: Path, *, in_flight: bool, serve_args: tuple[str, ...] = ()
+) -> Report:
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
         pytest.skip(PG_SKIP)
     with scratch_database_url(base, tmp_path) as url:
-        return run(url, fake, tmp_path, drafts=8, in_flight=in_flight)
+        return run(url, fake, tmp_path, drafts=8, in_flight=in_flight, serve_args=serve_args)
 
 
 def test_two_replicas_one_killed_deliver_decide_and_fire_once(
@@ -42,3 +44,15 @@ def test_submissions_acked_by_a_replica_killed_at_once_are_not_lost(
 ) -> None:
     report = _run(fake_slack, tmp_path, in_flight=True)
     assert report.problems == [], report.summary()
+
+
+def test_replicas_with_worker_processes_one_killed_deliver_decide_and_fire_once(
+    fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    """`serve --http --worker-process`: acks hand their inbox rows to each replica's worker
+    process; SIGKILL of a replica's HTTP process takes its worker down with it, and the other
+    replica's worker redoes what was handed over once the lease runs out."""
+    report = _run(fake_slack, tmp_path, in_flight=True, serve_args=("--worker-process",))
+    assert report.problems == [], report.summary()
+    assert sum(report.reposted.values()) == 0, report.summary()
+    assert report.decided == 4 and report.reminded == 4

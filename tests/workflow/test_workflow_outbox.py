@@ -3,7 +3,9 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
 from wfhelpers import CLEAN
 
 from bot.workflow import (
@@ -15,7 +17,8 @@ from bot.workflow import (
     mark_failed,
     pending_count,
 )
-from bot.workflow.outbox import BACKOFF_MAX_SECONDS, backoff_seconds
+from bot.workflow.outbox import BACKOFF_MAX_SECONDS, COPY_FROM, backoff_seconds, enqueue_many
+from bot.workflow.outbox import listing as outbox_listing
 from models import OutboxMessage, utcnow
 from models.db import Database
 
@@ -196,3 +199,52 @@ def test_failed_messages_are_listed_retried_and_counted(
     row = _row(db, target)
     assert row.attempts == 0 and row.last_error == "slack: invalid_blocks"
     assert target in [m.id for m in claim_due(db, limit=10, now=now)]
+
+
+def _queued(n: int, draft: int, prefix: str) -> list[dict[str, object]]:
+    return [
+        {
+            "kind": "reminder",
+            "recipient": f"U{i}",
+            "payload": {"n": i, "text": "Dry, “quoted” ünïcode", "nested": {"a": [1, None]}},
+            "dedupe_key": f"reminder:{prefix}:{i}",
+            "draft_id": draft,
+            "revision": 1,
+        }
+        for i in range(n)
+    ]
+
+
+def test_enqueue_many_writes_a_few_or_many_alike(service: WorkflowService, db: Database) -> None:
+    """Few messages go in one INSERT; from COPY_FROM on PostgreSQL streams them by COPY."""
+    draft = service.submit(submitter="UAGENCY1", brand="acme", platform="x", text=CLEAN).id
+    now = utcnow()
+    few, many = _queued(3, draft, "few"), _queued(COPY_FROM + 5, draft, "many")
+    with db.transaction() as session:
+        enqueue_many(session, few, now=now)
+        enqueue_many(session, many, now=now)
+    rows = {m.dedupe_key: m for m in outbox_listing(db, limit=1000) if m.kind == "reminder"}
+    assert len(rows) == len(few) + len(many)
+    for queued in [*few[:1], *many[:1], *many[-1:]]:
+        row = rows[str(queued["dedupe_key"])]
+        assert (row.recipient, row.draft_id, row.revision, row.attempts) == (
+            queued["recipient"],
+            draft,
+            1,
+            0,
+        )
+        assert row.payload == queued["payload"]
+        assert row.created_at == row.next_attempt_at == now
+        assert row.team_id is None  # the draft's (submitted without a team)
+
+
+def test_enqueue_many_refuses_a_duplicate_key_and_writes_nothing(
+    service: WorkflowService, db: Database
+) -> None:
+    draft = service.submit(submitter="UAGENCY1", brand="acme", platform="x", text=CLEAN).id
+    before = pending_count(db)
+    many = _queued(COPY_FROM + 5, draft, "dup")
+    many[-1]["dedupe_key"] = many[0]["dedupe_key"]
+    with pytest.raises(IntegrityError), db.transaction() as session:
+        enqueue_many(session, many, now=utcnow())
+    assert pending_count(db) == before

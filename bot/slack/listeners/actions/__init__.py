@@ -1,8 +1,9 @@
 """Buttons: the approvers' four decisions and the submitter's Revise / Submit anyway / Withdraw.
 
 Every click is checked against the workflow with the clicking user's id before anything
-happens; anyone else gets a private refusal and nothing changes. Buttons that need text open a
-modal before the ack (within the trigger_id's 3 seconds); Approve and Withdraw act at once.
+happens; anyone else gets a private refusal and nothing changes. Buttons that need text are
+acked at once and open a modal on the form opener (form_opening.py: within the trigger_id's 3
+seconds); Approve and Withdraw act lazily after their ack.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def register(app: App) -> None:
     app.action(ids.ACTION_WITHDRAW)(ack=ack_only, lazy=[withdraw])
     app.action(ids.ACTION_DIGEST_TOGGLE)(ack=ack_only, lazy=[toggle_digest])
     app.action(ids.ACTION_AWAY_BACK)(ack=ack_only, lazy=[back_now])
-    # Forms open before the ack, within the trigger's 3 s (see decision_form.py).
+    # Acked at once; the form opens just after on the form opener (form_opening.py).
     app.action(ids.ACTION_AWAY_OPEN)(open_away_form)
     for action_id in (ids.ACTION_REJECT, ids.ACTION_CHANGES, ids.ACTION_EDIT):
         app.action(action_id)(open_decision_form)

@@ -16,12 +16,10 @@ from bot.slack.replies import tell_privately
 from bot.slack.services import services_of
 
 
-def open_away_form(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-    """Opened before the ack, like every form (the trigger's 3 seconds)."""
-    try:
-        client.views_open(trigger_id=body["trigger_id"], view=home_time.away_modal())
-    finally:
-        ack()
+def open_away_form(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """Acked at once and opened on the form opener, like every form (form_opening.py)."""
+    ack()
+    services_of(context).open_form(context, client, body, lambda backend: home_time.away_modal())
 
 
 def back_now(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:

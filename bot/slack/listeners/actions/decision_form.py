@@ -1,10 +1,7 @@
 """Reject / Request changes / Edit & approve: open the form, once the workflow says the clicking
-user may decide this revision (so nobody types a reason they cannot submit).
-
-The form opens before the ack, in the request's own thread: a trigger id lives 3 seconds, and a
-lazy listener queues behind every slow submission on the lazy workers (issue 11, defect 7: a
-Reject click reached views.open 4.13 s late). Nothing before views.open waits on a rate limit
-(the listener client never sleeps on a 429, see app.build_client)."""
+user may decide this revision (so nobody types a reason they cannot submit); otherwise a
+private refusal. The click is acked at once; the check and views.open run on the form opener
+(form_opening.py: the trigger's 3 seconds, issue 11 defect 7)."""
 
 from __future__ import annotations
 
@@ -14,10 +11,8 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot.slack import ids, modals
-from bot.slack.backend import BackendError, DraftInfo
+from bot.slack.backend import Backend, DraftInfo
 from bot.slack.payloads import button_target, user_id
-from bot.slack.refusals import refusal_message
-from bot.slack.replies import tell_privately
 from bot.slack.services import services_of
 
 
@@ -28,20 +23,17 @@ def open_decision_form(
     client: WebClient,
     context: BoltContext,
 ) -> None:
+    ack()
     target = button_target(action)
     if target is None:
-        ack()
         return
-    try:
-        draft = services_of(context).backend.can_decide(target[0], target[1], actor=user_id(body))
-    except BackendError as err:
-        ack()
-        tell_privately(client, body, refusal_message(err))
-        return
-    try:
-        client.views_open(trigger_id=body["trigger_id"], view=_form(action["action_id"], draft))
-    finally:
-        ack()
+    draft_id, revision = target
+    action_id, actor = action["action_id"], user_id(body)
+
+    def prepare(backend: Backend) -> dict[str, Any]:
+        return _form(action_id, backend.can_decide(draft_id, revision, actor=actor))
+
+    services_of(context).open_form(context, client, body, prepare)
 
 
 def _form(action_id: str, draft: DraftInfo) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Revise / Submit anyway: open the form when the workflow says the clicking user may still do
-that to this revision (`can_revise` / `can_override`); otherwise a private refusal. Opened
-before the ack, like the approvers' forms (decision_form.py: the trigger's 3 seconds)."""
+that to this revision (`can_revise` / `can_override`); otherwise a private refusal. Acked at
+once, opened on the form opener like the approvers' forms (form_opening.py)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,8 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot.slack import ids, modals
-from bot.slack.backend import BackendError
+from bot.slack.backend import Backend, DraftInfo
 from bot.slack.payloads import button_target, user_id
-from bot.slack.refusals import refusal_message
-from bot.slack.replies import tell_privately
 from bot.slack.services import services_of
 
 
@@ -24,30 +22,27 @@ def open_submitter_form(
     client: WebClient,
     context: BoltContext,
 ) -> None:
+    ack()
     target = button_target(action)
     if target is None:
-        ack()
         return
-    backend = services_of(context).backend
-    revise = action["action_id"] == ids.ACTION_REVISE
-    ask = backend.can_revise if revise else backend.can_override
-    try:
-        draft = ask(target[0], target[1], actor=user_id(body))
-    except BackendError as err:
-        ack()
-        tell_privately(client, body, refusal_message(err))
-        return
+    draft_id, revision = target
+    revise, actor = action["action_id"] == ids.ACTION_REVISE, user_id(body)
+
+    def prepare(backend: Backend) -> dict[str, Any]:
+        ask = backend.can_revise if revise else backend.can_override
+        return _form(revise, ask(draft_id, revision, actor=actor))
+
+    services_of(context).open_form(context, client, body, prepare)
+
+
+def _form(revise: bool, draft: DraftInfo) -> dict[str, Any]:
     if revise:
-        view = modals.revise_modal(draft)
-    else:
-        view = modals.reason_modal(
-            ids.VIEW_OVERRIDE,
-            draft,
-            title="Submit anyway",
-            label="Why is this fine?",
-            submit="Submit anyway",
-        )
-    try:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
-    finally:
-        ack()
+        return modals.revise_modal(draft)
+    return modals.reason_modal(
+        ids.VIEW_OVERRIDE,
+        draft,
+        title="Submit anyway",
+        label="Why is this fine?",
+        submit="Submit anyway",
+    )

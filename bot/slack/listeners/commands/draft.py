@@ -9,9 +9,10 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.slack import modals, submission
-from bot.slack.backend import SubmitRequest
+from bot.slack import messages, modals, submission
+from bot.slack.backend import Backend, SubmitRequest
 from bot.slack.commands_parse import parse_direct
+from bot.slack.form_opening import Refused
 from bot.slack.inbox import KIND_DRAFT_COMMAND, working
 from bot.slack.payloads import command_text
 from bot.slack.services import Services, services_of
@@ -20,6 +21,7 @@ logger = logging.getLogger("brandgate.slack.draft")
 
 #: what the work of a direct `/draft` needs from the command (kept in the inbox row)
 COMMAND_FIELDS = ("user_id", "text", "team_id", "channel_id", "trigger_id")
+NOT_A_SUBMITTER = "You are not a submitter for any brand."
 
 
 def command_key(command: Mapping[str, Any]) -> str:
@@ -28,33 +30,16 @@ def command_key(command: Mapping[str, Any]) -> str:
 
 
 def ack_draft(ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    """No text: the form opens on threads that never queue behind slow submissions (a lazy
-    listener would: issue 11, defect 7), just after the ack (`Services.forms`; without them,
-    before it). A direct submission is stored in the inbox before the ack, so a process that
-    dies after answering Slack does not lose it."""
+    """No text: acked at once, the form opened on the form opener (form_opening.py). A direct
+    submission is stored in the inbox before the ack, so a process that dies after answering
+    Slack does not lose it."""
     svc = services_of(context)
     text = command_text(command)
-    brands = svc.backend.brands_for(command["user_id"])
     if not text:
-        if not brands:
-            ack(response_type="ephemeral", text="You are not a submitter for any brand.")
-            return
-        # Modal submissions thread under a DM receipt; the channel is kept for reference.
-        origin = {"command_channel": command.get("channel_id"), "team": command.get("team_id")}
-        view = modals.submit_modal(brands, metadata={"origin": origin})
-        if svc.forms is None:
-            try:
-                client.views_open(trigger_id=command["trigger_id"], view=view)
-            finally:
-                ack()
-            return
-        # Answered first, the form opened just after on threads of its own: views.open takes
-        # Slack a round trip (here most of an ack's time), and those threads never queue
-        # behind submissions, so the trigger's 3 s are never at risk.
         ack()
-        svc.forms.submit(_open_form, client, str(command["trigger_id"]), view)
+        svc.open_form(context, client, command, lambda backend: _submit_form(backend, command))
         return
-    outcome = parse_direct(text, brands)
+    outcome = parse_direct(text, svc.backend.brands_for(command["user_id"]))
     if isinstance(outcome, str):
         ack(response_type="ephemeral", text=outcome)
         return
@@ -72,11 +57,13 @@ def ack_draft(ack: Ack, command: dict[str, Any], client: WebClient, context: Bol
     ack(response_type="ephemeral", text=":hourglass_flowing_sand: Submitting your draft…")
 
 
-def _open_form(client: WebClient, trigger_id: str, view: dict[str, Any]) -> None:
-    try:
-        client.views_open(trigger_id=trigger_id, view=view)
-    except Exception as err:  # after the ack nobody else would say so
-        logger.warning("/draft: the form did not open: %s", getattr(err, "response", err))
+def _submit_form(backend: Backend, command: Mapping[str, Any]) -> dict[str, Any]:
+    brands = backend.brands_for(str(command["user_id"]))
+    if not brands:
+        raise Refused(messages.refusal(NOT_A_SUBMITTER))
+    # Modal submissions thread under a DM receipt; the channel is kept for reference.
+    origin = {"command_channel": command.get("channel_id"), "team": command.get("team_id")}
+    return modals.submit_modal(brands, metadata={"origin": origin})
 
 
 def run_draft(
@@ -84,7 +71,9 @@ def run_draft(
 ) -> None:
     svc = services_of(context)
     if not command_text(command):
-        return  # the form was opened by the ack
+        return  # the form opener opened the form
+    if svc.inbox is not None and svc.inbox.handed_over(command_key(command)):
+        return  # stored for the worker process, which does the work (worker_process.py)
     with working(svc.inbox, command_key(command)):
         process_draft(svc, client, command)
 

@@ -9,5 +9,5 @@ from bot.slack.listeners.shortcuts.submit_message import open_prefilled_form
 
 
 def register(app: App) -> None:
-    # the form opens before the ack, within the trigger's 3 s (actions/decision_form.py)
+    # acked at once, the form opened just after on the form opener (form_opening.py)
     app.shortcut(ids.SHORTCUT_SUBMIT_MESSAGE)(open_prefilled_form)

@@ -83,6 +83,8 @@ def run_submit(
     body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     svc = services_of(context)
+    if svc.inbox is not None and svc.inbox.handed_over(view_key(view)):
+        return  # stored for the worker process, which does the work (worker_process.py)
     if submission_errors(svc, user_id(body), view):
         return
     with working(svc.inbox, view_key(view)):
