@@ -41,10 +41,17 @@ class UnknownBrand(LookupError):
         super().__init__(self._message())
 
     def _message(self) -> str:
+        shown = printable(self.brand_id)
         if not self.known:
-            return f"unknown brand '{self.brand_id}': there are no brand guideline files"
+            return f"unknown brand '{shown}': there are no brand guideline files"
         hint = did_you_mean(self.brand_id, self.known)
-        return f"unknown brand '{self.brand_id}'{hint}; known brands: {', '.join(self.known)}"
+        return f"unknown brand '{shown}'{hint}; known brands: {', '.join(self.known)}"
+
+
+def printable(value: str) -> str:
+    """`value` as typed, but control characters (a newline in a brand id) escaped, so an error
+    about it stays one line of the CLI's `brandgate: ...` output."""
+    return value if value.isprintable() else value.encode("unicode_escape").decode("ascii")
 
 
 def sort_problems(problems: Iterable[Problem]) -> list[Problem]:

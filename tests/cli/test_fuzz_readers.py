@@ -198,3 +198,12 @@ def test_standard_input_through_a_real_pipe(environment: Path, argv: list[str]) 
     assert completed.returncode == 2, err
     assert "Traceback" not in err and "byte 0xff at byte offset" in err
     assert all(line.startswith("brandgate: ") for line in err.strip().splitlines()), err
+
+
+def test_an_unknown_brand_id_with_a_newline_is_reported_on_one_line() -> None:
+    from bot.guidelines.errors import UnknownBrand
+
+    message = str(UnknownBrand("acme\nfake", ["acme"]))
+    assert "\n" not in message
+    assert "unknown brand 'acme\\nfake'" in message
+    assert str(UnknownBrand("acme-é", [])).startswith("unknown brand 'acme-é'")
