@@ -4,10 +4,14 @@ In one process the threads answering Slack share one GIL with the lazy work (spa
 database writes) and the dispatcher (rendering, Slack calls); an ack gives the GIL up at every
 socket and database call and may wait to get it back behind them.
 
-So `serve --http --worker-process` (opt-in) runs two processes. Measured so far on the shared
-2-core machine (load 6-17), benchmarks/slack_load.py: the HTTP process's CPU fell from ~50 s
-to ~2 s per run, but ack p99 did not fall measurably (it is dominated by waits for the inbox
-INSERT's commit and for a CPU), and the spawned-worker end-to-end test is not written yet.
+So `serve --http --worker-process` (opt-in) runs two processes. benchmarks/slack_load.py on
+the 2-core machine, load about 1: the HTTP process's CPU fell from ~80 s to ~3 s per run and
+ack p99 on PostgreSQL from 299 ms to 153 ms (one run each); on SQLite it stayed at ~185 ms. The
+rest of the tail is the inbox INSERT's commit (PostgreSQL p99 ~72 ms at load 0.2) and, on
+SQLite, the inbox file's write lock, which the worker also takes. Lowering the worker's CPU
+priority was tried and made SQLite worse (p99 367 ms): a worker descheduled while it holds
+that lock keeps the acks waiting.
+tests/slack/test_replicas.py runs two such replicas as real processes, one SIGKILLed.
 
 The HTTP process (`Runtime.build(handover=True)`) only
 verifies each request, stores its inbox row and answers; this one claims the row at once
