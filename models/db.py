@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
+#: execution options for an engine whose `begin()` blocks each run one statement: SQLite sends
+#: no BEGIN, so the statement commits on its own and holds the file's write lock only while
+#: SQLite executes it (in C, without the GIL), not across three driver calls between which the
+#: thread may wait for the GIL with the lock held. Nothing else changes on PostgreSQL.
+SQLITE_STATEMENT = {"sqlite_begin": None}
 AFTER_COMMIT = "after_commit"
 
 _upgraded: set[str] = set()
@@ -52,6 +57,10 @@ def _install_sqlite_hooks(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        if mode is None:
+            # SQLITE_STATEMENT: no BEGIN, each statement is a transaction of its own (atomic
+            # and as durable as a committed BEGIN...COMMIT); for writers of one statement
+            return
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 

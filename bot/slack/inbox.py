@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -42,8 +42,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 
+from bot.slack.group_commit import GroupCommit
 from models.base import utcnow
-from models.db import Database, make_engine
+from models.db import SQLITE_STATEMENT, Database, make_engine
 from models.inbox import InboxItem
 
 logger = logging.getLogger("brandgate.slack.inbox")
@@ -107,8 +108,15 @@ class Inbox:
         # the file free most of that time. A Python lock wakes the next writer at once. Other
         # processes sharing the file still meet the busy timeout (rarely: their own acks only).
         self.ack_engine = _ack_engine(db)
+        #: `done` and `renew` are one UPDATE each: on SQLite run without BEGIN, like the acks
+        self._statement_engine = (
+            db.engine.execution_options(**SQLITE_STATEMENT) if db.is_sqlite else db.engine
+        )
         self._writing: AbstractContextManager[Any] = (
             threading.Lock() if db.is_sqlite else nullcontext()
+        )
+        self._committer: GroupCommit[dict[str, Any]] = GroupCommit(
+            self._write_rows, name="brandgate-inbox-commit"
         )
 
     def _insert(self) -> Any:
@@ -137,28 +145,38 @@ class Inbox:
                 "claim_token": self.token,
             }
         )
-        stmt = (
-            self._insert()
-            .values(
-                key=key,
-                kind=kind,
-                user_id=user,
-                team_id=team,
-                payload=payload,
-                created_at=now,
-                **claim,
-            )
-            .on_conflict_do_nothing(index_elements=["key"])
-        )
-        # A Core connection, not an ORM session: the ack's thread gives up the GIL at every
-        # driver call and may wait for it behind lazy workers each time, so the ack path makes
-        # as few calls and as little Python work as it can (the same BEGIN/INSERT/COMMIT).
-        with self._writing, self.ack_engine.begin() as conn:
-            conn.execute(stmt)
+        row = {
+            "key": key,
+            "kind": kind,
+            "user_id": user,
+            "team_id": team,
+            "payload": payload,
+            "created_at": now,
+            **claim,
+        }
+        # Stored with the rows of the acks arriving alongside, in one transaction (group
+        # commit, see group_commit.py): returns only once the row is committed, raises if not.
+        self._committer.submit(row)
         with self._lock:
             (self._handed_over if self.handover else self._in_hand).add(key)
+
+    def _write_rows(self, rows: Sequence[dict[str, Any]]) -> None:
+        """One batch of `accept`s (the group commit's thread): one INSERT, one commit. A key
+        twice in a batch (Slack retrying while the first try is still queued) is written once,
+        as a second try's row would be left alone by ON CONFLICT anyway."""
+        seen: set[str] = set()
+        unique = []
+        for row in rows:
+            if row["key"] not in seen:
+                seen.add(row["key"])
+                unique.append(row)
+        stmt = self._insert().values(unique).on_conflict_do_nothing(index_elements=["key"])
+        # A Core connection, not an ORM session, and on PostgreSQL in autocommit: one statement,
+        # atomic and durable on its own, one round trip (see _ack_engine).
+        with self._writing, self.ack_engine.begin() as conn:
+            conn.execute(stmt)
         if self.handover:
-            self.wake()
+            self.wake()  # once per batch: the worker process claims all of its rows in one go
 
     def handed_over(self, key: str) -> bool:
         """True once for a key `accept` left to the worker process: its lazy listener then does
@@ -173,8 +191,9 @@ class Inbox:
         """The work ran (or failed in a way the user was told about): never run it again."""
         with self._lock:
             self._in_hand.discard(key)
-        with self._writing, self.db.transaction() as session:
-            session.execute(
+        # Core, one statement (on SQLite without BEGIN: the file's lock only while it runs)
+        with self._writing, self._statement_engine.begin() as conn:
+            conn.execute(
                 update(InboxItem)
                 .where(InboxItem.key == key, InboxItem.done_at.is_(None))
                 .values(
@@ -183,8 +202,10 @@ class Inbox:
             )
 
     def close(self) -> None:
-        """Close the acks' own connections (the inbox database is closed by its owner)."""
-        if self.ack_engine is not self.db.engine:
+        """Stop the group commit (what is queued is written first) and close the acks' own
+        connections (the inbox database is closed by its owner)."""
+        self._committer.close()
+        if self.db.dialect == "postgresql":  # its own pool (on SQLite the inbox database's)
             self.ack_engine.dispose()
 
     def in_hand(self) -> int:
@@ -196,8 +217,8 @@ class Inbox:
         if not self.in_hand():
             return 0
         now = now or utcnow()
-        with self._writing, self.db.transaction() as session:
-            result = session.execute(
+        with self._writing, self._statement_engine.begin() as conn:
+            result = conn.execute(
                 update(InboxItem)
                 .where(InboxItem.claim_token == self.token, InboxItem.done_at.is_(None))
                 .values(claimed_until=now + timedelta(seconds=self.lease_seconds))
@@ -205,38 +226,60 @@ class Inbox:
         return int(getattr(result, "rowcount", 0) or 0)
 
     def claim_expired(self, *, limit: int = 20, now: datetime | None = None) -> list[Claimed]:
-        """Claim rows whose lease ran out (their process died); rows started MAX_ATTEMPTS times
-        are given up instead, so one whose work kills its process cannot loop for ever."""
+        """Claim rows whose lease ran out (their process died, or, with hand-over, rows no
+        process has taken yet); rows started MAX_ATTEMPTS times are given up instead, so one
+        whose work kills its process cannot loop for ever.
+
+        Two statements of their own, UPDATE ... RETURNING (on SQLite without BEGIN): the inbox
+        file's write lock, which the acks of the HTTP process need too, is held only while
+        SQLite runs each, never across Python work in a process whose GIL spaCy keeps busy. On
+        PostgreSQL the rows are picked with SKIP LOCKED, so two processes never claim one row.
+        """
         now = now or utcnow()
-        with self._writing, self.db.transaction() as session:
-            rows = session.scalars(
-                select(InboxItem)
-                .where(InboxItem.done_at.is_(None), InboxItem.claimed_until <= now)
-                .order_by(InboxItem.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
+        expired = (InboxItem.done_at.is_(None), InboxItem.claimed_until <= now)
+        with self._writing, self._statement_engine.begin() as conn:
+            given_up = conn.execute(
+                update(InboxItem)
+                .where(*expired, InboxItem.attempts >= MAX_ATTEMPTS)
+                .values(done_at=now, claimed_until=None, claim_token=None, last_error=GAVE_UP)
+                .returning(InboxItem.id, InboxItem.kind)
             ).all()
-            claimed = []
-            for row in rows:
-                if row.attempts >= MAX_ATTEMPTS:
-                    row.done_at, row.claimed_until, row.claim_token = now, None, None
-                    row.last_error = GAVE_UP
-                    logger.error("inbox %s (%s): %s", row.id, row.kind, GAVE_UP)
-                    continue
-                row.attempts += 1
-                row.claimed_until = now + timedelta(seconds=self.lease_seconds)
-                row.claim_token = self.token
-                claimed.append(
-                    Claimed(
-                        row.id,
-                        row.key,
-                        row.kind,
-                        row.user_id,
-                        row.team_id,
-                        dict(row.payload),
-                        row.attempts,
-                    )
+        for row_id, kind in given_up:
+            logger.error("inbox %s (%s): %s", row_id, kind, GAVE_UP)
+        pick = (
+            select(InboxItem.id)
+            .where(*expired, InboxItem.attempts < MAX_ATTEMPTS)
+            .order_by(InboxItem.id)
+            .limit(limit)
+        )
+        if self.db.dialect == "postgresql":
+            pick = pick.with_for_update(skip_locked=True)
+        with self._writing, self._statement_engine.begin() as conn:
+            rows = conn.execute(
+                update(InboxItem)
+                .where(InboxItem.id.in_(pick.scalar_subquery()))
+                .values(
+                    attempts=InboxItem.attempts + 1,
+                    claimed_until=now + timedelta(seconds=self.lease_seconds),
+                    claim_token=self.token,
                 )
+                .returning(
+                    InboxItem.id,
+                    InboxItem.key,
+                    InboxItem.kind,
+                    InboxItem.user_id,
+                    InboxItem.team_id,
+                    InboxItem.payload,
+                    InboxItem.attempts,
+                )
+            ).all()
+        claimed = sorted(
+            (
+                Claimed(r.id, r.key, r.kind, r.user_id, r.team_id, dict(r.payload), r.attempts)
+                for r in rows
+            ),
+            key=lambda c: c.id,
+        )
         with self._lock:
             self._in_hand.update(c.key for c in claimed)
         return claimed
@@ -266,10 +309,12 @@ def _ack_engine(db: Database) -> Engine:
     """Where `accept` writes. On PostgreSQL a pool of its own, in autocommit: the INSERT is one
     statement, atomic and durable on its own, so the ack makes one round trip instead of three
     (BEGIN, INSERT, COMMIT), each of which could wait for the GIL behind lazy workers; an ack
-    never waits for a connection that lazy submissions or the dispatcher hold. Sized for a burst
-    of acks (waitress threads) and opened up front. On SQLite the inbox file's own engine."""
+    never waits for a connection that lazy submissions or the dispatcher hold. Opened up front.
+    On SQLite the inbox file's own engine, likewise one statement without BEGIN
+    (models.db.SQLITE_STATEMENT): the file's write lock is held only while SQLite runs it, so
+    another process's writer (the worker process's) never waits for this one's GIL."""
     if db.dialect != "postgresql":
-        return db.engine
+        return db.engine.execution_options(**SQLITE_STATEMENT) if db.is_sqlite else db.engine
     engine = make_engine(
         db.url,
         pool_size=ACK_POOL_SIZE,
