@@ -338,6 +338,8 @@ def run(
                     result["app_cpu_s"] = round(time.process_time() - cpu0, 1)
                     result["worker_cpu_s"] = _cpu_seconds(worker.pid) if worker else None
                     result["split"] = split
+                    rows, commits = runtime.inbox.commits() if runtime.inbox else (0, 0)
+                    result["inbox_commits"] = f"{rows} rows in {commits} commits"
                     result["wall_s"] = round(time.monotonic() - wall0, 1)
                     result.update(PHASES.summary())
                     if floor:
@@ -484,7 +486,8 @@ def _phases_text(r: dict[str, Any]) -> str:
         f"in the app: request p50 {r['server_ms']['p50']} ms, p99 {r['server_ms']['p99']} ms "
         f"(its thread's CPU p50 {r['server_cpu_ms']['p50']} ms, p99 {r['server_cpu_ms']['p99']} "
         f"ms; signature check p99 {r['verify_ms']['p99']} ms), inbox INSERT p50 "
-        f"{r['inbox_insert_ms']['p50']} ms, p99 {r['inbox_insert_ms']['p99']} ms; app CPU "
+        f"{r['inbox_insert_ms']['p50']} ms, p99 {r['inbox_insert_ms']['p99']} ms "
+        f"({r.get('inbox_commits')}); app CPU "
         f"{r['app_cpu_s']} s (worker process: {r.get('worker_cpu_s')} s) in {r['wall_s']} s"
     )
 

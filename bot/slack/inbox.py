@@ -208,6 +208,10 @@ class Inbox:
         if self.db.dialect == "postgresql":  # its own pool (on SQLite the inbox database's)
             self.ack_engine.dispose()
 
+    def commits(self) -> tuple[int, int]:
+        """(rows, commits) the acks' group commit wrote so far (benchmarks/slack_load.py)."""
+        return self._committer.rows, self._committer.batches
+
     def in_hand(self) -> int:
         with self._lock:
             return len(self._in_hand)
