@@ -14,6 +14,15 @@ benchmarks/slack_load.py; with its own file it waits only for other acks' one-ro
 PostgreSQL locks rows, so there it is a table of the main database, reached through a
 connection pool of its own.
 
+The acks' INSERTs are group-committed (group_commit.py): one thread writes the rows of every
+ack waiting at that moment in one statement and one commit, and each ack returns only once its
+row is committed (it raises, and is not claimed stored, when the commit failed). A burst of 20
+acks costs one or two commits (WAL flushes, one turn of SQLite's write lock) instead of 20.
+On SQLite every inbox write is one statement without BEGIN (models.db.SQLITE_STATEMENT), so the
+file's lock is held only while SQLite runs it; durability is the inbox file's settings, the
+same as the main file's: WAL with synchronous=NORMAL, durable against a crash of the process
+(what the inbox is for), not against power loss, as before this change.
+
 Claims are leases like the outbox's: each process claims with its own token; while it still has
 rows in hand it renews their lease (`renew`), so only the rows of a process that died (or
 stalled for a whole lease) come back. Doing a row's work twice is harmless: the row's key is
