@@ -54,8 +54,13 @@ class GroupCommit(Generic[T]):
     """`submit(item)` blocks until `write` committed a batch holding `item`.
 
     `write(items)` must write every item in one transaction and return only once it committed
-    (raise otherwise). It runs on this object's own thread, one batch at a time, so batches are
-    never written concurrently: on SQLite that is one writer, not a queue at the file's lock.
+    (raise otherwise). It runs on `writers` threads of this object's own, each writing one batch
+    at a time: a row arriving while every writer is busy waits for the next free one and goes
+    in with every other row queued by then. With one writer (SQLite: one write lock per file
+    anyway) batches are never written concurrently. PostgreSQL commits of different sessions
+    overlap (and share WAL flushes), so there several writers keep a commit from waiting for
+    the previous one: with a single writer, rows trickling in one by one each waited for a
+    whole commit before theirs (benchmarks/slack_load.py: inbox p50 75 ms instead of 26).
     """
 
     def __init__(
@@ -63,18 +68,20 @@ class GroupCommit(Generic[T]):
         write: Callable[[Sequence[T]], None],
         *,
         max_batch: int = MAX_BATCH,
+        writers: int = 1,
         name: str = "brandgate-group-commit",
     ) -> None:
-        if max_batch < 1:
-            raise ValueError("max_batch must be at least 1")
+        if max_batch < 1 or writers < 1:
+            raise ValueError("max_batch and writers must be at least 1")
         self._write = write
         self.max_batch = max_batch
+        self.writers = writers
         self._name = name
         self._cond = threading.Condition()
         self._pending: list[_Waiter[T]] = []
         self._closed = False
-        self._thread: threading.Thread | None = None
-        #: rows of the batch being written now (0 between batches)
+        self._threads: list[threading.Thread] = []
+        #: rows of the batches being written now (0 between batches)
         self.in_flight = 0
         #: batches written and rows in them (for tests and the benchmark's figures)
         self.batches = 0
@@ -86,9 +93,13 @@ class GroupCommit(Generic[T]):
         with self._cond:
             if self._closed:
                 raise GroupCommitClosed("the group commit is closed")
-            if self._thread is None:  # started on first use: an idle process has no thread
-                self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
-                self._thread.start()
+            if not self._threads:  # started on first use: an idle process has no thread
+                for n in range(self.writers):
+                    thread = threading.Thread(
+                        target=self._run, name=f"{self._name}-{n}", daemon=True
+                    )
+                    thread.start()
+                    self._threads.append(thread)
             self._pending.append(waiter)
             self._cond.notify_all()
         waiter.done.wait()
@@ -101,9 +112,10 @@ class GroupCommit(Generic[T]):
         with self._cond:
             self._closed = True
             self._cond.notify_all()
-            thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
+            threads = list(self._threads)
+        for thread in threads:
+            if thread is not threading.current_thread():
+                thread.join(timeout)
 
     def _run(self) -> None:
         while True:
@@ -114,10 +126,10 @@ class GroupCommit(Generic[T]):
                     return  # closed and drained
                 batch = self._pending[: self.max_batch]
                 del self._pending[: self.max_batch]
-                self.in_flight = len(batch)
+                self.in_flight += len(batch)
             self._commit(batch)
             with self._cond:
-                self.in_flight = 0
+                self.in_flight -= len(batch)
 
     def _commit(self, batch: list[_Waiter[T]]) -> None:
         try:
@@ -127,7 +139,8 @@ class GroupCommit(Generic[T]):
             for w in batch:
                 w.error = err
         else:
-            self.batches += 1
-            self.rows += len(batch)
+            with self._cond:
+                self.batches += 1
+                self.rows += len(batch)
         for w in batch:
             w.done.set()

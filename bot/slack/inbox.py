@@ -70,6 +70,9 @@ GAVE_UP = "gave up: its work never finished"
 #: (serve's 8, the benchmark's 16), so a burst of acks never opens a connection, and none opened
 #: for a burst is closed again after it (SQLAlchemy closes overflow connections on return)
 ACK_POOL_SIZE = 16
+#: PostgreSQL: commits of acks' rows in flight at once (group_commit.py); a burst larger than
+#: this shares commits, a trickle never waits for another ack's commit
+PG_ACK_WRITERS = 4
 #: PostgreSQL connections for the inbox's lazy side (done, renew, claim_expired)
 LAZY_POOL_SIZE = 4
 
@@ -125,7 +128,9 @@ class Inbox:
             threading.Lock() if db.is_sqlite else nullcontext()
         )
         self._committer: GroupCommit[dict[str, Any]] = GroupCommit(
-            self._write_rows, name="brandgate-inbox-commit"
+            self._write_rows,
+            writers=1 if db.is_sqlite else PG_ACK_WRITERS,
+            name="brandgate-inbox-commit",
         )
 
     def _insert(self) -> Any:

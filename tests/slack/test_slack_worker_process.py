@@ -122,3 +122,26 @@ def test_a_row_not_stored_is_still_done_by_the_http_process(
     http_side.settle()
     assert _drafts(http_side) == 1
     assert _rows(http_side) == []
+
+
+def test_the_worker_process_yields_the_cpu_to_the_acks() -> None:
+    """worker_main lowers its own priority by WORKER_NICENESS (checked in a child process, as
+    niceness can only go up: the test's own process keeps its priority)."""
+    import os
+    import subprocess
+    import sys
+
+    from bot.slack.worker_process import WORKER_NICENESS
+
+    code = (
+        "import os; from bot.slack.worker_process import _lower_priority as f; "
+        "f({}); print(os.nice(0))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code.format(WORKER_NICENESS)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    ).stdout
+    assert int(out) == min(19, os.nice(0) + WORKER_NICENESS)
