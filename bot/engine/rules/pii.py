@@ -86,6 +86,7 @@ def _looks_grouped(written: str) -> bool:
 
 class PiiRule(Rule):
     TYPE = "pii"
+    READS_TOKENS = False
     OPTIONS: ClassVar[dict[str, OptionSpec]] = {
         "detect": OptionSpec(
             "choice_list", choices=PII_KINDS, default=PII_KINDS, help="what to look for"
