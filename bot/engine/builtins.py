@@ -34,7 +34,6 @@ def _link_count(text: str) -> int:
 
 class PlatformLengthRule(Rule):
     TYPE = "platform-length"
-    READS_TOKENS = False
 
     def __init__(self, guidelines: Guidelines, terms: TermCompiler) -> None:
         spec = RuleSpec(id="platform-length", type=self.TYPE, level="error", category="platform")
@@ -98,7 +97,6 @@ class PlatformLengthRule(Rule):
 
 class PlatformHashtagsRule(Rule):
     TYPE = "platform-hashtags"
-    READS_TOKENS = False
 
     def __init__(self, guidelines: Guidelines, terms: TermCompiler) -> None:
         spec = RuleSpec(
@@ -142,7 +140,6 @@ class PlatformHashtagsRule(Rule):
 
 class DisclosureRule(Rule):
     TYPE = "disclosure"
-    READS_TOKENS = False
 
     def __init__(self, guidelines: Guidelines, terms: TermCompiler) -> None:
         spec = RuleSpec(id="disclosure", type=self.TYPE, level="error", category="legal")
@@ -192,7 +189,6 @@ class ValuesRule(Rule):
     """Counts each value's signals and contradictions; contradictions are warnings."""
 
     TYPE = "values"
-    READS_TOKENS = False
     PREFIX: ClassVar[str] = "value:"
 
     def __init__(self, guidelines: Guidelines, terms: TermCompiler) -> None:

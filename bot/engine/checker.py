@@ -16,12 +16,9 @@ from bot.engine.lexicon import TermCompiler, get_nlp
 from bot.engine.normalize import normalize
 from bot.engine.rules import rule_type
 from bot.engine.rules.base import Rule
-from bot.engine.tokens import get_chunks
 from bot.guidelines.model import Guidelines
 
 if TYPE_CHECKING:  # the index itself is needed only by a batch that keeps a history
-    from spacy.tokens import Doc
-
     from bot.engine.near_duplicates import HistoryIndex
 
 MAX_DRAFT_CHARS = 100_000
@@ -50,7 +47,6 @@ class Checker:
         """`cache`: where the compiled lexicon is kept between processes (none: compiled)."""
         self.guidelines = guidelines
         self.nlp = get_nlp(guidelines.language)
-        self.chunks = get_chunks(self.nlp)
         self.terms = TermCompiler(guidelines.language)
         self.rules: list[Rule] = []
         for spec in guidelines.rules:
@@ -123,12 +119,7 @@ class Checker:
                     by_terms[spec.id] = rule
                 else:
                     always.append(rule)
-            # History rules run with the always-rules' Doc: if one reads tokens, all get one.
-            always_read = any(r.READS_TOKENS for r in (*always, *reading_history))
-            terms_reading = frozenset(rid for rid, r in by_terms.items() if r.READS_TOKENS)
-            found = self._applicable[key] = _ApplicableRules(
-                always, by_terms, reading_history, always_read, terms_reading
-            )
+            found = self._applicable[key] = _ApplicableRules(always, by_terms, reading_history)
         return found
 
     def _check_batch(
@@ -143,39 +134,23 @@ class Checker:
         if not drafts:
             return []
         norms = [normalize(draft.text) for draft in drafts]
-        chunks = self.chunks
-        with_orth = self.terms.reads_orth
-        tokens = [chunks.tokens(norm.text, with_orth) for norm in norms]
-        match = self.terms.match_tokens
-        matches = [match(t) for t in tokens]
-        groups: dict[tuple[str, str], list[int]] = defaultdict(list)
-        for i, draft in enumerate(drafts):
-            groups[draft.platform, draft.kind].append(i)
-        # The Doc only where a rule that applies reads it: most brands' rules read only the
-        # text, the term matches and their spans, which `tokens` serve without a Doc.
-        spacy_docs: list[Doc | None] = [None] * len(drafts)
         tokenizer = self.nlp.tokenizer
-        for key, members in groups.items():
-            rules = self._rules_for(*key)
-            if rules.always_read_tokens:
-                for i in members:
-                    spacy_docs[i] = tokenizer(norms[i].text)
-            elif rules.terms_reading_tokens:
-                for i in members:
-                    if not rules.terms_reading_tokens.isdisjoint(matches[i]):
-                        spacy_docs[i] = tokenizer(norms[i].text)
+        match = self.terms.match
         brand_id = self.guidelines.brand_id
         new_doc = new_tuple
         docs = [
             new_doc(
                 DraftDoc,
-                (draft, norm, spacy_doc, found, history, brand_id, norm.original, norm.text, toks),
+                (draft, norm, doc, match(doc), history, brand_id, norm.original, norm.text),
             )
-            for draft, norm, spacy_doc, found, toks in zip(
-                drafts, norms, spacy_docs, matches, tokens, strict=True
+            for draft, norm, doc in zip(
+                drafts, norms, [tokenizer(norm.text) for norm in norms], strict=True
             )
         ]
         found: list[list[Finding]] = [[] for _ in drafts]
+        groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for i, draft in enumerate(drafts):
+            groups[draft.platform, draft.kind].append(i)
         for key, members in groups.items():
             rules = self._rules_for(*key)
             for rule in rules.always:
@@ -216,10 +191,6 @@ class _ApplicableRules(NamedTuple):
     always: list[Rule]
     by_terms: dict[str, Rule]
     history: list[Rule]
-    #: whether a rule run for every draft (or a history rule) reads the spaCy Doc
-    always_read_tokens: bool
-    #: the terms-only rules that read it, when their terms matched
-    terms_reading_tokens: frozenset[str]
 
 
 _position = attrgetter("start", "end", "rule")

@@ -40,7 +40,6 @@ from bot.engine.normalize import normalize, strip_accents
 
 if TYPE_CHECKING:
     from bot.engine.compile_cache import CompileCache
-    from bot.engine.tokens import Tokens
 
 # Beyond this many inflected combinations, a phrase varies one word at a time instead.
 _MAX_PHRASE_COMBINATIONS = 16
@@ -127,12 +126,6 @@ class _Compiled(NamedTuple):
 
     keys: dict[int, tuple[str, int]]  # match key -> (rule key, term index)
     tables: list[_Table]
-    # per table, its phrases as a trie: word id -> (match keys or None, children or None)
-    tries: list[dict[int, Any]]
-
-
-# Word ids are unsigned hashes: a negative key never collides with one (used while building).
-_OWNERS = -1
 
 
 class TermCompiler:
@@ -152,7 +145,7 @@ class TermCompiler:
         self.lang = lang
         self.nlp = get_nlp(lang)
         self._requests: list[tuple[str, list[str], str]] = []
-        self._compiled = _Compiled({}, [], [])
+        self._compiled = _Compiled({}, [])
         self._matchers: list[PhraseMatcher] | None = None
         self._slow_left = 0
         self._lock = threading.Lock()
@@ -217,8 +210,7 @@ class TermCompiler:
             variants = [_with_unaccented(forms[w] if mode == "lemma" else {w}) for w in lowered]
             for phrase in _phrase_ids(lowered, variants):
                 _add_phrase(tables["LOWER"], phrase, match_key)
-        kept = [table for table in tables.values() if table.phrases]
-        return _Compiled(keys, kept, [_trie(table) for table in kept])
+        return _Compiled(keys, [table for table in tables.values() if table.phrases])
 
     def _phrase_matchers(self) -> list[PhraseMatcher]:
         with self._lock:
@@ -256,48 +248,10 @@ class TermCompiler:
         return [hit for matcher in matchers for hit in matcher(doc)]
 
     def match(self, doc: Doc) -> dict[str, list[TermMatch]]:
-        """The matches in a Doc, through the phrase dicts or spaCy's PhraseMatcher."""
-        return self._collect(self._hits(doc))
-
-    @property
-    def reads_orth(self) -> bool:
-        """Whether `match_tokens` needs the ORTH ids (exact terms)."""
-        return any(table.attr == "ORTH" for table in self._compiled.tables)
-
-    def match_tokens(self, tokens: Tokens) -> dict[str, list[TermMatch]]:
-        """What `match` finds in the Doc of the same text, in the same order, from its token
-        ids (`bot.engine.tokens`), walking each table's trie."""
-        hits: list[tuple[int, int, int]] = []
-        for table, root in zip(self._compiled.tables, self._compiled.tries, strict=True):
-            ids = tokens.lower if table.attr == "LOWER" else tokens.orth
-            if ids is None or root.keys().isdisjoint(ids):
-                continue
-            count = len(ids)
-            for start, first in enumerate(ids):
-                node = root.get(first)
-                if node is None:
-                    continue
-                owners, children = node
-                if owners:
-                    hits += [(owner, start, start + 1) for owner in owners]
-                end = start + 1
-                while children and end < count:
-                    node = children.get(ids[end])
-                    if node is None:
-                        break
-                    end += 1
-                    owners, children = node
-                    if owners:
-                        hits += [(owner, start, end) for owner in owners]
-        if not hits:
-            return {}
-        return self._collect(hits)
-
-    def _collect(self, hits: list[tuple[int, int, int]]) -> dict[str, list[TermMatch]]:
         found: dict[str, list[TermMatch]] = {}
         keys = self._compiled.keys
         make = new_tuple
-        for key_hash, start, end in hits:
+        for key_hash, start, end in self._hits(doc):
             key, index = keys[key_hash]
             same_key = found.get(key)
             if same_key is None:
@@ -322,27 +276,6 @@ def _add_phrase(table: _Table, phrase: list[int], match_key: int) -> None:
         owners.append(match_key)
     if table.longest.get(phrase[0], 0) < len(phrase):
         table.longest[phrase[0]] = len(phrase)
-
-
-def _trie(table: _Table) -> dict[int, Any]:
-    """The table's phrases as a trie of (match keys or None, children or None) tuples under
-    their word ids, the match keys in the same order as the phrase dicts'."""
-    nested: dict[int, Any] = {}
-    for phrase, owners in table.phrases.items():
-        node = nested
-        for word in phrase:
-            node = node.setdefault(word, {})
-        node[_OWNERS] = tuple(owners)
-
-    def freeze(children: dict[int, Any]) -> dict[int, Any] | None:
-        frozen = {
-            word: (child.get(_OWNERS), freeze(child))
-            for word, child in children.items()
-            if word != _OWNERS
-        }
-        return frozen or None
-
-    return freeze(nested) or {}
 
 
 def _dict_hits(tables: list[_Table], doc: Doc) -> list[tuple[int, int, int]]:
@@ -370,13 +303,7 @@ def _dict_hits(tables: list[_Table], doc: Doc) -> list[tuple[int, int, int]]:
 # version, marshal's format being Python's) and only when its sha256 matches. Unlike pickle,
 # marshal cannot call anything while loading.
 def _encode(compiled: _Compiled) -> bytes:
-    return marshal.dumps(
-        (
-            compiled.keys,
-            [(t.attr, t.phrases, t.longest) for t in compiled.tables],
-            compiled.tries,
-        )
-    )
+    return marshal.dumps((compiled.keys, [(t.attr, t.phrases, t.longest) for t in compiled.tables]))
 
 
 def _decode(payload: bytes | None) -> _Compiled | None:
@@ -385,17 +312,13 @@ def _decode(payload: bytes | None) -> _Compiled | None:
     if payload is None:
         return None
     try:
-        keys, tables, tries = marshal.loads(payload)
+        keys, tables = marshal.loads(payload)
         if not isinstance(keys, dict) or not isinstance(tables, list):
             return None
         loaded = [_Table(attr, phrases, longest) for attr, phrases, longest in tables]
         if any(not _table_shape(t) for t in loaded):
             return None
-        if not isinstance(tries, list) or len(tries) != len(loaded):
-            return None
-        if not all(isinstance(trie, dict) for trie in tries):
-            return None
-        return _Compiled(keys, loaded, tries)
+        return _Compiled(keys, loaded)
     except (EOFError, ValueError, TypeError):
         return None
 

@@ -34,11 +34,6 @@ class Rule:
     #: True when the rule reads the draft's history: the checker then runs it draft by draft,
     #: in input order, so that a batch can record each draft before the next one is looked up
     READS_HISTORY: ClassVar[bool] = False
-    #: True when `find` reads `doc.doc`, the spaCy Doc (token texts, whitespace...): the
-    #: checker builds that Doc only for such rules. Rules reading only the text, the term
-    #: matches and `token_span` set it False. True by default: a rule that forgets it is slower,
-    #: never wrong.
-    READS_TOKENS: ClassVar[bool] = True
     #: each group names options of which at least one must be present
     #: (e.g. occurrence needs `max` or `min`, and `pattern` or `tokens`)
     REQUIRE_ONE_OF: ClassVar[tuple[tuple[str, ...], ...]] = ()

@@ -27,7 +27,6 @@ def _with_apostrophe_variants(phrases: list[str]) -> list[str]:
 
 class BoilerplateRule(Rule):
     TYPE = "boilerplate"
-    READS_TOKENS = False
     TERMS_ONLY = True
     OPTIONS: ClassVar[dict[str, OptionSpec]] = {
         "builtin": OptionSpec(

@@ -30,15 +30,14 @@ class CapitalizationRule(Rule):
 
     def find(self, doc: DraftDoc) -> list[Finding]:
         findings = []
-        tokens = doc.spacy_doc
         for m in doc.matches_for(self.spec.id):
-            first = tokens[m.start]
-            before = tokens[m.start - 1] if m.start > 0 else None
+            first = doc.doc[m.start]
+            before = doc.doc[m.start - 1] if m.start > 0 else None
             if before is not None and before.text in _TAG_PREFIXES and not before.whitespace_:
                 continue
             if first.text.startswith(_TAG_PREFIXES):
                 continue
-            written_norm = tokens[m.start : m.end].text
+            written_norm = doc.doc[m.start : m.end].text
             if _same_words(written_norm, self._normalized[m.term]):
                 continue
             start, end = doc.token_span(m.start, m.end)

@@ -23,7 +23,6 @@ from bot.guidelines.model import RuleSpec
 
 class DuplicateRule(Rule):
     TYPE = "duplicate"
-    READS_TOKENS = False
     READS_HISTORY = True
     OPTIONS: ClassVar[dict[str, OptionSpec]] = {
         "window_days": OptionSpec(

@@ -13,7 +13,6 @@ from bot.guidelines.model import RuleSpec
 
 class ExistenceRule(Rule):
     TYPE = "existence"
-    READS_TOKENS = False
     TERMS_ONLY = True
     OPTIONS: ClassVar[dict[str, OptionSpec]] = {
         "tokens": OptionSpec("str_list", required=True, help="words or phrases to flag"),

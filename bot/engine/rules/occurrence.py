@@ -15,7 +15,6 @@ from bot.guidelines.patterns import compile_pattern
 
 class OccurrenceRule(Rule):
     TYPE = "occurrence"
-    READS_TOKENS = False
     OPTIONS: ClassVar[dict[str, OptionSpec]] = {
         "pattern": OptionSpec(
             "regex", help="regular expression (Python syntax, run on RE2) counted in the text"

@@ -86,7 +86,6 @@ def _looks_grouped(written: str) -> bool:
 
 class PiiRule(Rule):
     TYPE = "pii"
-    READS_TOKENS = False
     OPTIONS: ClassVar[dict[str, OptionSpec]] = {
         "detect": OptionSpec(
             "choice_list", choices=PII_KINDS, default=PII_KINDS, help="what to look for"

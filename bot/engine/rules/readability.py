@@ -98,7 +98,6 @@ def readability(text: str, lang: str) -> tuple[float, TextCounts] | None:
 
 class ReadabilityRule(Rule):
     TYPE = "readability"
-    READS_TOKENS = False
     OPTIONS: ClassVar[dict[str, OptionSpec]] = {
         "min": OptionSpec("int", help="lowest acceptable score (harder text is flagged)"),
         "max": OptionSpec("int", help="highest acceptable score (simpler text is flagged)"),

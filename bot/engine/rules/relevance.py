@@ -254,7 +254,7 @@ class RelevanceRule(Rule):
         asked = self._content(context, self.venting)
         if len(asked) < _MIN_ASKED_WORDS or self._thanks(context):
             return []
-        reply = doc.spacy_doc
+        reply = doc.doc
         if self._deflects_a_question(context, reply, doc.text, draft.context):
             return [self.finding(doc, 0, len(doc.text), ", ".join(list(asked.values())[:5]))]
         if self._says_something_of_its_own(reply):

@@ -24,7 +24,6 @@ def match_case(suggestion: str, written: str) -> str:
 
 class SubstitutionRule(Rule):
     TYPE = "substitution"
-    READS_TOKENS = False
     TERMS_ONLY = True
     OPTIONS: ClassVar[dict[str, OptionSpec]] = {
         "swap": OptionSpec("str_map", required=True, help="flagged term -> preferred term"),
