@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -123,6 +124,33 @@ class Checker:
         return found
 
     def _check_batch(
+        self,
+        drafts: list[Draft],
+        history: HistoryIndex | None,
+        record: Callable[[Draft], None] | None,
+    ) -> list[CheckResult]:
+        """`_check_phases`, with Python's cyclic garbage collector held off for the batch
+        when this is the process's only thread (a CLI batch).
+
+        Why: a batch keeps its drafts' objects (Docs, matches, findings) alive until its
+        results are built, so every collection that falls inside a batch finds them alive and
+        promotes them to older generations; they die there and make the full collections come
+        often, each walking every object of the process (the compiled lexicon included).
+        Measured on the 20,000-draft benchmark: 62.2 -> 53.8 us a draft. The trade: cyclic
+        garbage made during one batch (at most BATCH_SIZE drafts) is collected after it rather
+        than during it; reference counting still frees everything else at once. With other
+        threads running nothing is changed: disabling the collector is process-wide, and
+        overlapping batches of several threads could keep it off indefinitely.
+        """
+        if len(drafts) > 1 and gc.isenabled() and threading.active_count() == 1:
+            gc.disable()
+            try:
+                return self._check_phases(drafts, history, record)
+            finally:
+                gc.enable()
+        return self._check_phases(drafts, history, record)
+
+    def _check_phases(
         self,
         drafts: list[Draft],
         history: HistoryIndex | None,
