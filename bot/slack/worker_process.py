@@ -9,8 +9,10 @@ the 2-core machine, load about 1: the HTTP process's CPU fell from ~80 s to ~3 s
 ack p99 on PostgreSQL from 299 ms to 153 ms (one run each); on SQLite it stayed at ~185 ms. The
 rest of the tail is the inbox INSERT's commit (PostgreSQL p99 ~72 ms at load 0.2) and, on
 SQLite, the inbox file's write lock, which the worker also takes. Lowering the worker's CPU
-priority was tried and made SQLite worse (p99 367 ms): a worker descheduled while it holds
-that lock keeps the acks waiting.
+priority was tried then and made SQLite worse (p99 367 ms): a worker descheduled while it held
+that lock kept the acks waiting. Since the inbox's writes are single statements without BEGIN
+(inbox.py), the lock is held only while SQLite runs one, and the worker runs at niceness
++WORKER_NICENESS again.
 tests/slack/test_replicas.py runs two such replicas as real processes, one SIGKILLed.
 
 The HTTP process (`Runtime.build(handover=True)`) only
