@@ -66,12 +66,14 @@ RENEW_SECONDS = 5.0
 MAX_ATTEMPTS = 5
 GAVE_UP = "gave up: its work never finished"
 
-#: connections kept open for acks (its own pool, see inbox_database): at least the HTTP threads
-#: (serve's 8, the benchmark's 16), so a burst of acks never opens a connection, and none opened
-#: for a burst is closed again after it (SQLAlchemy closes overflow connections on return)
+#: SQLite: connections kept open to the inbox file (see inbox_database), shared by the acks'
+#: writer and the lazy side (done, renew, claims from the lazy threads, serve's 8, the
+#: benchmark's 16), so a burst never opens a connection, and none opened for a burst is closed
+#: again after it (SQLAlchemy closes overflow connections on return)
 ACK_POOL_SIZE = 16
 #: PostgreSQL: commits of acks' rows in flight at once (group_commit.py); a burst larger than
-#: this shares commits, a trickle never waits for another ack's commit
+#: this shares commits, a trickle never waits for another ack's commit. Only these writer
+#: threads use the acks' pool, so it holds one connection each and no more.
 PG_ACK_WRITERS = 4
 #: PostgreSQL connections for the inbox's lazy side (done, renew, claim_expired)
 LAZY_POOL_SIZE = 4
@@ -120,10 +122,9 @@ class Inbox:
         # the file free most of that time. A Python lock wakes the next writer at once. Other
         # processes sharing the file still meet the busy timeout (rarely: their own acks only).
         self.ack_engine = _ack_engine(db)
-        #: `done` and `renew` are one UPDATE each: on SQLite run without BEGIN, like the acks
-        self._statement_engine = (
-            db.engine.execution_options(**SQLITE_STATEMENT) if db.is_sqlite else db.engine
-        )
+        #: `done`, `renew` and the claims are one statement each: on SQLite the acks' engine
+        #: (no BEGIN); on PostgreSQL the lazy side's pool, not the acks' writers'
+        self._statement_engine = self.ack_engine if db.is_sqlite else db.engine
         self._writing: AbstractContextManager[Any] = (
             threading.Lock() if db.is_sqlite else nullcontext()
         )
@@ -335,11 +336,11 @@ def _ack_engine(db: Database) -> Engine:
         return db.engine.execution_options(**SQLITE_STATEMENT) if db.is_sqlite else db.engine
     engine = make_engine(
         db.url,
-        pool_size=ACK_POOL_SIZE,
-        max_overflow=ACK_POOL_SIZE,
+        pool_size=PG_ACK_WRITERS,
+        max_overflow=0,
         isolation_level="AUTOCOMMIT",
     )
-    _prewarm(engine, ACK_POOL_SIZE)
+    _prewarm(engine, PG_ACK_WRITERS)
     return engine
 
 
